@@ -1,0 +1,16 @@
+"""ruraledu: an agent-based model of rural compulsory education in Shandong.
+
+    import sim
+    scenario = sim.load_scenario("scenarios/baseline.toml", overrides={"seed": 3})
+    result = sim.run(scenario, seed=1)
+    result.timeseries, result.schools, result.summary
+"""
+
+from .errors import InputError
+from .model import CountyModel
+from .results import Result, run
+from .scenario import Scenario, load_scenario
+
+__version__ = "0.1.0"
+__all__ = ["CountyModel", "InputError", "Result", "Scenario", "load_scenario", "run",
+           "__version__"]

@@ -1,0 +1,17 @@
+"""The one exception a user is meant to see: bad input, reported as file, field and allowed values."""
+
+
+class InputError(ValueError):
+    """A scenario, roster or override that cannot be used. The CLI prints it and exits with code 2."""
+
+    def __init__(self, source: str, problems: list[str] | str):
+        self.source = str(source)
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if len(self.problems) == 1:
+            return f"{self.source}: {self.problems[0]}"
+        lines = [f"{self.source}: {len(self.problems)} problems"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)

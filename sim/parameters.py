@@ -1,0 +1,265 @@
+"""Behavioural parameters: every number the model uses, with its range and its source.
+
+Each field's bounds are both the values a scenario may set and the range a sensitivity
+analysis may explore. ``source`` says where the default comes from; "assumption" marks a number
+no study pins down, which is why it is a parameter a sweep can vary. ``docs/parameters.md`` is
+generated from these definitions (``python -m sim.docs``), so the table cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Short citations used below; the full references are in docs/ODD.md.
+ASSUMPTION = "assumption"
+CEPS = "Zhao, Ye, Li & Xue 2017, China Economic Review 45 (CEPS 2013/14)"
+CRED = "China Rural Education Development Report 2013-2014"
+JIANG_YIP = "Jiang & Yip 2024, APJTE 52(3); Li et al. 2024"
+HANUSHEK = "Hanushek & Rivkin 2010, AER 100(2)"
+PAPAY_KRAFT = "Papay & Kraft 2015, J Public Econ 130"
+NORMS = "Central Staffing Office 2014 No.72 (unified urban-rural staffing norms)"
+BALANCE = "MoE 教督〔2017〕6号 quality-balanced county standard"
+YI2012 = "Yi et al. 2012, Int J Educ Dev 32(4)"
+BOARDING = "Wang et al. 2016, China & World Economy 24(3); Yue et al. 2014, CAER 6(3)"
+
+
+def param(default: Any, lo: float | None, hi: float | None, source: str, unit: str = "",
+          doc: str = "") -> Any:
+    """A parameter field: default, allowed range, unit and source, all visible in the docs."""
+    return Field(default, ge=lo, le=hi, description=doc,
+                 json_schema_extra={"source": source, "unit": unit})
+
+
+class Group(BaseModel):
+    """Strict base: unknown keys are errors, not silently ignored typos."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class Demography(Group):
+    birth_trend_after_data: float = param(
+        -0.02, -0.10, 0.05, ASSUMPTION, "per year",
+        "change in entry cohorts after the last observed birth year")
+    move_away_rate: float = param(
+        0.012, 0.0, 0.05, ASSUMPTION + " (migrant children ~10% of enrollment, MoE 2016)",
+        "per year", "share of enrolled students whose family leaves the county each year")
+    relocation_rate: float = param(
+        0.010, 0.0, 0.05, ASSUMPTION, "per year",
+        "share of rural students whose family moves to the county seat in mid-stage")
+    left_behind_share: float = param(
+        0.15, 0.0, 0.40, ASSUMPTION + " (ACWF 2013: 21.9% of rural children nationally)",
+        "share", "rural entrants whose parents both work away")
+    urban_residence_share: float = param(
+        0.38, 0.10, 0.80, ASSUMPTION + " (Shandong 2020 census urbanisation 63%, lower in counties)",
+        "share", "share of compulsory-age children living in the county seat")
+    ses_urban_gap: float = param(
+        0.4, 0.0, 1.5, CEPS + "; calibrated to its 0.37 SD gap", "SD",
+        "urban minus rural family background (SES)")
+
+
+class Choice(Group):
+    quality_weight: float = param(
+        2.5, 0.0, 6.0, ASSUMPTION, "utility per SD of school mean score",
+        "how strongly parents follow observed school results")
+    distance_weight: float = param(
+        0.25, 0.0, 1.0, ASSUMPTION, "utility per km",
+        "disutility of daily travel for a primary pupil (half for middle school)")
+    relocation_cost: float = param(
+        2.8, 0.0, 8.0, ASSUMPTION + " (calibrated to urban enrollment share)", "utility",
+        "cost to a rural family of sending a child to a county-seat school (rent, 陪读)")
+    relocation_cost_trend: float = param(
+        0.04, 0.0, 0.3, "MoE statistics: enrollment urbanisation 38% (2001) -> 75% (2016)",
+        "utility per year", "yearly fall in the relocation cost (urbanisation)")
+    ses_urban_weight: float = param(
+        0.8, 0.0, 2.0, ASSUMPTION, "utility per SD of SES",
+        "richer families relocate more easily")
+    quality_school_cost: float = param(
+        1.0, 0.0, 4.0, ASSUMPTION + " (school-district housing)", "utility",
+        "extra cost of an urban quality school over an urban ordinary one")
+    stay_weight: float = param(
+        2.0, 0.0, 5.0, ASSUMPTION, "utility", "preference for staying in the current school")
+    relocated_travel_km: float = param(
+        1.5, 0.5, 5.0, ASSUMPTION, "km",
+        "daily travel of a rural child at a county-seat school (family rents nearby)")
+
+
+class Learning(Group):
+    persistence: float = param(
+        0.70, 0.40, 0.90, "Andrabi, Das, Khwaja & Zajonc 2011, AEJ Applied 3(3)", "per year",
+        "share of last year's achievement deviation that persists")
+    ses_effect: float = param(
+        0.40, 0.0, 0.8, CEPS, "SD per SD of SES", "long-run achievement gradient in family SES")
+    left_behind_effect: float = param(
+        -0.08, -0.30, 0.05, "Zhang et al. 2014, IJED 39; Zhou et al. 2015 (mixed evidence)", "SD",
+        "long-run achievement difference of left-behind children")
+    peer_effect: float = param(
+        0.10, 0.0, 0.25, "Ding & Lehrer 2007, REStat 89(2)", "SD per SD of peer mean",
+        "effect of the school's mean achievement on a student's yearly gain")
+    resources_effect: float = param(
+        0.03, 0.0, 0.15, ASSUMPTION, "SD per year per unit facility index",
+        "yearly gain from facilities relative to the provincial standard")
+    noise_sd: float = param(
+        0.55, 0.2, 1.0, ASSUMPTION + " (scales pooled SD to ~1)", "SD", "idiosyncratic yearly shock")
+    entry_sd: float = param(0.8, 0.3, 1.2, ASSUMPTION, "SD", "spread of school-readiness at entry")
+    boarding_effect_primary: float = param(
+        -0.04, -0.20, 0.05, BOARDING, "SD per year", "yearly gain of a primary boarder")
+    boarding_effect_middle: float = param(
+        0.0, -0.10, 0.10, BOARDING, "SD per year", "yearly gain of a middle-school boarder")
+    understaffing_penalty: float = param(
+        0.05, 0.0, 0.20, "Krueger 1999, QJE 114(2) (class size); " + ASSUMPTION, "SD per log unit",
+        "yearly loss per log unit of pupil-teacher ratio above the norm")
+    teacher_sd: float = param(0.12, 0.05, 0.25, HANUSHEK, "SD per year",
+                              "spread of teacher effectiveness")
+    novice_penalty: float = param(
+        0.08, 0.0, 0.20, PAPAY_KRAFT, "SD per year",
+        "first-year teacher's shortfall, closing linearly over five years")
+    bachelor_effect: float = param(
+        0.0, 0.0, 0.05, "Chu, Loyalka et al. 2015, China Econ Rev 32 (no clear degree effect)",
+        "SD per year", "extra yearly gain from a teacher with a bachelor's degree")
+    exam_mean: float = param(100.0, 50.0, 150.0, ASSUMPTION + " (scale origin)", "points",
+                             "county exam score of a student at z = 0")
+    exam_sd: float = param(
+        43.0, 10.0, 60.0, CEPS + ": a 0.37 SD gap is a 17% score gap", "points",
+        "exam points per SD of achievement")
+
+
+class Dropout(Group):
+    middle_base: float = param(
+        0.008, 0.0, 0.06,
+        "MoE 2020 bulletin: nine-year consolidation 95.2% nationally; " + YI2012 + " as upper bound",
+        "per year", "yearly dropout of an average middle-school student")
+    primary_base: float = param(0.0005, 0.0, 0.01, "MoE 2020 bulletin (primary completion ~99.9%)",
+                                "per year", "yearly dropout of a primary pupil")
+    achievement_odds: float = param(1.6, 1.0, 3.0, YI2012 + "; " + ASSUMPTION, "odds ratio",
+                                    "per SD lower achievement")
+    ses_odds: float = param(1.3, 1.0, 2.0, YI2012 + "; " + ASSUMPTION, "odds ratio",
+                            "per SD lower family SES")
+    left_behind_odds: float = param(1.2, 1.0, 2.0, ASSUMPTION, "odds ratio",
+                                    "left-behind versus not")
+    distance_odds: float = param(1.06, 1.0, 1.3, ASSUMPTION, "odds ratio per km",
+                                 "per km of daily travel beyond 3 km (day students)")
+
+
+class Teachers(Group):
+    rural_exit_base: float = param(0.12, 0.01, 0.20, CRED + " (5-10% a year)", "per year",
+                                   "yearly exit intent of a rural teacher mid-career")
+    urban_exit_base: float = param(0.015, 0.0, 0.05, ASSUMPTION, "per year",
+                                   "yearly quit rate of a county-seat teacher")
+    early_career_multiplier: float = param(1.8, 1.0, 3.0, CRED + " (exits peak at 3-5 years)",
+                                           "ratio", "exit intent at 3-5 years of experience")
+    late_career_multiplier: float = param(0.5, 0.1, 1.0, ASSUMPTION, "ratio",
+                                          "exit intent after 10 years of experience")
+    remoteness_town_seat: float = param(0.8, 0.3, 1.5, ASSUMPTION, "ratio",
+                                        "exit intent at a town-seat school")
+    remoteness_village: float = param(1.1, 0.5, 2.0, ASSUMPTION, "ratio",
+                                      "exit intent at a village school")
+    remoteness_teaching_point: float = param(1.4, 0.5, 3.0, ASSUMPTION, "ratio",
+                                             "exit intent at a teaching point")
+    titled_multiplier: float = param(0.7, 0.3, 1.0, ASSUMPTION, "ratio",
+                                     "exit intent of a level-1 or senior teacher")
+    transfer_share: float = param(0.5, 0.2, 0.8, CRED + " (about half later move to county/town)",
+                                  "share", "share of exit intents that are transfer requests")
+    allowance_threshold: float = param(0.15, 0.0, 0.4, JIANG_YIP, "share of salary",
+                                       "allowance share below which pay barely moves exits")
+    allowance_slope: float = param(4.0, 0.0, 10.0, JIANG_YIP + "; " + ASSUMPTION,
+                                   "log-odds per unit salary share",
+                                   "fall in exit intent per salary share above the threshold")
+    hiring_signal: float = param(0.5, 0.0, 1.0, ASSUMPTION, "correlation",
+                                 "how well schools see a candidate's effectiveness")
+    fill_rate_town_seat: float = param(0.95, 0.3, 1.0, ASSUMPTION, "share",
+                                       "share of town-seat vacancies filled each year")
+    fill_rate_village: float = param(0.85, 0.3, 1.0, ASSUMPTION, "share",
+                                     "share of village-school vacancies filled each year")
+    fill_rate_teaching_point: float = param(0.7, 0.2, 1.0, ASSUMPTION, "share",
+                                            "share of teaching-point vacancies filled each year")
+    new_bachelor_urban: float = param(0.95, 0.5, 1.0, ASSUMPTION + " (MoE 2020: most new hires hold a degree)",
+                                      "share", "new county-seat hires with a bachelor's degree")
+    new_bachelor_rural: float = param(0.85, 0.3, 1.0, ASSUMPTION, "share",
+                                      "new rural hires with a bachelor's degree")
+    degree_upgrade_rate: float = param(0.04, 0.0, 0.2, ASSUMPTION + " (学历提升计划, seed 001)",
+                                       "per year", "non-graduates under 50 who complete a degree")
+    promotion_rate: float = param(0.25, 0.0, 1.0, ASSUMPTION, "per year",
+                                  "chance an eligible teacher with a free post is promoted")
+    years_per_title: int = param(5, 2, 10, "MoHRSS 2015 title reform (typical minimum years)", "years",
+                                 "years in a title before the next")
+    senior_share_primary: float = param(0.08, 0.0, 0.3, "MoHRSS 2015 title reform; " + ASSUMPTION,
+                                        "share", "senior posts per primary teacher post")
+    senior_share_middle: float = param(0.15, 0.0, 0.4, "MoHRSS 2015 title reform; " + ASSUMPTION,
+                                       "share", "senior posts per middle-school teacher post")
+    redeploy_rate: float = param(0.3, 0.0, 1.0, "县管校聘 reform (seed 001); " + ASSUMPTION,
+                                 "per year", "share of surplus teachers moved to vacancies")
+    surplus_tolerance: float = param(0.25, 0.0, 1.0, ASSUMPTION, "share",
+                                     "staffing above the norm tolerated before redeployment")
+    principal_max_tenure: int = param(10, 3, 20, ASSUMPTION + " (seed 001: rotation after two terms)",
+                                      "years", "years before a principal is replaced")
+
+
+class Staffing(Group):
+    ptr_primary: float = param(19.0, 10.0, 30.0, NORMS, "pupils per teacher")
+    ptr_middle: float = param(13.5, 8.0, 25.0, NORMS, "pupils per teacher")
+    min_teachers_teaching_point: int = param(2, 1, 6, ASSUMPTION, "teachers")
+    min_teachers_village: int = param(6, 2, 12, ASSUMPTION + " (one per grade)", "teachers")
+    class_max_primary: int = param(45, 30, 60, BALANCE, "students")
+    class_max_middle: int = param(50, 30, 60, BALANCE, "students")
+
+
+class Pay(Group):
+    salary_none: float = param(4500.0, 2000.0, 10000.0, ASSUMPTION + " (Shandong pay scales)",
+                               "yuan/month", "untitled teacher")
+    salary_level2: float = param(5000.0, 2000.0, 12000.0, ASSUMPTION, "yuan/month")
+    salary_level1: float = param(5800.0, 2000.0, 14000.0, ASSUMPTION, "yuan/month")
+    salary_senior: float = param(7000.0, 2000.0, 16000.0, ASSUMPTION, "yuan/month")
+    allowance_town_seat: float = param(100.0, 0.0, 3000.0, "seed 000 三.1 (graded by remoteness); "
+                                       + ASSUMPTION, "yuan/month", "rural allowance before reform")
+    allowance_village: float = param(200.0, 0.0, 3000.0, "seed 000 三.1; " + ASSUMPTION, "yuan/month")
+    allowance_teaching_point: float = param(300.0, 0.0, 3000.0, "seed 000 三.1; " + ASSUMPTION,
+                                            "yuan/month")
+    funding_primary: float = param(900.0, 0.0, 5000.0, "seed 003 (900 yuan before the plan)",
+                                   "yuan/student/year", "public per-student funding, primary")
+    funding_middle: float = param(1100.0, 0.0, 5000.0, "seed 003 (1,100 yuan before the plan)",
+                                  "yuan/student/year", "public per-student funding, middle")
+    boarding_yuan: float = param(1250.0, 0.0, 5000.0,
+                                 "MoF boarding living subsidy (1,000 primary / 1,250 middle); "
+                                 + ASSUMPTION + " for operating cost", "yuan/boarder/year")
+
+
+class Boarding(Group):
+    distance_km: float = param(4.0, 1.0, 15.0, ASSUMPTION, "km",
+                               "travel beyond which a student boards where a bed is free")
+    min_grade: int = param(4, 1, 9, ASSUMPTION + " (seed 001: boarding mainly for middle school)",
+                           "grade", "youngest grade allowed to board")
+
+
+class Parameters(Group):
+    """All behavioural parameters, grouped by the submodel that uses them."""
+
+    demography: Demography = Field(default_factory=Demography)
+    choice: Choice = Field(default_factory=Choice)
+    learning: Learning = Field(default_factory=Learning)
+    dropout: Dropout = Field(default_factory=Dropout)
+    teachers: Teachers = Field(default_factory=Teachers)
+    staffing: Staffing = Field(default_factory=Staffing)
+    pay: Pay = Field(default_factory=Pay)
+    boarding: Boarding = Field(default_factory=Boarding)
+
+
+def parameter_table(model: type[BaseModel] = Parameters, prefix: str = "params") -> list[dict]:
+    """One row per leaf parameter: dotted key, default, range, unit, source, meaning."""
+    rows: list[dict] = []
+    for name, field in model.model_fields.items():
+        key = f"{prefix}.{name}"
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows += parameter_table(annotation, key)
+            continue
+        lo = hi = None
+        for meta in field.metadata:
+            lo = getattr(meta, "ge", lo)
+            hi = getattr(meta, "le", hi)
+        extra = field.json_schema_extra or {}
+        rows.append({"key": key, "default": field.default, "low": lo, "high": hi,
+                     "unit": extra.get("unit", ""), "source": extra.get("source", ""),
+                     "meaning": field.description or ""})
+    return rows

@@ -1,0 +1,205 @@
+"""Scenario files: the schema, loading from TOML, dotted-key overrides, and readable errors.
+
+A scenario is everything one run needs besides the seed: the horizon, the county, and the
+behavioural parameters. Unknown keys and out-of-range values are errors naming the file, the
+field and what is allowed, so a typo never silently runs the default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from .errors import InputError
+from .parameters import ASSUMPTION, Group, Parameters, param
+
+SCHOOL_TYPES = ("urban_quality", "urban_ordinary", "town_seat", "village", "teaching_point")
+
+
+class CountySpec(Group):
+    """The county: synthetic (generated from these sizes) or loaded from a school roster."""
+
+    source: Literal["synthetic", "roster"] = "synthetic"
+    roster: str | None = Field(None, description="roster CSV, relative to the scenario file")
+    towns: int = param(12, 8, 20, "MODEL.md; Gaotang county: 3 subdistricts + 9 towns", "towns")
+    villages_per_town: int = param(
+        40, 10, 80, "Shandong ~69,000 villages in ~1,800 townships (statistical yearbook)", "villages")
+    students: int = param(60_000, 2_000, 2_000_000, "MODEL.md (Shandong plains county)",
+                          "students", "compulsory-age students at the start")
+    radius_km: float = param(18.0, 5.0, 60.0, "plains county of ~1,000 km2 (Gaotang 949 km2)", "km")
+    road_factor: float = param(1.3, 1.0, 2.0, "Ballou, Rahardja & Sakai 2002 (road circuity)",
+                               "ratio", "road distance per straight-line km")
+    urban_quality_schools: int = param(3, 1, 20, ASSUMPTION, "schools")
+    urban_ordinary_schools: int = param(10, 1, 60, ASSUMPTION, "schools")
+    village_primaries_per_town: int = param(7, 1, 25, ASSUMPTION, "schools")
+    teaching_points_per_town: int = param(3, 0, 15, ASSUMPTION, "schools")
+    nine_year_town_share: float = param(0.25, 0.0, 1.0, ASSUMPTION, "share",
+                                        "town seats with one nine-year school")
+    urban_capacity_slack: float = param(0.05, 0.0, 1.0, ASSUMPTION, "share",
+                                        "county-seat places beyond initial enrollment")
+    initial_sorting: float = param(
+        0.3, 0.0, 2.0, ASSUMPTION + " (calibrated to the CEPS gap)", "teacher SD",
+        "how far apart school types' teachers start, in teacher-effectiveness SDs per type rank")
+
+
+class Scenario(Group):
+    name: str = Field("scenario", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)
+    description: str = ""
+    start_year: int = param(2020, 2000, 2040, "", "year")
+    end_year: int = param(2035, 2001, 2060, "", "year")
+    seed: int = param(1, 0, 2**32 - 1, "", "", "default seed when none is given")
+    county: CountySpec = Field(default_factory=CountySpec)
+    params: Parameters = Field(default_factory=Parameters)
+
+    _source: str = PrivateAttr("<defaults>")
+    _hash: str = PrivateAttr("")
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        if self.end_year <= self.start_year:
+            raise ValueError(f"end_year ({self.end_year}) must be after start_year "
+                             f"({self.start_year})")
+        if self.county.source == "roster" and not self.county.roster:
+            raise ValueError("county.source = 'roster' needs county.roster (a CSV path)")
+        return self
+
+    @property
+    def years(self) -> range:
+        return range(self.start_year, self.end_year + 1)
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    @property
+    def file_hash(self) -> str:
+        """SHA-256 of the scenario as run (file plus overrides), for provenance."""
+        return self._hash
+
+    def roster_path(self) -> Path | None:
+        if self.county.source != "roster" or not self.county.roster:
+            return None
+        base = Path(self._source).parent if self._source != "<defaults>" else Path.cwd()
+        return (base / self.county.roster).resolve()
+
+
+def parse_value(text: str) -> Any:
+    """A value given on the command line, read as a TOML literal (``800``, ``true``, ``"a"``)."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(data: dict, overrides: dict[str, Any], source: str) -> dict:
+    """Set dotted keys (``params.learning.persistence``) in a nested dict, creating tables."""
+    for key, value in (overrides or {}).items():
+        parts = key.split(".")
+        node = data
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise InputError(source, f"override '{key}': '{part}' is a value, not a table")
+            node = child
+        node[parts[-1]] = value
+    return data
+
+
+def read_toml(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file not found")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(path, f"not valid TOML: {err}") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "not a UTF-8 text file") from None
+
+
+def load_scenario(path: str | Path | None = None, overrides: dict[str, Any] | None = None,
+                  ) -> Scenario:
+    """Read, override and validate a scenario file; ``None`` gives the embedded defaults."""
+    source = str(path) if path is not None else "<defaults>"
+    data = read_toml(path) if path is not None else {}
+    data = apply_overrides(data, overrides or {}, source)
+    scenario = validate(Scenario, data, source)
+    scenario._source = source
+    canonical = repr(sorted(_flatten(data).items())).encode()
+    scenario._hash = hashlib.sha256(canonical).hexdigest()
+    roster = scenario.roster_path()
+    if roster is not None and not roster.is_file():
+        raise InputError(source, f"county.roster: file not found: {roster}")
+    return scenario
+
+
+def validate(model: type[BaseModel], data: dict, source: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise InputError(source, [_explain(model, e) for e in err.errors()]) from None
+
+
+def _explain(model: type[BaseModel], error: dict) -> str:
+    loc = [str(p) for p in error["loc"]]
+    field = ".".join(loc) or "(file)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = sorted(_fields_at(model, loc[:-1]))
+        return f"unknown field '{field}' (allowed here: {', '.join(allowed)})"
+    if kind == "missing":
+        return f"field '{field}' is required"
+    msg = error["msg"].removeprefix("Value error, ")
+    shown = error.get("input")
+    allowed = _bounds_at(model, loc)
+    text = f"field '{field}'" if loc else "scenario"
+    if loc and not isinstance(shown, dict):
+        text += f" = {shown!r}"
+    text += f": {msg}"
+    if allowed:
+        text += f" (allowed: {allowed})"
+    return text
+
+
+def _model_at(model: type[BaseModel], loc: list[str]) -> type[BaseModel] | None:
+    for part in loc:
+        field = model.model_fields.get(part)
+        if field is None or not (isinstance(field.annotation, type)
+                                 and issubclass(field.annotation, BaseModel)):
+            return None
+        model = field.annotation
+    return model
+
+
+def _fields_at(model: type[BaseModel], loc: list[str]) -> list[str]:
+    found = _model_at(model, loc)
+    return list(found.model_fields) if found else []
+
+
+def _bounds_at(model: type[BaseModel], loc: list[str]) -> str:
+    parent = _model_at(model, loc[:-1]) if loc else None
+    field = parent.model_fields.get(loc[-1]) if parent else None
+    if field is None:
+        return ""
+    lo = hi = None
+    for meta in field.metadata:
+        lo = getattr(meta, "ge", lo)
+        hi = getattr(meta, "le", hi)
+    if lo is not None and hi is not None:
+        return f"{lo} to {hi}"
+    return ""
+
+
+def _flatten(data: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, dotted + "."))
+        else:
+            out[dotted] = value
+    return out

@@ -1,0 +1,2 @@
+"""The stages of a school year, one module each, run by CountyModel.step in this order:
+demography -> enrollment -> labour -> learning -> progression."""

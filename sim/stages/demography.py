@@ -1,0 +1,89 @@
+"""Cohort entry by place (with the birth decline) and families moving away or to the county seat."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..county import URBAN_PLACE
+from ..population import ENROLLED, MOVED_AWAY, Students
+
+if TYPE_CHECKING:
+    from ..model import CountyModel
+
+# Births in China, millions (NBS Statistical Communiqués 2005-2024). A child enters grade 1 at
+# six, so entrants in year Y follow births in Y-6. The national curve stands in for Shandong's.
+BIRTHS = {2005: 16.17, 2006: 15.85, 2007: 15.94, 2008: 16.08, 2009: 15.91, 2010: 15.92,
+          2011: 16.04, 2012: 16.35, 2013: 16.40, 2014: 16.87, 2015: 16.55, 2016: 17.86,
+          2017: 17.23, 2018: 15.23, 2019: 14.65, 2020: 12.02, 2021: 10.62, 2022: 9.56,
+          2023: 9.02, 2024: 9.54}
+ENTRY_AGE = 6
+
+
+def births(year: int, trend_after_data: float) -> float:
+    """Births in ``year``; before the data the first value, after it a constant trend."""
+    first, last = min(BIRTHS), max(BIRTHS)
+    if year < first:
+        return BIRTHS[first]
+    if year > last:
+        return BIRTHS[last] * (1 + trend_after_data) ** (year - last)
+    return BIRTHS[year]
+
+
+def initial_students(model: CountyModel) -> None:
+    """Allocate every cohort of the run up front; the nine already at school start enrolled."""
+    sc, p = model.scenario, model.params.demography
+    county = model.county
+    start = sc.start_year
+    years = np.arange(start - 8, sc.end_year + 1)
+    index = np.array([births(y - ENTRY_AGE, p.birth_trend_after_data) for y in years])
+    total = (county.roster_students.sum() if county.roster_students is not None
+             else sc.county.students)
+    expected = index * total / index[years <= start].sum()
+    share = county.place_weight / county.place_weight.sum()
+    rng = model.streams.generator("cohorts")
+    per_place = rng.poisson(np.outer(expected, share))  # cohort x place
+    sizes = per_place.sum(axis=1)
+    s = Students.allocate(int(sizes.sum()), years, sizes, county.n_schools)
+    s.place[:] = np.repeat(np.tile(np.arange(county.n_places), len(years)), per_place.ravel())
+    rural = county.place_kind[s.place] != URBAN_PLACE
+    s.hukou_rural[:] = rural
+    g = model.streams.generator("students")
+    s.ses[:] = g.standard_normal(len(s), dtype=np.float32) + np.where(rural, 0.0, p.ses_urban_gap)
+    s.left_behind[:] = rural & (g.random(len(s), dtype=np.float32) < p.left_behind_share)
+    old = s.cohort_slice(start - 8, start - 1)
+    s.status[old] = ENROLLED
+    s.grade[old] = (start - np.repeat(years, sizes)[old] + 1).astype(np.int8)
+    model.students = s
+
+
+def enter_and_migrate(model: CountyModel, year: int) -> None:
+    """This year's six-year-olds enter; some families leave the county or move to the seat."""
+    s, p = model.students, model.params.demography
+    new = s.cohort_slice(year, year)
+    s.status[new] = ENROLLED
+    s.grade[new] = 1
+    model.flows["entrants"] = new.stop - new.start
+
+    win = s.window(year)
+    u = model.streams.uniform("migration", year, win.stop - win.start)
+    enrolled = s.status[win] == ENROLLED
+    leave = enrolled & (u < p.move_away_rate)
+    ids = np.flatnonzero(leave) + win.start
+    s.status[ids] = MOVED_AWAY
+    s.school[ids] = model.county.n_schools
+    s.boarding[ids] = False
+    model.flows["moved_away"] = ids.size
+
+    county = model.county
+    rural_home = county.place_kind[s.place[win]] != URBAN_PLACE
+    hi = p.move_away_rate + p.relocation_rate
+    move = enrolled & rural_home & (u >= p.move_away_rate) & (u < hi)
+    ids = np.flatnonzero(move) + win.start
+    urban = np.flatnonzero(county.place_kind == URBAN_PLACE)
+    cum = np.cumsum(county.place_weight[urban])
+    v = (u[move] - p.move_away_rate) / max(p.relocation_rate, 1e-12)
+    s.place[ids] = urban[np.minimum(np.searchsorted(cum, v * cum[-1]), urban.size - 1)]
+    model.relocated = ids
+    model.flows["relocated"] = ids.size

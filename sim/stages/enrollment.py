@@ -1,0 +1,218 @@
+"""Enrollment: where each child goes to school, and who boards.
+
+A family chooses among at most four schools for the child's grade: the nearest local school in
+its town, the town-seat school, the nearest county-seat ordinary school and the nearest urban
+quality school. The choice is a multinomial logit on observed school results, daily travel,
+the cost of relocating to the county seat (falling with urbanisation, lower for richer
+families) and a preference for staying put; one uniform per child picks from the logit
+probabilities, so common random numbers carry across scenarios. County-seat schools are
+capacity-limited: over-subscribed places go to residents first, then by lottery, and the
+rejected fall back to their best rural option.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..county import (BED_SHARE, TEACHING_POINT, TOWN_SEAT, URBAN_ORDINARY, URBAN_PLACE,
+                      URBAN_QUALITY, VILLAGE)
+from ..outcomes import measure_enrollment
+from ..population import ENROLLED
+
+if TYPE_CHECKING:
+    from ..model import CountyModel
+
+LOCAL, SEAT, ORDINARY, QUALITY = range(4)
+BAND_FIRST_GRADE = (1, 4, 7)  # grades 1-3, 4-6, 7-9
+# Observed results (SD from the county mean) assumed before the first exam; replaced by the
+# measured school means from the first simulated year on (assumption).
+PRIOR_QUALITY = {URBAN_QUALITY: 0.45, URBAN_ORDINARY: 0.1, TOWN_SEAT: -0.05, VILLAGE: -0.25,
+                 TEACHING_POINT: -0.35}
+
+
+def build_options(model: CountyModel) -> None:
+    """For every place and grade band, the four candidate schools (-1 where there is none)."""
+    c = model.county
+    opts = np.full((c.n_places, 3, 4), -1, np.int32)
+    same_town = c.place_town[:, None] == c.school_town[None, :]
+    rural_place = c.place_kind != URBAN_PLACE
+    for band, g in enumerate(BAND_FIRST_GRADE):
+        offers = model.school_open & (c.min_grade <= g) & (c.max_grade >= g)
+        kinds = {LOCAL: offers & (c.school_type >= TOWN_SEAT),
+                 SEAT: offers & (c.school_type == TOWN_SEAT),
+                 ORDINARY: offers & (c.school_type == URBAN_ORDINARY),
+                 QUALITY: offers & (c.school_type == URBAN_QUALITY)}
+        for k, ok in kinds.items():
+            allowed = ok[None, :] & (same_town if k in (LOCAL, SEAT) else True)
+            d = np.where(allowed, c.distance, np.inf)
+            best = d.argmin(axis=1)
+            has = np.isfinite(d[np.arange(c.n_places), best])
+            if k in (LOCAL, SEAT):
+                has &= rural_place
+            opts[:, band, k] = np.where(has, best, -1)
+        dup = opts[:, band, SEAT] == opts[:, band, LOCAL]
+        opts[dup, band, SEAT] = -1
+    model.options = opts
+
+
+def school_quality(model: CountyModel) -> np.ndarray:
+    """Observed results per school and stage (SD from the county mean), prior where unmeasured."""
+    prior = np.array([PRIOR_QUALITY[k] for k in model.county.school_type])[:, None]
+    measured = (model.mean_z - model.z_mean) / max(model.z_sd, 1e-9)
+    return np.where(np.isfinite(measured), measured, prior)
+
+
+def choose(model: CountyModel, ids: np.ndarray, u: np.ndarray, year: int,
+           ration: bool = True) -> np.ndarray:
+    """The school each student in ``ids`` chooses (``u``: one uniform per student)."""
+    s, c, p = model.students, model.county, model.params
+    cp = p.choice
+    place, grade = s.place[ids], s.grade[ids]
+    band = (grade.astype(np.int64) - 1) // 3
+    opt = model.options[place, band]  # n x 4
+    valid = opt >= 0
+    safe = np.where(valid, opt, 0)
+    middle = (band == 2)[:, None]
+    quality = school_quality(model)[safe, middle.astype(np.int64)]
+    rural_home = (c.place_kind[place] != URBAN_PLACE)[:, None]
+    urban_opt = np.array([False, False, True, True])[None, :]
+    relocating = rural_home & urban_opt
+    dist = c.distance[place[:, None], safe]
+    can_board = (model.beds[safe] > 0) & (grade[:, None] >= p.boarding.min_grade)
+    travel = np.where(can_board, np.minimum(dist, p.boarding.distance_km), dist)
+    travel = np.where(relocating, cp.relocated_travel_km, travel)
+    reloc_cost = cp.relocation_cost - cp.relocation_cost_trend * (year - model.scenario.start_year)
+    v = (cp.quality_weight * quality
+         - cp.distance_weight * np.where(middle, 0.5, 1.0) * travel
+         - relocating * (reloc_cost - cp.ses_urban_weight * s.ses[ids, None])
+         - cp.quality_school_cost * (np.arange(4) == QUALITY)[None, :]
+         + cp.stay_weight * (opt == s.school[ids, None]))
+    v = np.where(valid, v, -np.inf)
+    w = np.exp(v - v.max(axis=1, keepdims=True))
+    cum = np.cumsum(w, axis=1)
+    k = (cum < (u * cum[:, -1])[:, None]).sum(axis=1)
+    k = np.minimum(k, 3)
+    chosen = opt[np.arange(ids.size), k]
+    if ration:
+        chosen = _ration(model, ids, chosen, v, rural_home[:, 0], year)
+    return chosen
+
+
+def _ration(model: CountyModel, ids, chosen, v, rural_home, year) -> np.ndarray:
+    """Over-subscribed county-seat schools admit residents first, then rural children by lot."""
+    n = model.county.n_schools
+    s = model.students
+    win = s.window(year)
+    stay = (s.status[win] == ENROLLED) & (s.school[win] < n)
+    stay[ids - win.start] = False
+    present = np.bincount(s.school[win][stay], minlength=n)[:n]
+    resident = np.bincount(chosen[~rural_home], minlength=n)[:n]
+    free = np.nan_to_num(model.capacity, nan=np.inf) - present - resident
+    applicants = rural_home & model.county.is_urban_school[chosen]
+    demand = np.bincount(chosen[applicants], minlength=n)[:n]
+    if not (demand > free).any():
+        return chosen
+    lot = model.streams.uniform("choice", year + 10_000, win.stop - win.start)[ids - win.start]
+    cand = np.flatnonzero(applicants & (demand > free)[chosen])
+    order = cand[np.lexsort((lot[cand], chosen[cand]))]
+    school = chosen[order]
+    rank = np.arange(order.size) - np.searchsorted(school, school, "left")
+    rejected = order[rank >= np.maximum(free[school], 0)]
+    fallback = v[rejected][:, :2]
+    has = np.isfinite(fallback).any(axis=1)
+    best = fallback.argmax(axis=1)
+    opts = model.options[s.place[ids[rejected]], (s.grade[ids[rejected]] - 1) // 3]
+    chosen[rejected[has]] = opts[has, best[has]]
+    return chosen
+
+
+def choose_schools(model: CountyModel, year: int) -> None:
+    """Entrants, stage transitions, relocated families and pupils of closed schools choose."""
+    s, c = model.students, model.county
+    n = c.n_schools
+    win = s.window(year)
+    sch = s.school[win]
+    grade = s.grade[win]
+    enrolled = s.status[win] == ENROLLED
+    safe = np.minimum(sch, n - 1)
+    offers = (sch < n) & (c.min_grade[safe] <= grade) & (c.max_grade[safe] >= grade) \
+        & model.school_open[safe]
+    rechoose = (grade == 7) & (c.min_grade[safe] < 7)
+    choosers = enrolled & (~offers | rechoose)
+    choosers[model.relocated - win.start] = True
+    ids = np.flatnonzero(choosers) + win.start
+    u = model.streams.uniform("choice", year, win.stop - win.start)
+    old = s.school[ids]
+    new = choose(model, ids, u[ids - win.start], year)
+    moved = (old != new) & (old < n)
+    s.school[ids] = new
+    s.boarding[ids[moved]] = False
+    model.flows["changed_school"] = int(moved.sum())
+    allocate_beds(model, year)
+    count_enrollment(model, year)
+    measure_enrollment(model, year)
+
+
+def allocate_beds(model: CountyModel, year: int) -> None:
+    """Boarders keep their beds; free beds go to the farthest eligible newcomers."""
+    s, c, p = model.students, model.county, model.params.boarding
+    n = c.n_schools
+    win = s.window(year)
+    sch = s.school[win]
+    enrolled = (s.status[win] == ENROLLED) & (sch < n)
+    safe = np.minimum(sch, n - 1)
+    dist = c.distance[s.place[win], safe]
+    eligible = enrolled & (model.beds[safe] > 0) & (s.grade[win] >= p.min_grade) \
+        & (dist > p.distance_km)
+    keep = s.boarding[win] & eligible
+    free = model.beds - np.bincount(safe[keep], minlength=n)
+    cand = np.flatnonzero(eligible & ~keep)
+    demand = np.bincount(safe[cand], minlength=n)
+    over = demand > free
+    if over.any():
+        tight = cand[over[safe[cand]]]
+        order = tight[np.lexsort((-dist[tight], safe[tight]))]
+        school = safe[order]
+        rank = np.arange(order.size) - np.searchsorted(school, school, "left")
+        refused = np.zeros(sch.size, bool)
+        refused[order[rank >= free[school]]] = True
+        eligible &= ~refused | keep
+    s.boarding[win] = eligible
+    urban_school = c.is_urban_school[safe]
+    rural_home = c.place_kind[s.place[win]] != URBAN_PLACE
+    relocated = rural_home & urban_school & ~eligible
+    model.travel = np.where(relocated, model.params.choice.relocated_travel_km, dist)
+
+
+def count_enrollment(model: CountyModel, year: int) -> None:
+    s, n = model.students, model.county.n_schools
+    win = s.window(year)
+    enrolled = s.status[win] == ENROLLED
+    key = s.school[win].astype(np.int64) * 2 + (s.grade[win] >= 7)
+    counts = np.bincount(key[enrolled], minlength=2 * n + 2)[: 2 * n]
+    model.enrolled = counts.reshape(n, 2)
+
+
+def initial_enrollment(model: CountyModel) -> None:
+    """Place the students already at school, then size county-seat places and beds to them."""
+    build_options(model)
+    s, c = model.students, model.county
+    year = model.scenario.start_year - 1
+    ids = np.flatnonzero(s.status == ENROLLED)
+    u = model.streams.uniform("choice", year, len(s))[ids]
+    s.school[ids] = choose(model, ids, u, year, ration=False)
+    count_enrollment(model, model.scenario.start_year)
+    total = model.enrolled.sum(axis=1).astype(float)
+    slack = 1 + model.scenario.county.urban_capacity_slack
+    sized = np.where(c.is_urban_school, np.ceil(total * slack), np.inf)
+    model.capacity = np.where(np.isnan(model.capacity), sized, model.capacity)
+    if np.isnan(c.beds).any():
+        eligible = np.bincount(s.school[ids][s.grade[ids] >= model.params.boarding.min_grade],
+                               minlength=c.n_schools + 1)[: c.n_schools]
+        has_middle = c.max_grade >= 7
+        share = np.array([BED_SHARE.get((k, m), 0.0) for k, m in zip(c.school_type, has_middle)])
+        model.beds = np.where(np.isnan(c.beds), np.round(share * eligible), c.beds)
+    model.relocated = np.empty(0, np.int64)
+    allocate_beds(model, model.scenario.start_year)

@@ -1,0 +1,361 @@
+"""The teacher labour market: retirement, quits and transfer requests, redeployment, recruitment,
+promotion, degree upgrading and principals.
+
+Rural teachers' exit intent peaks at 3-5 years of experience, rises with remoteness, falls with
+a title, and falls with the rural allowance only above ~15% of salary (Jiang & Yip 2024). About
+half of the intents are requests to move to a county-seat school; they succeed only where the
+county seat has vacancies, and county-seat schools pick the applicants who look most effective,
+which is how rural schools lose their best teachers. New graduates are sorted the same way:
+county-seat schools hire first, remote schools last and not always.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..county import TEACHING_POINT, TOWN_SEAT, URBAN_ORDINARY, URBAN_QUALITY, VILLAGE
+from ..population import LEFT, RETIRED, Teachers
+
+if TYPE_CHECKING:
+    from ..model import CountyModel
+
+# Initial staffing relative to the norm: shrinking rural schools keep surplus posts, growing
+# county-seat schools run short (assumption, in line with CRED 2013-14 on rural over-staffing).
+START_STAFFING = {URBAN_QUALITY: 0.95, URBAN_ORDINARY: 0.95, TOWN_SEAT: 1.05, VILLAGE: 1.15,
+                  TEACHING_POINT: 1.2}
+# Rank of each school type in teachers' initial sorting (times CountySpec.initial_sorting SDs).
+SORTING_RANK = {URBAN_QUALITY: 1.0, URBAN_ORDINARY: 0.4, TOWN_SEAT: 0.0, VILLAGE: -0.3,
+                TEACHING_POINT: -0.5}
+# Hiring order of school types: county-seat schools attract the strongest candidates.
+HIRING_ORDER = (URBAN_QUALITY, URBAN_ORDINARY, TOWN_SEAT, VILLAGE, TEACHING_POINT)
+NEW_TEACHER_FEMALE = 0.7  # MoE 2020 statistics: ~70% of compulsory-school teachers are women
+CANDIDATES_PER_POST = 1.5  # assumption: applicants per advertised post
+
+
+def retirement_age(birth_year: np.ndarray, female: np.ndarray) -> np.ndarray:
+    """Statutory age: 60 (men) / 55 (women), raised by 3 months per birth year from the 1965
+    (men) and 1970 (women) cohorts up to 63 / 58 (NPC Standing Committee decision, 2024-09-13)."""
+    by = birth_year.astype(np.float64)
+    men = 60 + np.clip((by - 1964) * 0.25, 0, 3)
+    women = 55 + np.clip((by - 1969) * 0.25, 0, 3)
+    return np.where(female, women, men)
+
+
+def is_rural(model: CountyModel) -> np.ndarray:
+    return model.county.school_type >= TOWN_SEAT
+
+
+def required_staff(model: CountyModel) -> np.ndarray:
+    """Posts per school from the staffing norms, with a floor for small schools."""
+    st, c = model.params.staffing, model.county
+    enr = model.enrolled
+    need = np.ceil(enr[:, 0] / st.ptr_primary + enr[:, 1] / st.ptr_middle)
+    floor = np.select([c.school_type == TEACHING_POINT, c.school_type == VILLAGE],
+                      [st.min_teachers_teaching_point, st.min_teachers_village], 1)
+    has_students = enr.sum(axis=1) > 0
+    return np.where(model.school_open & has_students, np.maximum(need, floor), 0).astype(np.int64)
+
+
+def effectiveness(model: CountyModel, ids: np.ndarray, year: int) -> np.ndarray:
+    """Yearly gain (student SD) a teacher adds: talent, less a novice shortfall, plus degree."""
+    T, lp = model.teachers, model.params.learning
+    exp = year - T.start_year[ids]
+    return (T.talent[ids] - lp.novice_penalty * np.clip(5 - exp, 0, 5) / 5
+            + lp.bachelor_effect * T.bachelor[ids])
+
+
+def initial_teachers(model: CountyModel) -> None:
+    c, tp = model.county, model.params.teachers
+    year = model.scenario.start_year - 1
+    required = required_staff(model)
+    if c.roster_teachers is not None:
+        counts = c.roster_teachers.astype(np.int64)
+    else:
+        factor = np.array([START_STAFFING[k] for k in c.school_type])
+        counts = np.round(required * factor).astype(np.int64)
+    total = int(counts.sum())
+    T = Teachers.allocate(int(total * 1.6) + 16)
+    new = T.add(total)
+    school = np.repeat(np.arange(c.n_schools), counts)
+    kind = c.school_type[school]
+    rural = kind >= TOWN_SEAT
+    g = model.streams.generator("teachers")
+    female = g.random(total) < np.where(rural, 0.6, 0.75)  # assumption (MoE 2020: 70% overall)
+    age = np.round(g.normal(np.where(rural, 44, 40), 9, total))  # assumption: rural force older
+    oldest = np.where(female, 54, 59)
+    age = np.where(age > oldest, 2 * oldest - age, age)  # reflect, so no pile at the limit
+    age = np.clip(age, 22, oldest).astype(np.int64)
+    exp = np.maximum(age - 23, 0)
+    bachelor = g.random(total) < np.where(rural, 0.72, 0.85)  # assumption (seed 001 target 1.05)
+    title = np.minimum(exp // tp.years_per_title, np.where(bachelor, 3, 2))
+    rank = np.array([SORTING_RANK[k] for k in kind])
+    sd = model.params.learning.teacher_sd
+    T.school[new] = school
+    T.birth_year[new] = year - age
+    T.female[new] = female
+    T.bachelor[new] = bachelor
+    T.title[new] = title
+    T.title_year[new] = year - exp + title * tp.years_per_title
+    T.start_year[new] = year - exp
+    T.talent[new] = g.normal(rank * model.scenario.county.initial_sorting * sd, sd)
+    T.rural_years[new] = np.where(rural, exp, exp // 10)
+    model.teachers = T
+    model.required = required
+    _enforce_senior_quota(model, year)
+    _appoint_principals(model, year)
+    update_school_staff(model, year)
+
+
+def labour_market(model: CountyModel, year: int) -> None:
+    """The year's teacher flows, in order: retire, quit or request, transfer, redeploy, hire,
+    promote, upgrade degrees, replace principals."""
+    T, c, tp, f = model.teachers, model.county, model.params.teachers, model.flows
+    rural_school = is_rural(model)
+    act = T.active()
+    rural = rural_school[T.school[act]]
+    f["rural_teachers_start"] = int(rural.sum())
+
+    # birthdays fall mid-year on average, hence the half year
+    age = year - T.birth_year[act] + 0.5
+    retire = age >= retirement_age(T.birth_year[act], T.female[act])
+    T.status[act[retire]] = RETIRED
+    T.principal_since[act[retire]] = 0
+    f["retirements"] = int(retire.sum())
+    f["rural_retirements"] = int((retire & rural).sum())
+    act, rural = act[~retire], rural[~retire]
+
+    p_exit = exit_probability(model, act, year)
+    u = model.streams.uniform("teacher_exit", year, T.n)[act]
+    request = rural & (u < p_exit * tp.transfer_share)
+    quit = (u < p_exit) & ~request
+    T.status[act[quit]] = LEFT
+    T.principal_since[act[quit]] = 0
+    f["rural_quits"] = int((quit & rural).sum())
+    f["urban_quits"] = int((quit & ~rural).sum())
+
+    model.required = required_staff(model)
+    movers = _transfer_up(model, act[request], year)
+    T.principal_since[movers] = 0
+    f["transfers_up"] = movers.size
+    f["redeployed"] = _redeploy(model, year)
+    f["recruits"] = _recruit(model, year)
+    _promote(model, year)
+    _upgrade_degrees(model, year)
+    _appoint_principals(model, year)
+    act = T.active()
+    T.rural_years[act] += rural_school[T.school[act]]
+    update_school_staff(model, year)
+
+
+def exit_probability(model: CountyModel, ids: np.ndarray, year: int) -> np.ndarray:
+    """Yearly chance a teacher wants to leave the post (quit or ask for a county-seat post)."""
+    T, c, tp, pay = model.teachers, model.county, model.params.teachers, model.params.pay
+    kind = c.school_type[T.school[ids]]
+    exp = year - T.start_year[ids]
+    career = np.select([exp < 3, exp <= 5, exp <= 10], [1.0, tp.early_career_multiplier, 1.0],
+                       tp.late_career_multiplier)
+    remote = np.select([kind == TOWN_SEAT, kind == VILLAGE, kind == TEACHING_POINT],
+                       [tp.remoteness_town_seat, tp.remoteness_village,
+                        tp.remoteness_teaching_point], 1.0)
+    titled = np.where(T.title[ids] >= 2, tp.titled_multiplier, 1.0)
+    share = allowance(model)[kind] / salary(model)[T.title[ids]]
+    pay_effect = np.exp(-tp.allowance_slope * np.maximum(0.0, share - tp.allowance_threshold))
+    p = np.where(kind >= TOWN_SEAT, tp.rural_exit_base * career * remote * titled * pay_effect,
+                 tp.urban_exit_base * titled)
+    return np.minimum(p, 0.95)
+
+
+def salary(model: CountyModel) -> np.ndarray:
+    """Monthly base salary by title (yuan)."""
+    p = model.params.pay
+    return np.array([p.salary_none, p.salary_level2, p.salary_level1, p.salary_senior])
+
+
+def allowance(model: CountyModel) -> np.ndarray:
+    """Monthly rural allowance by school type (yuan; zero in the county seat)."""
+    p = model.params.pay
+    return np.array([0.0, 0.0, p.allowance_town_seat, p.allowance_village,
+                     p.allowance_teaching_point])
+
+
+def _signal(model: CountyModel, ids: np.ndarray, talent: np.ndarray, year: int, key: int):
+    """What a hiring school sees of a candidate's effectiveness: a noisy signal."""
+    rho = model.params.teachers.hiring_signal
+    noise = model.streams.generator("teacher_move", year * 10 + key).standard_normal(ids.size)
+    sd = model.params.learning.teacher_sd
+    return rho * talent / sd + np.sqrt(1 - rho**2) * noise
+
+
+def _vacancy_slots(model: CountyModel, kinds: tuple[int, ...]) -> np.ndarray:
+    """One entry per vacant post at schools of ``kinds``, in hiring order."""
+    c = model.county
+    staff = np.bincount(model.teachers.school[model.teachers.active()], minlength=c.n_schools)
+    vacancy = np.maximum(model.required - staff, 0)
+    schools = [np.flatnonzero((c.school_type == k) & model.school_open) for k in kinds]
+    order = np.concatenate(schools) if schools else np.empty(0, np.int64)
+    return np.repeat(order, vacancy[order])
+
+
+def _transfer_up(model: CountyModel, requests: np.ndarray, year: int) -> np.ndarray:
+    """County-seat vacancies go to the requesting rural teachers who look most effective."""
+    T = model.teachers
+    slots = _vacancy_slots(model, (URBAN_QUALITY, URBAN_ORDINARY))
+    if requests.size == 0 or slots.size == 0:
+        return np.empty(0, np.int64)
+    signal = _signal(model, requests, effectiveness(model, requests, year), year, 0)
+    best = requests[np.argsort(-signal, kind="stable")][: slots.size]
+    T.school[best] = slots[: best.size]
+    return best
+
+
+def _redeploy(model: CountyModel, year: int) -> int:
+    """Move part of the surplus at over-staffed (or closed) schools to schools with vacancies."""
+    T, c, tp = model.teachers, model.county, model.params.teachers
+    act = T.active()
+    sch = T.school[act]
+    staff = np.bincount(sch, minlength=c.n_schools)
+    tolerated = np.ceil(model.required * (1 + tp.surplus_tolerance))
+    surplus = np.maximum(staff - tolerated, 0)
+    movable = np.where(model.school_open, np.floor(surplus * tp.redeploy_rate), staff)
+    slots = _vacancy_slots(model, HIRING_ORDER[::-1])  # neediest (remote) schools first
+    if movable.sum() == 0 or slots.size == 0:
+        return 0
+    u = model.streams.uniform("redeploy", year, T.n)[act]
+    order = np.lexsort((u, sch))
+    s_sorted = sch[order]
+    rank = np.arange(order.size) - np.searchsorted(s_sorted, s_sorted, "left")
+    movers = act[order[rank < movable[s_sorted]]]
+    movers = movers[: slots.size]
+    T.school[movers] = slots[: movers.size]
+    T.principal_since[movers] = 0
+    return int(movers.size)
+
+
+def _recruit(model: CountyModel, year: int) -> int:
+    """Fill vacancies with new graduates; remote posts are filled only in part."""
+    T, c, tp = model.teachers, model.county, model.params.teachers
+    slots = _vacancy_slots(model, HIRING_ORDER)
+    if slots.size == 0:
+        return 0
+    kind = c.school_type[slots]
+    fill = np.select([kind == TOWN_SEAT, kind == VILLAGE, kind == TEACHING_POINT],
+                     [tp.fill_rate_town_seat, tp.fill_rate_village, tp.fill_rate_teaching_point],
+                     1.0)
+    g = model.streams.generator("recruit", year)
+    slots = slots[g.random(slots.size) < fill]
+    n_new = slots.size
+    pool = int(np.ceil(n_new * CANDIDATES_PER_POST))
+    talent = g.normal(0.0, model.params.learning.teacher_sd, pool)
+    signal = _signal(model, np.arange(pool), talent, year, 1)
+    hired = talent[np.argsort(-signal, kind="stable")][:n_new]
+    new = T.add(n_new)
+    rural = c.school_type[slots] >= TOWN_SEAT
+    T.school[new] = slots
+    T.talent[new] = hired
+    age = g.integers(22, 26, n_new)
+    T.birth_year[new] = year - age
+    T.female[new] = g.random(n_new) < NEW_TEACHER_FEMALE
+    T.bachelor[new] = g.random(n_new) < np.where(rural, tp.new_bachelor_rural,
+                                                 tp.new_bachelor_urban)
+    T.title[new] = 0
+    T.title_year[new] = year
+    T.start_year[new] = year
+    T.rural_years[new] = 0
+    T.principal_since[new] = 0
+    return n_new
+
+
+def _promote(model: CountyModel, year: int) -> None:
+    """Titles after enough years; senior posts only where the school's quota has room."""
+    T, tp = model.teachers, model.params.teachers
+    act = T.active()
+    u = model.streams.uniform("promotion", year, T.n)[act]
+    due = (T.title[act] < 3) & (year - T.title_year[act] >= tp.years_per_title) & (u < tp.promotion_rate)
+    junior = act[due & (T.title[act] < 2)]
+    T.title[junior] += 1
+    T.title_year[junior] = year
+    cand = act[due & (T.title[act] == 2) & T.bachelor[act]]
+    free = _senior_quota(model) - _seniors(model)
+    sch = T.school[cand]
+    order = np.lexsort((T.start_year[cand], sch))  # most experienced first
+    s_sorted = sch[order]
+    rank = np.arange(order.size) - np.searchsorted(s_sorted, s_sorted, "left")
+    up = cand[order[rank < free[s_sorted]]]
+    T.title[up] = 3
+    T.title_year[up] = year
+
+
+def _senior_quota(model: CountyModel) -> np.ndarray:
+    tp = model.params.teachers
+    enr = model.enrolled.astype(float)
+    total = np.maximum(enr.sum(axis=1), 1)
+    share = (enr[:, 0] * tp.senior_share_primary + enr[:, 1] * tp.senior_share_middle) / total
+    return np.round(share * model.required).astype(np.int64)
+
+
+def _seniors(model: CountyModel) -> np.ndarray:
+    T = model.teachers
+    act = T.active()
+    return np.bincount(T.school[act][T.title[act] == 3], minlength=model.county.n_schools)
+
+
+def _enforce_senior_quota(model: CountyModel, year: int) -> None:
+    """At the start, seniors beyond a school's quota hold level-1 posts (youngest first)."""
+    T = model.teachers
+    act = T.active()
+    senior = act[T.title[act] == 3]
+    sch = T.school[senior]
+    order = np.lexsort((T.start_year[senior], sch))
+    s_sorted = sch[order]
+    rank = np.arange(order.size) - np.searchsorted(s_sorted, s_sorted, "left")
+    extra = senior[order[rank >= _senior_quota(model)[s_sorted]]]
+    T.title[extra] = 2
+
+
+def _upgrade_degrees(model: CountyModel, year: int) -> None:
+    T, tp = model.teachers, model.params.teachers
+    act = T.active()
+    u = model.streams.uniform("upgrade", year, T.n)[act]
+    up = ~T.bachelor[act] & (year - T.birth_year[act] < 50) & (u < tp.degree_upgrade_rate)
+    T.bachelor[act[up]] = True
+
+
+def _appoint_principals(model: CountyModel, year: int) -> None:
+    """Schools without a principal (or whose principal's tenure is over) appoint the
+    highest-titled, most experienced teacher under 55."""
+    T, c, tp = model.teachers, model.county, model.params.teachers
+    act = T.active()
+    since = T.principal_since[act]
+    expired = (since > 0) & (year - since >= tp.principal_max_tenure)
+    T.principal_since[act[expired]] = 0
+    has = np.bincount(T.school[act][T.principal_since[act] > 0], minlength=c.n_schools) > 0
+    cand = act[~has[T.school[act]] & ~expired & (year - T.birth_year[act] < 55)]
+    if cand.size == 0:
+        return
+    sch = T.school[cand]
+    order = np.lexsort((T.start_year[cand], -T.title[cand].astype(np.int64), sch))
+    s_sorted = sch[order]
+    first = np.r_[True, s_sorted[1:] != s_sorted[:-1]]
+    T.principal_since[cand[order[first]]] = year
+
+
+def update_school_staff(model: CountyModel, year: int) -> None:
+    """Per-school staff count and value added (teachers, staffing, facilities)."""
+    T, c, lp, st = model.teachers, model.county, model.params.learning, model.params.staffing
+    act = T.active()
+    sch = T.school[act]
+    n = c.n_schools
+    staff = np.bincount(sch, minlength=n)
+    eff = np.bincount(sch, weights=effectiveness(model, act, year), minlength=n)
+    mean_eff = np.divide(eff, staff, out=np.zeros(n), where=staff > 0)
+    enr = model.enrolled.astype(float)
+    pupils = enr.sum(axis=1)
+    norm = np.divide(enr[:, 0] * st.ptr_primary + enr[:, 1] * st.ptr_middle, pupils,
+                     out=np.full(n, st.ptr_primary), where=pupils > 0)
+    ptr = np.divide(pupils, staff, out=np.full(n, 5 * st.ptr_primary), where=staff > 0)
+    crowding = np.log(np.clip(ptr / norm, 1.0, 5.0))
+    model.staff = staff
+    model.value_added = (mean_eff - lp.understaffing_penalty * crowding
+                         + lp.resources_effect * (c.facilities - 1.0))

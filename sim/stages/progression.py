@@ -1,0 +1,52 @@
+"""End of the school year: dropout, graduation from grade 9, promotion to the next grade.
+
+Dropout is a yearly hazard, mostly in middle school, raised by low achievement, low family SES,
+left-behind status and long daily travel for day students (Yi et al. 2012 for the direction and
+the poor-area upper bound; magnitudes are assumptions varied in sweeps).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..population import DROPPED_OUT, ENROLLED, GRADUATED
+
+if TYPE_CHECKING:
+    from ..model import CountyModel
+
+SAFE_TRAVEL_KM = 3.0  # daily travel beyond which distance raises dropout (assumption)
+
+
+def dropout_probability(model: CountyModel, win: slice) -> np.ndarray:
+    s, dp = model.students, model.params.dropout
+    base = np.where(s.grade[win] >= 7, dp.middle_base, dp.primary_base)
+    z_rel = (s.z[win] - model.z_mean) / max(model.z_sd, 1e-9)
+    extra_km = np.maximum(model.travel - SAFE_TRAVEL_KM, 0.0) * ~s.boarding[win]
+    logit = (np.log(base / (1 - base)) - np.log(dp.achievement_odds) * z_rel
+             - np.log(dp.ses_odds) * s.ses[win] + np.log(dp.left_behind_odds) * s.left_behind[win]
+             + np.log(dp.distance_odds) * extra_km)
+    return 1.0 / (1.0 + np.exp(-logit))
+
+
+def progress(model: CountyModel, year: int) -> None:
+    s, n, f = model.students, model.county.n_schools, model.flows
+    win = s.window(year)
+    enrolled = s.status[win] == ENROLLED
+    grade = s.grade[win]
+    u = model.streams.uniform("dropout", year, win.stop - win.start)
+    drop = enrolled & (u < dropout_probability(model, win))
+    graduate = enrolled & ~drop & (grade == 9)
+    leave = np.flatnonzero(drop | graduate) + win.start
+    s.status[win][drop] = DROPPED_OUT
+    s.status[win][graduate] = GRADUATED
+    s.school[leave] = n
+    s.boarding[leave] = False
+    stay = np.flatnonzero(enrolled & ~drop & ~graduate) + win.start
+    s.grade[stay] += 1
+    f["dropouts"] = int(drop.sum())
+    f["middle_dropouts"] = int((drop & (grade >= 7)).sum())
+    f["graduates"] = int(graduate.sum())
+    model.dropouts_by_grade = np.bincount(grade[drop], minlength=10)
+    model.enrolled_by_grade = np.bincount(grade[enrolled], minlength=10)
