@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .outcomes import GAP_TARGET  # noqa: E402
@@ -46,6 +47,7 @@ def plot_indicators(ts: pd.DataFrame, title: str = "", bands: dict | None = None
         ax.set_title(label, fontsize=10)
         ax.set_ylabel(unit)
         ax.set_xlabel("year")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
@@ -62,6 +64,7 @@ def plot_school_gaps(schools: pd.DataFrame, title: str = "") -> plt.Figure:
     ax.plot(med.index, med.values, color=COLORS[1], lw=3, label="median town-seat school")
     ax.axhline(GAP_TARGET, color=COLORS[3], ls="--", label="target 0.15")
     ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("difference rate to urban quality schools")
     ax.set_title(title or "Town-seat schools: difference rate")
     ax.legend(frameon=False)

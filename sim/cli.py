@@ -1,0 +1,134 @@
+"""The ``ruraledu`` command: parse, call the API, print. No model logic here."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InputError
+from .results import Result, run
+from .scenario import Scenario, load_scenario, parse_value
+
+DEFAULT_RUNS = Path("results") / "runs"
+
+
+def user_errors(func):
+    """Bad input: one readable message on stderr, exit code 2, no traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InputError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def parse_sets(pairs: tuple[str, ...]) -> dict:
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError("--set", f"expected KEY=VALUE, got {pair!r}")
+        overrides[key.strip()] = parse_value(value.strip())
+    return overrides
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ruraledu")
+def main() -> None:
+    """Agent-based simulation of rural compulsory education in Shandong."""
+
+
+SET_OPTION = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                          help="Override a scenario value by dotted key, e.g. "
+                               "--set params.teachers.rural_exit_base=0.1 (repeatable).")
+
+
+@main.command("run")
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--seed", type=int, default=None, help="Random seed (default: the file's seed).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: results/runs/<scenario name>/).")
+@SET_OPTION
+@click.option("--no-charts", is_flag=True, help="Skip the PNG charts.")
+@user_errors
+def run_cmd(scenario: Path, seed: int | None, out: Path | None, sets: tuple[str, ...],
+            no_charts: bool) -> None:
+    """Run one SCENARIO (a TOML file) and write its frames, summary and charts."""
+    sc = load_scenario(scenario, parse_sets(sets))
+    _run_and_report(sc, seed, out, charts=not no_charts)
+
+
+@main.command("demo")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: results/runs/demo/).")
+@user_errors
+def demo_cmd(out: Path | None) -> None:
+    """Run the baseline on embedded defaults: a first look at the model."""
+    sc = Scenario(name="demo", description="Embedded defaults: a synthetic Shandong plains "
+                  "county, 2020-2035, no new policy.")
+    _run_and_report(sc, None, out)
+
+
+def _run_and_report(sc: Scenario, seed: int | None, out: Path | None,
+                    charts: bool = True) -> Result:
+    result = run(sc, seed=seed, progress=sys.stderr.isatty())
+    out = out or DEFAULT_RUNS / sc.name
+    result.write(out, charts=charts)
+    click.echo(format_summary(result))
+    click.echo(f"\nwritten to {out}/")
+    return result
+
+
+@main.command("check")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@SET_OPTION
+def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
+    """Validate scenario files and explain every error (exit code 2 if any is invalid)."""
+    failed = False
+    for path in files:
+        try:
+            sc = load_scenario(path, parse_sets(sets))
+        except InputError as err:
+            click.echo(f"error: {err}", err=True)
+            failed = True
+            continue
+        county = sc.county.source if sc.county.source == "roster" else \
+            f"synthetic, {sc.county.towns} towns, {sc.county.students:,} students"
+        click.echo(f"ok: {path} - scenario '{sc.name}', {sc.start_year}-{sc.end_year}, {county}")
+    if failed:
+        sys.exit(2)
+
+
+def format_summary(result: Result) -> str:
+    """A readable console summary: first and last year of the main indicators, then targets."""
+    ts, s = result.timeseries, result.summary
+    first, last = ts.iloc[0], ts.iloc[-1]
+    rows = [("students", "{:,.0f}"), ("teachers", "{:,.0f}"), ("schools_open", "{:.0f}"),
+            ("student_retention", "{:.3f}"), ("teacher_retention", "{:.3f}"),
+            ("gap_rate", "{:.3f}"), ("gap_sd", "{:.2f}"), ("share_towns_gap_met", "{:.2f}"),
+            ("middle_retention_3yr", "{:.3f}"), ("boarding_rate", "{:.3f}"),
+            ("mean_travel_km", "{:.1f}"), ("cost_total_yuan", "{:,.0f}")]
+    y0, y1 = int(first["year"]), int(last["year"])
+    lines = [f"scenario {s['scenario']}  seed {s['provenance']['seed']}  "
+             f"({s['provenance']['runtime_s']:.2f} s)", "",
+             f"{'indicator':<24}{y0:>16}{y1:>16}"]
+    for col, fmt in rows:
+        lines.append(f"{col:<24}{fmt.format(first[col]):>16}{fmt.format(last[col]):>16}")
+    lines += ["", "targets:"]
+    for t in s["targets"]:
+        by = f" by {t['by']}" if t["by"] else ""
+        first_met = t["first_year_met"] or "never"
+        mark = "met    " if t["met"] else "not met"
+        value = "n/a" if t["value"] is None else f"{t['value']:.3f}"
+        lines.append(f"  [{mark}] {t['indicator']} {t['target']}{by}: {value} "
+                     f"(first met: {first_met})")
+    return "\n".join(lines)
