@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .county import TOWN_SEAT, URBAN_QUALITY
-from .population import DROPPED_OUT, ENROLLED, MOVED_AWAY
+from .population import GRADUATED, NOT_ENTERED
 from .stages.labour import allowance, is_rural, salary
 
 if TYPE_CHECKING:
@@ -43,41 +43,49 @@ def _ratio(num: float, den: float) -> float:
     return float(num) / float(den) if den else float("nan")
 
 
+def _quantile_01(counts: np.ndarray, q: float) -> float:
+    """Quantile from a histogram of 0.1-wide bins: O(n), and travel needs no finer grain."""
+    total = counts.sum()
+    if total == 0:
+        return float("nan")
+    return float(np.searchsorted(np.cumsum(counts), q * total) / 10)
+
+
 def measure_enrollment(model: CountyModel, year: int) -> None:
     """Who attends where this year: retention, boarding, travel, class sizes."""
-    s, c = model.students, model.county
+    s, c, st = model.students, model.county, model.params.staffing
     n = c.n_schools
     win = s.window(year)
     status = s.status[win]
-    enrolled = status == ENROLLED
-    safe = np.minimum(s.school[win], n - 1)
-    rural_school = ~c.is_urban_school[safe] & enrolled
+    school = model.stage_key >> 1  # n for anyone not enrolled
+    enrolled = school < n
+    n_all = int(enrolled.sum())
+    in_rural = ~np.append(c.is_urban_school, True)[school]
     local = s.hukou_rural[win]
-    of_age = local & ((status == ENROLLED) | (status == DROPPED_OUT) | (status == MOVED_AWAY))
+    of_age = local & (status != NOT_ENTERED) & (status != GRADUATED)
     middle = s.grade[win] >= 7
     boarding = s.boarding[win]
-    travel = model.travel[enrolled]
-    key = safe.astype(np.int64) * 9 + s.grade[win] - 1
-    per_class = np.bincount(key[enrolled], minlength=9 * n).reshape(n, 9)
-    st = model.params.staffing
+    per_class = np.bincount(school * 9 + s.grade[win] - 1, minlength=9 * (n + 1))[: 9 * n]
+    per_class = per_class.reshape(n, 9)
     classes_p = np.ceil(per_class[:, :6] / st.class_max_primary).sum()
     classes_m = np.ceil(per_class[:, 6:] / st.class_max_middle).sum()
-    n_mid = int((enrolled & middle).sum())
-    n_pri = int(enrolled.sum()) - n_mid
+    n_mid = int(model.enrolled[:, 1].sum())
+    n_pri = n_all - n_mid
+    travel_hist = np.bincount(np.round(model.travel * 10).astype(np.intp))
+    travel_hist[0] -= school.size - n_all  # those not enrolled carry travel 0
+    model.school_boarders = np.bincount(school[boarding], minlength=n)
+    model.school_travel = np.bincount(school, weights=model.travel, minlength=n + 1)[:n]
     model.snapshot = {
-        "student_retention": _ratio((local & rural_school).sum(), of_age.sum()),
-        "boarding_rate": _ratio(boarding.sum(), enrolled.sum()),
+        "student_retention": _ratio((local & in_rural).sum(), of_age.sum()),
+        "boarding_rate": _ratio(model.school_boarders.sum(), n_all),
         "boarding_rate_primary": _ratio((boarding & ~middle).sum(), n_pri),
         "boarding_rate_middle": _ratio((boarding & middle).sum(), n_mid),
-        "mean_travel_km": float(travel.mean()) if travel.size else float("nan"),
-        "p95_travel_km": float(np.partition(travel, int(0.95 * (travel.size - 1)))[
-            int(0.95 * (travel.size - 1))]) if travel.size else float("nan"),
-        "urban_enrollment_share": _ratio((enrolled & ~rural_school).sum(), enrolled.sum()),
+        "mean_travel_km": _ratio(model.school_travel.sum(), n_all),
+        "p95_travel_km": _quantile_01(travel_hist, 0.95),
+        "urban_enrollment_share": _ratio(n_all - in_rural.sum(), n_all),
         "class_size_primary": _ratio(n_pri, classes_p),
         "class_size_middle": _ratio(n_mid, classes_m),
     }
-    model.school_boarders = np.bincount(safe[boarding], minlength=n)
-    model.school_travel = np.bincount(safe[enrolled], weights=travel, minlength=n)
 
 
 def difference_rates(model: CountyModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -99,9 +107,15 @@ def difference_rates(model: CountyModel) -> tuple[np.ndarray, np.ndarray, np.nda
     return score, ref_z, np.where(count > 0, rate, np.nan)
 
 
-def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
+def _weighted(values: np.ndarray, weights: np.ndarray, axis: int | None = None):
+    """Weighted mean ignoring non-finite values (NaN where no weight), overall or per row."""
     ok = np.isfinite(values) & (weights > 0)
-    return _ratio((values[ok] * weights[ok]).sum(), weights[ok].sum())
+    w = np.where(ok, weights, 0)
+    num = np.where(ok, values, 0.0) * w
+    den = w.sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = num.sum(axis=axis) / den
+    return float(out) if axis is None else out
 
 
 def measure(model: CountyModel, year: int) -> dict[str, float]:
@@ -109,7 +123,7 @@ def measure(model: CountyModel, year: int) -> dict[str, float]:
     c, T, p, f = model.county, model.teachers, model.params, model.flows
     count = model.exam_count
     score, ref_z, rate = difference_rates(model)
-    per_school = np.array([_weighted(r, w) for r, w in zip(rate, count)])
+    per_school = _weighted(rate, count, axis=1)
     model.difference_rate = per_school
     towns = (c.school_type == TOWN_SEAT) & model.school_open & (count.sum(axis=1) > 0)
     sd = max(model.z_sd, 1e-9)
@@ -197,7 +211,7 @@ def school_rows(model: CountyModel, year: int) -> dict[str, np.ndarray]:
         "required_teachers": model.required.astype(np.int32),
         "ptr": np.divide(pupils, staff, out=np.full(n, np.nan), where=staff > 0),
         "boarders": model.school_boarders.astype(np.int32),
-        "mean_score": np.array([_weighted(s_, w) for s_, w in zip(score, model.exam_count)]),
+        "mean_score": _weighted(score, model.exam_count, axis=1),
         "difference_rate": rate,
         "gap_met": rate < GAP_TARGET,
         "mean_travel_km": np.divide(model.school_travel, pupils, out=np.full(n, np.nan),

@@ -16,8 +16,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..county import (BED_SHARE, TEACHING_POINT, TOWN_SEAT, URBAN_ORDINARY, URBAN_PLACE,
-                      URBAN_QUALITY, VILLAGE)
+from ..county import (
+    BED_SHARE,
+    TEACHING_POINT,
+    TOWN_SEAT,
+    URBAN_ORDINARY,
+    URBAN_PLACE,
+    URBAN_QUALITY,
+    VILLAGE,
+)
 from ..outcomes import measure_enrollment
 from ..population import ENROLLED
 
@@ -33,28 +40,37 @@ PRIOR_QUALITY = {URBAN_QUALITY: 0.45, URBAN_ORDINARY: 0.1, TOWN_SEAT: -0.05, VIL
 
 
 def build_options(model: CountyModel) -> None:
-    """For every place and grade band, the four candidate schools (-1 where there is none)."""
+    """For every place and grade band, the four candidate schools (``n_schools`` where none).
+
+    Where no county-seat ordinary school teaches a band, the nearest open school that does
+    stands in, so every child has at least one school."""
     c = model.county
-    opts = np.full((c.n_places, 3, 4), -1, np.int32)
+    n = c.n_schools
+    opts = np.full((c.n_places, 3, 4), n, np.int32)
     same_town = c.place_town[:, None] == c.school_town[None, :]
     rural_place = c.place_kind != URBAN_PLACE
+    rows = np.arange(c.n_places)
     for band, g in enumerate(BAND_FIRST_GRADE):
         offers = model.school_open & (c.min_grade <= g) & (c.max_grade >= g)
+        ordinary = offers & (c.school_type == URBAN_ORDINARY)
         kinds = {LOCAL: offers & (c.school_type >= TOWN_SEAT),
                  SEAT: offers & (c.school_type == TOWN_SEAT),
-                 ORDINARY: offers & (c.school_type == URBAN_ORDINARY),
+                 ORDINARY: ordinary if ordinary.any() else offers,
                  QUALITY: offers & (c.school_type == URBAN_QUALITY)}
         for k, ok in kinds.items():
             allowed = ok[None, :] & (same_town if k in (LOCAL, SEAT) else True)
             d = np.where(allowed, c.distance, np.inf)
             best = d.argmin(axis=1)
-            has = np.isfinite(d[np.arange(c.n_places), best])
+            has = np.isfinite(d[rows, best])
             if k in (LOCAL, SEAT):
                 has &= rural_place
-            opts[:, band, k] = np.where(has, best, -1)
+            opts[:, band, k] = np.where(has, best, n)
         dup = opts[:, band, SEAT] == opts[:, band, LOCAL]
-        opts[dup, band, SEAT] = -1
+        opts[dup, band, SEAT] = n
     model.options = opts
+    # distances with a last column for "no school", so lookups need no masking
+    model.option_distance = np.concatenate(
+        [c.distance, np.zeros((c.n_places, 1), np.float32)], axis=1)
 
 
 def school_quality(model: CountyModel) -> np.ndarray:
@@ -64,40 +80,68 @@ def school_quality(model: CountyModel) -> np.ndarray:
     return np.where(np.isfinite(measured), measured, prior)
 
 
+def place_utilities(model: CountyModel, year: int) -> np.ndarray:
+    """Utility of each place's four options for a child of each grade, before the family's own
+    terms (SES, current school): places x 9 grades x 4 options, -inf where there is no school.
+
+    Children of one place and grade face the same schools, so this is computed once a year
+    instead of once per child."""
+    c, p = model.county, model.params
+    cp, n = p.choice, c.n_schools
+    grades = np.arange(1, 10)
+    band = (grades - 1) // 3
+    opt = model.options[:, band]  # places x 9 x 4
+    school_u = np.full((n + 1, 2), -np.inf, np.float32)
+    school_u[:n] = cp.quality_weight * school_quality(model)
+    school_u[:n] -= cp.quality_school_cost * (c.school_type == URBAN_QUALITY)[:, None]
+    middle = (grades >= 7)[None, :, None]
+    v = school_u[opt, middle.astype(np.intp)]
+    dist = model.option_distance[np.arange(c.n_places)[:, None, None], opt]
+    beds = np.append(model.beds > 0, False)
+    boardable = beds[opt] & (grades >= p.boarding.min_grade)[None, :, None]
+    dist = np.where(boardable, np.minimum(dist, np.float32(p.boarding.distance_km)), dist)
+    rural_home = c.place_kind != URBAN_PLACE
+    dist[rural_home, :, ORDINARY:] = cp.relocated_travel_km
+    v -= np.where(middle, 0.5, 1.0) * cp.distance_weight * dist
+    reloc_cost = cp.relocation_cost - cp.relocation_cost_trend * (year - model.scenario.start_year)
+    v[rural_home, :, ORDINARY:] -= reloc_cost
+    return v.astype(np.float32)
+
+
 def choose(model: CountyModel, ids: np.ndarray, u: np.ndarray, year: int,
            ration: bool = True) -> np.ndarray:
     """The school each student in ``ids`` chooses (``u``: one uniform per student)."""
-    s, c, p = model.students, model.county, model.params
-    cp = p.choice
-    place, grade = s.place[ids], s.grade[ids]
-    band = (grade.astype(np.int64) - 1) // 3
-    opt = model.options[place, band]  # n x 4
-    valid = opt >= 0
-    safe = np.where(valid, opt, 0)
-    middle = (band == 2)[:, None]
-    quality = school_quality(model)[safe, middle.astype(np.int64)]
-    rural_home = (c.place_kind[place] != URBAN_PLACE)[:, None]
-    urban_opt = np.array([False, False, True, True])[None, :]
-    relocating = rural_home & urban_opt
-    dist = c.distance[place[:, None], safe]
-    can_board = (model.beds[safe] > 0) & (grade[:, None] >= p.boarding.min_grade)
-    travel = np.where(can_board, np.minimum(dist, p.boarding.distance_km), dist)
-    travel = np.where(relocating, cp.relocated_travel_km, travel)
-    reloc_cost = cp.relocation_cost - cp.relocation_cost_trend * (year - model.scenario.start_year)
-    v = (cp.quality_weight * quality
-         - cp.distance_weight * np.where(middle, 0.5, 1.0) * travel
-         - relocating * (reloc_cost - cp.ses_urban_weight * s.ses[ids, None])
-         - cp.quality_school_cost * (np.arange(4) == QUALITY)[None, :]
-         + cp.stay_weight * (opt == s.school[ids, None]))
-    v = np.where(valid, v, -np.inf)
-    w = np.exp(v - v.max(axis=1, keepdims=True))
-    cum = np.cumsum(w, axis=1)
-    k = (cum < (u * cum[:, -1])[:, None]).sum(axis=1)
-    k = np.minimum(k, 3)
-    chosen = opt[np.arange(ids.size), k]
+    s, c, cp = model.students, model.county, model.params.choice
+    place, grade = s.place[ids], s.grade[ids].astype(np.intp)
+    opt = model.options[place, (grade - 1) // 3]  # choosers x 4
+    v = place_utilities(model, year)[place, grade - 1]
+    rural_home = c.place_kind[place] != URBAN_PLACE
+    v[:, ORDINARY:] += (rural_home * (cp.ses_urban_weight * s.ses[ids]))[:, None]
+    v += np.float32(cp.stay_weight) * (opt == s.school[ids, None])
+    chosen = opt[np.arange(ids.size), sample_logit(v, u)]
     if ration:
-        chosen = _ration(model, ids, chosen, v, rural_home[:, 0], year)
+        chosen = _ration(model, ids, chosen, v, rural_home, year)
     return chosen
+
+
+def sample_logit(v: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Column picked from multinomial-logit utilities ``v`` (rows x 4) by one uniform per row:
+    inverting the cumulative probabilities keeps a child's choice stable when utilities shift
+    a little between scenarios. Written column by column: numpy reduces short rows slowly."""
+    cols = [v[:, j] for j in range(v.shape[1])]
+    top = cols[0]
+    for col in cols[1:]:
+        top = np.maximum(top, col)
+    cum = np.zeros_like(top)
+    edges = []
+    for col in cols:
+        cum = cum + np.exp(col - top)
+        edges.append(cum)
+    target = u * cum
+    k = np.zeros(u.size, np.intp)
+    for edge in edges[:-1]:
+        k += edge < target
+    return k
 
 
 def _ration(model: CountyModel, ids, chosen, v, rural_home, year) -> np.ndarray:
@@ -120,7 +164,7 @@ def _ration(model: CountyModel, ids, chosen, v, rural_home, year) -> np.ndarray:
     school = chosen[order]
     rank = np.arange(order.size) - np.searchsorted(school, school, "left")
     rejected = order[rank >= np.maximum(free[school], 0)]
-    fallback = v[rejected][:, :2]
+    fallback = v[rejected][:, :ORDINARY]
     has = np.isfinite(fallback).any(axis=1)
     best = fallback.argmax(axis=1)
     opts = model.options[s.place[ids[rejected]], (s.grade[ids[rejected]] - 1) // 3]
@@ -183,15 +227,19 @@ def allocate_beds(model: CountyModel, year: int) -> None:
     urban_school = c.is_urban_school[safe]
     rural_home = c.place_kind[s.place[win]] != URBAN_PLACE
     relocated = rural_home & urban_school & ~eligible
-    model.travel = np.where(relocated, model.params.choice.relocated_travel_km, dist)
+    travel = np.where(relocated, np.float32(model.params.choice.relocated_travel_km), dist)
+    model.travel = np.where(enrolled, travel, np.float32(0))
 
 
 def count_enrollment(model: CountyModel, year: int) -> None:
+    """Enrollment by school and stage, and each student's school-stage cell for the year
+    (``2 * school + middle``; ``2 * n_schools`` for anyone not enrolled)."""
     s, n = model.students, model.county.n_schools
     win = s.window(year)
     enrolled = s.status[win] == ENROLLED
-    key = s.school[win].astype(np.int64) * 2 + (s.grade[win] >= 7)
-    counts = np.bincount(key[enrolled], minlength=2 * n + 2)[: 2 * n]
+    key = s.school[win].astype(np.intp) * 2 + (s.grade[win] >= 7)
+    model.stage_key = np.where(enrolled, key, 2 * n)
+    counts = np.bincount(model.stage_key, minlength=2 * n + 1)[: 2 * n]
     model.enrolled = counts.reshape(n, 2)
 
 

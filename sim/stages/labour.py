@@ -111,7 +111,7 @@ def initial_teachers(model: CountyModel) -> None:
 def labour_market(model: CountyModel, year: int) -> None:
     """The year's teacher flows, in order: retire, quit or request, transfer, redeploy, hire,
     promote, upgrade degrees, replace principals."""
-    T, c, tp, f = model.teachers, model.county, model.params.teachers, model.flows
+    T, tp, f = model.teachers, model.params.teachers, model.flows
     rural_school = is_rural(model)
     act = T.active()
     rural = rural_school[T.school[act]]
@@ -151,7 +151,7 @@ def labour_market(model: CountyModel, year: int) -> None:
 
 def exit_probability(model: CountyModel, ids: np.ndarray, year: int) -> np.ndarray:
     """Yearly chance a teacher wants to leave the post (quit or ask for a county-seat post)."""
-    T, c, tp, pay = model.teachers, model.county, model.params.teachers, model.params.pay
+    T, c, tp = model.teachers, model.county, model.params.teachers
     kind = c.school_type[T.school[ids]]
     exp = year - T.start_year[ids]
     career = np.select([exp < 3, exp <= 5, exp <= 10], [1.0, tp.early_career_multiplier, 1.0],

@@ -54,9 +54,9 @@ def learn_and_examine(model: CountyModel, year: int) -> None:
     s, lp, n = model.students, model.params.learning, model.county.n_schools
     enter_at_school(model, year)
     win = s.window(year)
-    enrolled = s.status[win] == ENROLLED
+    key = model.stage_key
+    enrolled = key < 2 * n
     middle = s.grade[win] >= 7
-    key = np.minimum(s.school[win], n).astype(np.int64) * 2 + middle
     peers = np.nan_to_num(model.mean_z - model.z_mean)
     school_term = np.concatenate([(model.value_added[:, None] + lp.peer_effect * peers).ravel(),
                                   [0.0, 0.0]])
@@ -73,13 +73,14 @@ def examine(model: CountyModel, year: int) -> None:
     """School-by-stage mean achievement and the county's mean and SD, from this year's exam."""
     s, n = model.students, model.county.n_schools
     win = s.window(year)
-    enrolled = (s.status[win] == ENROLLED) & (s.school[win] < n)
-    key = (s.school[win].astype(np.int64) * 2 + (s.grade[win] >= 7))[enrolled]
-    z = s.z[win][enrolled].astype(np.float64)
-    count = np.bincount(key, minlength=2 * n)
-    total = np.bincount(key, weights=z, minlength=2 * n)
+    key = model.stage_key
+    z = s.z[win]
+    count = np.bincount(key, minlength=2 * n + 1)
+    total = np.bincount(key, weights=z, minlength=2 * n + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        model.mean_z = (total / count).reshape(n, 2)
-    model.exam_count = count.reshape(n, 2)
-    model.z_mean = float(z.mean()) if z.size else 0.0
-    model.z_sd = float(z.std()) if z.size > 1 else 1.0
+        model.mean_z = (total[:-1] / count[:-1]).reshape(n, 2)
+    model.exam_count = count[:-1].reshape(n, 2)
+    k = int(count[:-1].sum())
+    zs = np.where(key < 2 * n, z, np.float32(0)).astype(np.float64)
+    model.z_mean = float(total[:-1].sum()) / k if k else 0.0
+    model.z_sd = float(np.sqrt(max(zs @ zs / k - model.z_mean**2, 0.0))) if k > 1 else 1.0

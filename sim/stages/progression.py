@@ -19,24 +19,31 @@ if TYPE_CHECKING:
 SAFE_TRAVEL_KM = 3.0  # daily travel beyond which distance raises dropout (assumption)
 
 
-def dropout_probability(model: CountyModel, win: slice) -> np.ndarray:
+def dropout_probability(model: CountyModel, ids: slice) -> np.ndarray:
+    """Yearly dropout hazard of the middle-school students ``ids`` (a logit in their traits)."""
     s, dp = model.students, model.params.dropout
-    base = np.where(s.grade[win] >= 7, dp.middle_base, dp.primary_base)
-    z_rel = (s.z[win] - model.z_mean) / max(model.z_sd, 1e-9)
-    extra_km = np.maximum(model.travel - SAFE_TRAVEL_KM, 0.0) * ~s.boarding[win]
-    logit = (np.log(base / (1 - base)) - np.log(dp.achievement_odds) * z_rel
-             - np.log(dp.ses_odds) * s.ses[win] + np.log(dp.left_behind_odds) * s.left_behind[win]
+    win = s.window(model.year)
+    z_rel = (s.z[ids] - model.z_mean) / max(model.z_sd, 1e-9)
+    travel = model.travel[ids.start - win.start: ids.stop - win.start]
+    extra_km = np.maximum(travel - SAFE_TRAVEL_KM, 0.0) * ~s.boarding[ids]
+    logit = (np.log(dp.middle_base / (1 - dp.middle_base)) - np.log(dp.achievement_odds) * z_rel
+             - np.log(dp.ses_odds) * s.ses[ids] + np.log(dp.left_behind_odds) * s.left_behind[ids]
              + np.log(dp.distance_odds) * extra_km)
     return 1.0 / (1.0 + np.exp(-logit))
 
 
 def progress(model: CountyModel, year: int) -> None:
+    """Middle-school students (the three oldest cohorts) face the dropout hazard; primary pupils
+    a small constant rate."""
     s, n, f = model.students, model.county.n_schools, model.flows
     win = s.window(year)
     enrolled = s.status[win] == ENROLLED
     grade = s.grade[win]
     u = model.streams.uniform("dropout", year, win.stop - win.start)
-    drop = enrolled & (u < dropout_probability(model, win))
+    p = np.full(u.size, model.params.dropout.primary_base, np.float32)
+    middle = s.cohort_slice(year - 8, year - 6)
+    p[: middle.stop - win.start] = dropout_probability(model, middle)
+    drop = enrolled & (u < p)
     graduate = enrolled & ~drop & (grade == 9)
     leave = np.flatnonzero(drop | graduate) + win.start
     s.status[win][drop] = DROPPED_OUT

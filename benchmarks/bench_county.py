@@ -1,0 +1,90 @@
+"""Speed and memory of the default county (initialisation + 16 school years, one process),
+beside the reference scripts in ../shared/bench measured in the same run.
+
+    python benchmarks/bench_county.py [--repeats 5] [--students 60000]
+
+Bars (issue: the county model): >= 2 million student-years per second including
+initialisation, peak memory < 500 MB, and at most 6x the numpy roofline's time per student-year.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sim
+from sim.model import CountyModel
+
+BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
+
+
+def student_years(model: CountyModel) -> int:
+    return int(model.datacollector.get_model_vars_dataframe()["students"].sum())
+
+
+def time_county(students: int, repeats: int) -> dict:
+    scenario = sim.Scenario(name="bench", county={"students": students})
+    best = None
+    for seed in range(1, repeats + 1):
+        t0 = time.perf_counter()
+        model = CountyModel(scenario, seed=seed)
+        t1 = time.perf_counter()
+        model.run_model()
+        t2 = time.perf_counter()
+        run = {"init_s": t1 - t0, "steps_s": t2 - t1, "total_s": t2 - t0,
+               "student_years": student_years(model), "years": len(scenario.years)}
+        if best is None or run["total_s"] < best["total_s"]:
+            best = run
+    return best
+
+
+def reference(script: str, *args: int) -> float | None:
+    """Student-years per second reported by a reference script (None if it is not there)."""
+    path = BENCH / script
+    if not path.exists():
+        return None
+    out = subprocess.run([sys.executable, str(path), *map(str, args)],
+                         capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"= ([\d,]+) student-years/s", out).group(1).replace(",", ""))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--students", type=int, default=60_000)
+    ap.add_argument("--skip-mesa", action="store_true", help="skip the slow Mesa reference")
+    args = ap.parse_args()
+
+    r = time_county(args.students, args.repeats)
+    rate_total = r["student_years"] / r["total_s"]
+    rate_steps = r["student_years"] / r["steps_s"]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The roofline at its own defaults (60,000 students, 5 years): over 16 years its students
+    # all graduate by year 9 and are never replaced, so it would count empty years as work.
+    roof = max(reference("numpy_roofline.py") or 0 for _ in range(3)) or None
+    mesa_rate = None if args.skip_mesa else reference("mesa_baseline.py", args.students, 2)
+
+    print(f"default county: {args.students:,} students at start, {r['years']} years, "
+          f"{r['student_years']:,} student-years (best of {args.repeats})")
+    print(f"  initialisation        {r['init_s'] * 1000:8.1f} ms")
+    print(f"  16 school years       {r['steps_s'] * 1000:8.1f} ms "
+          f"({r['steps_s'] / r['years'] * 1000:.2f} ms/year)")
+    print(f"  student-years/s       {rate_total:12,.0f} including initialisation (bar 2,000,000)")
+    print(f"                        {rate_steps:12,.0f} years only")
+    print(f"  peak memory (RSS)     {peak_mb:8.0f} MB (bar 500 MB)")
+    if roof:
+        print(f"numpy roofline          {roof:12,.0f} student-years/s")
+        print(f"  slowdown vs roofline  {roof / rate_steps:8.1f}x per student-year, years only "
+              f"(bar 6x); {roof / rate_total:.1f}x including initialisation")
+    if mesa_rate:
+        print(f"mesa one-object-per-student {mesa_rate:12,.0f} student-years/s")
+        print(f"  speed-up over Mesa    {rate_total / mesa_rate:8.1f}x including initialisation")
+
+
+if __name__ == "__main__":
+    main()
