@@ -168,59 +168,203 @@ OPTIONAL_COLUMNS = {"capacity": float, "beds": float, "facilities": float}
 
 
 def roster_county(path: Path, spec: CountySpec) -> County:
-    """A real county from a school roster (CSV: one row per school; see scenarios/README)."""
+    """A real county from a school roster: a UTF-8 CSV, a header line, then one row per school.
+
+    Required columns (ROSTER_COLUMNS): ``school`` (a unique name), ``type`` (one of
+    SCHOOL_TYPES), ``stage`` (one of STAGES), ``town`` (the town's name; the county-seat schools
+    share one, e.g. ``county-seat``), ``x_km``/``y_km`` (the site, km east/north of the county
+    seat), ``enrollment`` and ``teachers`` (whole numbers at the start). Optional columns
+    (OPTIONAL_COLUMNS; an empty cell takes the default): ``capacity`` (places; default: sized from
+    the first enrollment at county-seat schools, unlimited elsewhere), ``beds`` (boarding beds;
+    default by school type) and ``facilities`` (1.0 = the provincial standard). The urban quality
+    schools must teach all nine grades (the difference rate compares each stage with them) and
+    every town needs a town-seat school. All problems are reported together, each with its line
+    and column, as one InputError.
+    """
+    import csv
+    import io
+
+    path = Path(path)
     try:
-        table = pd.read_csv(path, dtype=str, skipinitialspace=True)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise InputError(path, f"cannot read the roster: {err}") from None
-    missing = [c for c in ROSTER_COLUMNS if c not in table.columns]
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(path, "not a UTF-8 text file (save the roster as CSV in UTF-8)") from None
+    except OSError as err:
+        raise InputError(path, f"cannot read the roster: {err.strerror or err}") from None
+
+    records: list[tuple[int, list[str]]] = []  # (first line of the record, cells)
+    reader = csv.reader(io.StringIO(text))
+    try:
+        last = 0
+        for cells in reader:
+            records.append((last + 1, cells))
+            last = reader.line_num
+    except csv.Error as err:
+        raise InputError(path, f"line {reader.line_num}: not valid CSV ({err})") from None
+    records = [(n, c) for n, c in records if any(x.strip() for x in c)]  # drop blank lines
+    allowed_cols = [*ROSTER_COLUMNS, *OPTIONAL_COLUMNS]
+    if not records:
+        raise InputError(path, f"line 1: the roster is empty (expected a header with the "
+                         f"columns {', '.join(ROSTER_COLUMNS)})")
+
+    head_line, header = records[0]
+    header = [h.strip() for h in header]
+    where = f"line {head_line} (header)"
+    problems: list[str] = []
+    for k, name in enumerate(header):
+        if name and name in header[:k]:
+            problems.append(f"{where}: column '{name}' appears twice")
+        elif name and name not in allowed_cols:
+            problems.append(f"{where}: unknown column '{name}' (allowed: "
+                            f"{', '.join(allowed_cols)})")
+    missing = [c for c in ROSTER_COLUMNS if c not in header]
     if missing:
-        raise InputError(path, f"missing column(s) {', '.join(missing)} (required: "
-                         f"{', '.join(ROSTER_COLUMNS)}; optional: {', '.join(OPTIONAL_COLUMNS)})")
-    unknown = [c for c in table.columns if c not in ROSTER_COLUMNS and c not in OPTIONAL_COLUMNS]
-    if unknown:
-        raise InputError(path, f"unknown column(s) {', '.join(unknown)} (allowed: "
-                         f"{', '.join([*ROSTER_COLUMNS, *OPTIONAL_COLUMNS])})")
-    problems = []
-    rows = []
-    for i, row in table.iterrows():
-        line = i + 2  # header is line 1
-        rec = {}
-        for col, kind in {**ROSTER_COLUMNS, **OPTIONAL_COLUMNS}.items():
-            raw = row.get(col)
-            if raw is None or (isinstance(raw, float) and np.isnan(raw)) or str(raw).strip() == "":
-                if col in ROSTER_COLUMNS:
-                    problems.append(f"line {line}, column '{col}': empty")
-                rec[col] = np.nan
-                continue
-            try:
-                rec[col] = kind(str(raw).strip()) if kind is not float else float(raw)
-            except ValueError:
-                problems.append(f"line {line}, column '{col}' = {raw!r}: expected a number")
-                rec[col] = np.nan
-        if rec["type"] not in SCHOOL_TYPES and isinstance(rec["type"], str):
-            problems.append(f"line {line}, column 'type' = {rec['type']!r} (allowed: "
-                            f"{', '.join(SCHOOL_TYPES)})")
-        if rec["stage"] not in STAGES and isinstance(rec["stage"], str):
-            problems.append(f"line {line}, column 'stage' = {rec['stage']!r} (allowed: "
-                            f"{', '.join(STAGES)})")
-        for col in ("enrollment", "teachers"):
-            if isinstance(rec[col], int) and rec[col] < 0:
-                problems.append(f"line {line}, column '{col}' = {rec[col]}: must be >= 0")
-        rows.append(rec)
-    if not rows:
-        problems.append("no schools in the roster")
+        hint = " (is the file comma-separated?)" if len(header) == 1 else ""
+        problems.append(f"{where}: missing column(s) {', '.join(missing)} (required: "
+                        f"{', '.join(ROSTER_COLUMNS)}; optional: "
+                        f"{', '.join(OPTIONAL_COLUMNS)}){hint}")
     if problems:
         raise InputError(path, problems)
-    df = pd.DataFrame(rows)
+
+    whole = "a whole number >= 0"
+    optional = "; empty for the default"
+    stages = ", ".join(f"{s} (grades {a}-{b})" for s, (a, b) in STAGES.items())
+    rules = {  # column: (lowest, highest, what is allowed)
+        "school": (None, None, "a school name, unique in the roster"),
+        "type": (None, None, ", ".join(SCHOOL_TYPES)),
+        "stage": (None, None, stages),
+        "town": (None, None, "the town's name (county-seat schools share one, e.g. "
+                             "'county-seat')"),
+        "x_km": (-200.0, 200.0, "km east of the county seat, -200 to 200"),
+        "y_km": (-200.0, 200.0, "km north of the county seat, -200 to 200"),
+        "enrollment": (0, np.inf, whole),
+        "teachers": (0, np.inf, whole),
+        "capacity": (0.0, np.inf, f"a number >= 0{optional}"),
+        "beds": (0.0, np.inf, f"a number >= 0{optional}"),
+        "facilities": (0.1, 3.0, f"0.1 to 3.0, 1.0 = the provincial standard{optional}"),
+    }
+    kinds = {**ROSTER_COLUMNS, **OPTIONAL_COLUMNS}
+    width = len(header)
+    rows, lines = [], []
+    for line, cells in records[1:]:
+        extra = cells[width:]
+        if len(cells) < width or any(x.strip() for x in extra):
+            problems.append(f"line {line}: {len(cells)} values, but the header (line "
+                            f"{head_line}) has {width} columns (quote a value that holds a "
+                            f"comma)")
+            continue
+        for k, name in enumerate(header):
+            if not name and cells[k].strip():
+                problems.append(f"line {line}, column {k + 1}: a value under a column with no "
+                                f"name (allowed columns: {', '.join(allowed_cols)})")
+        rec: dict = {c: np.nan for c in OPTIONAL_COLUMNS}
+        for col, cell in zip(header, cells):
+            if col not in kinds:
+                continue
+            raw, kind = cell.strip(), kinds[col]
+            lo, hi, allowed = rules[col]
+            if not raw:
+                if col in ROSTER_COLUMNS:
+                    problems.append(f"line {line}, column '{col}': empty (allowed: {allowed})")
+                rec[col] = "" if kind is str else np.nan
+                continue
+            if kind is str:
+                rec[col] = raw
+                continue
+            rec[col] = np.nan
+            try:
+                value = float(raw)
+            except ValueError:
+                problems.append(f"line {line}, column '{col}' = {raw!r}: not a number "
+                                f"(allowed: {allowed})")
+                continue
+            if not np.isfinite(value) or not lo <= value <= hi:
+                problems.append(f"line {line}, column '{col}' = {raw!r}: out of range "
+                                f"(allowed: {allowed})")
+            elif kind is int and not value.is_integer():
+                problems.append(f"line {line}, column '{col}' = {raw!r}: not a whole number "
+                                f"(allowed: {allowed})")
+            else:
+                rec[col] = value
+        if rec["type"] and rec["type"] not in SCHOOL_TYPES:
+            problems.append(f"line {line}, column 'type' = {rec['type']!r}: unknown school type "
+                            f"(allowed: {rules['type'][2]})")
+        if rec["stage"] and rec["stage"] not in STAGES:
+            problems.append(f"line {line}, column 'stage' = {rec['stage']!r}: unknown stage "
+                            f"(allowed: {stages})")
+        elif rec["type"] == "teaching_point" and rec["stage"] not in ("", "lower_primary",
+                                                                      "primary"):
+            problems.append(f"line {line}, column 'stage' = {rec['stage']!r}: a teaching point "
+                            f"teaches only primary grades (allowed: lower_primary, primary)")
+        rows.append(rec)
+        lines.append(line)
+
+    if not rows and not problems:
+        problems.append(f"line {head_line + 1}: no schools after the header")
+    span = f"lines {lines[0]}-{lines[-1]}" if rows else f"line {head_line}"
+    first_line: dict[str, int] = {}
+    for rec, line in zip(rows, lines):
+        name = rec["school"]
+        if name and name in first_line:
+            problems.append(f"line {line}, column 'school' = {name!r}: also on line "
+                            f"{first_line[name]} (school names must be unique)")
+        first_line.setdefault(name, line)
+    if rows and not problems:  # county-wide checks, once every row is usable on its own
+        taught = set()
+        for rec in rows:
+            if rec["type"] == "urban_quality":
+                a, b = STAGES[rec["stage"]]
+                taught.update(range(a, b + 1))
+        gaps = [g for g in range(1, 10) if g not in taught]
+        if not taught:
+            problems.append(f"{span}, column 'type': no urban_quality school (the difference "
+                            f"rate compares schools with the urban quality schools; one or more "
+                            f"must teach grades 1-9; allowed types: {rules['type'][2]})")
+        elif gaps:
+            problems.append(f"{span}, column 'stage': the urban_quality schools teach no grade "
+                            f"{', '.join(map(str, gaps))} (they must teach grades 1-9 between "
+                            f"them, as the difference rate compares each stage with them; "
+                            f"allowed stages: {stages})")
+        urban_towns = {r["town"] for r in rows if r["type"] in SCHOOL_TYPES[:2]}
+        seat_towns = {r["town"] for r in rows if r["type"] == "town_seat"}
+        if not seat_towns:
+            problems.append(f"{span}, column 'type': no town_seat school (every town needs "
+                            f"one; allowed types: {rules['type'][2]})")
+        else:
+            town_lines: dict[str, list[int]] = {}
+            for rec, line in zip(rows, lines):
+                if rec["type"] not in SCHOOL_TYPES[:2]:
+                    town_lines.setdefault(rec["town"], []).append(line)
+            for town, at in town_lines.items():
+                if town not in seat_towns and town not in urban_towns:
+                    shown = ", ".join(map(str, at[:5])) + (", ..." if len(at) > 5 else "")
+                    problems.append(
+                        f"line{'s' if len(at) > 1 else ''} {shown}, column 'town' = {town!r}: "
+                        f"this town has no town_seat school (every town needs one; towns with "
+                        f"one: {', '.join(sorted(seat_towns))})")
+        if sum(r["enrollment"] for r in rows) <= 0:
+            problems.append(f"{span}, column 'enrollment': no students in the whole roster "
+                            f"(allowed: {whole}, with a positive total)")
+    if problems:
+        limit = 30
+        if len(problems) > limit:
+            problems = problems[:limit] + [f"... and {len(problems) - limit} more"]
+        raise InputError(path, problems)
+    df = pd.DataFrame(rows, columns=[*ROSTER_COLUMNS, *OPTIONAL_COLUMNS])
+    df[["enrollment", "teachers"]] = df[["enrollment", "teachers"]].astype(np.int64)
     return _county_from_table(df, spec)
 
 
 def _county_from_table(df: pd.DataFrame, spec: CountySpec) -> County:
+    """Arrays from a validated roster table (the columns of ROSTER_COLUMNS, optionally also
+    OPTIONAL_COLUMNS with NaN for 'default')."""
+    df = df.reset_index(drop=True)
+    n = len(df)
     types = df["type"].map(SCHOOL_TYPES.index).to_numpy(np.int8)
     urban = types <= URBAN_ORDINARY
     rural_towns = sorted(df.loc[~urban, "town"].unique())
-    town_id = np.array([-1 if u else rural_towns.index(t) for u, t in zip(urban, df["town"])],
+    town_index = {t: k for k, t in enumerate(rural_towns)}
+    town_id = np.array([-1 if u else town_index[t] for u, t in zip(urban, df["town"])],
                        np.int16)
     # Each school's site is a place; children live where the primary schools are (a middle
     # school's pupils come from its town's primary places), weighted by primary enrollment.
@@ -228,23 +372,25 @@ def _county_from_table(df: pd.DataFrame, spec: CountySpec) -> County:
     lo = np.array([g[0] for g in grades], np.int8)
     hi = np.array([g[1] for g in grades], np.int8)
     # a yearly cohort at the site: enrollment per grade of the primary grades it teaches
-    primary_per_grade = np.where(lo <= 6, df["enrollment"].to_numpy(float) / (hi - lo + 1), 0.0)
+    enrollment = df["enrollment"].to_numpy(np.int64)
+    primary_per_grade = np.where(lo <= 6, enrollment / (hi - lo + 1), 0.0)
     kinds = np.where(urban, URBAN_PLACE, np.where(types == TOWN_SEAT, TOWN_SEAT_PLACE,
                                                   VILLAGE_PLACE)).astype(np.int8)
     weight = np.maximum(primary_per_grade, 0.5)
-    n = len(df)
+
+    def optional(col: str) -> np.ndarray:
+        return df[col].to_numpy(float) if col in df else np.full(n, np.nan)
+
+    facilities = optional("facilities")
+    x, y = df["x_km"].to_numpy(float), df["y_km"].to_numpy(float)
     return County(
-        place_x=df["x_km"].to_numpy(float), place_y=df["y_km"].to_numpy(float),
-        place_town=town_id, place_kind=kinds, place_weight=weight,
-        school_name=list(df["school"]), school_type=types, min_grade=lo, max_grade=hi,
-        school_town=town_id, school_x=df["x_km"].to_numpy(float),
-        school_y=df["y_km"].to_numpy(float),
-        capacity=df["capacity"].to_numpy(float) if "capacity" in df else np.full(n, np.nan),
-        beds=df["beds"].to_numpy(float) if "beds" in df else np.full(n, np.nan),
-        facilities=np.where(np.isnan(df["facilities"].to_numpy(float)),
-                            [FACILITIES[k] for k in types], df["facilities"].to_numpy(float)),
+        place_x=x.copy(), place_y=y.copy(), place_town=town_id.copy(), place_kind=kinds,
+        place_weight=weight, school_name=[str(s) for s in df["school"]], school_type=types,
+        min_grade=lo, max_grade=hi, school_town=town_id, school_x=x, school_y=y,
+        capacity=optional("capacity"), beds=optional("beds"),
+        facilities=np.where(np.isnan(facilities), [FACILITIES[k] for k in types], facilities),
         road_factor=spec.road_factor,
-        roster_students=df["enrollment"].to_numpy(np.int64),
+        roster_students=enrollment,
         roster_teachers=df["teachers"].to_numpy(np.int64))
 
 

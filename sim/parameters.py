@@ -143,7 +143,7 @@ class Dropout(Group):
 
 
 class Teachers(Group):
-    rural_exit_base: float = param(0.12, 0.01, 0.20, CRED + " (5-10% a year)", "per year",
+    rural_exit_base: float = param(0.14, 0.01, 0.20, CRED + " (5-10% a year)", "per year",
                                    "yearly exit intent of a rural teacher mid-career")
     urban_exit_base: float = param(0.015, 0.0, 0.05, ASSUMPTION, "per year",
                                    "yearly quit rate of a county-seat teacher")
@@ -174,7 +174,8 @@ class Teachers(Group):
                                      "share of village-school vacancies filled each year")
     fill_rate_teaching_point: float = param(0.7, 0.2, 1.0, ASSUMPTION, "share",
                                             "share of teaching-point vacancies filled each year")
-    new_bachelor_urban: float = param(0.95, 0.5, 1.0, ASSUMPTION + " (MoE 2020: most new hires hold a degree)",
+    new_bachelor_urban: float = param(0.95, 0.5, 1.0,
+                                      ASSUMPTION + " (MoE 2020: most new hires hold a degree)",
                                       "share", "new county-seat hires with a bachelor's degree")
     new_bachelor_rural: float = param(0.85, 0.3, 1.0, ASSUMPTION, "share",
                                       "new rural hires with a bachelor's degree")

@@ -1,0 +1,133 @@
+"""The model core: conservation, determinism, Mesa structure and state invariants."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import small_scenario
+
+import sim
+from sim.model import CountyModel
+from sim.outcomes import TIMESERIES_COLUMNS
+from sim.population import ENROLLED, NOT_ENTERED, TEACHING
+from sim.schools import School
+from sim.stages import demography, enrollment
+
+
+def test_is_a_mesa_model_with_school_agents(small):
+    model = CountyModel(small, seed=1)
+    assert isinstance(model, mesa.Model)
+    schools = model.agents_by_type[School]
+    assert len(schools) == model.county.n_schools
+    kinds = {s.kind for s in schools}
+    assert kinds == {"urban_quality", "urban_ordinary", "town_seat", "village", "teaching_point"}
+    model.step()
+    town_seats = schools.select(lambda s: s.kind == "town_seat")
+    assert len(town_seats) > 0
+    assert all(np.isfinite(s.difference_rate) for s in town_seats)
+    assert sum(s.enrollment for s in schools) == model.enrolled.sum()
+
+
+def test_constructible_with_defaults_and_steppable():
+    model = CountyModel()
+    model.step()
+    assert model.year == 2020
+    assert model.indicators["students"] > 50_000
+
+
+def test_students_and_teachers_are_conserved_every_year(small):
+    model = CountyModel(small, seed=3)
+    s, T = model.students, model.teachers
+    hired = T.n
+    for _ in small.years:
+        model.step()
+        counts = s.status_counts()
+        entered = int((s.status != NOT_ENTERED).sum())
+        assert entered == counts["enrolled"] + counts["graduated"] + counts["dropped_out"] \
+            + counts["moved_away"]
+        # every entrant of the run so far has entered, nobody else
+        assert entered == s.cohort_slice(small.start_year - 8, model.year).stop
+        hired += model.flows["recruits"]
+        tc = T.status_counts()
+        assert T.n == hired == tc["teaching"] + tc["retired"] + tc["left"]
+        # flows add up with stocks
+        assert model.indicators["students"] == counts["enrolled"] + model.flows["graduates"] \
+            + model.flows["dropouts"]
+
+
+def test_enrolled_students_sit_in_open_schools_that_teach_their_grade(small):
+    """Checked right after enrollment (at the end of a year pupils have been promoted to a
+    grade their school may not teach; they choose again at the next enrollment)."""
+    model = CountyModel(small, seed=2)
+    for _ in range(3):
+        model.step()
+    model.year += 1
+    demography.enter_and_migrate(model, model.year)
+    enrollment.choose_schools(model, model.year)
+    s, c = model.students, model.county
+    on = np.flatnonzero(s.status == ENROLLED)
+    sch, grade = s.school[on], s.grade[on]
+    assert (sch < c.n_schools).all()
+    assert ((grade >= 1) & (grade <= 9)).all()
+    assert ((c.min_grade[sch] <= grade) & (grade <= c.max_grade[sch])).all()
+    assert model.school_open[sch].all()
+    # boarders only where beds are, never more than the beds
+    boarders = np.bincount(sch[s.boarding[on]], minlength=c.n_schools)
+    assert (boarders <= model.beds).all()
+    assert not s.boarding[s.status != ENROLLED].any()
+
+
+def test_teachers_counted_per_school(small):
+    model = CountyModel(small, seed=2)
+    model.step()
+    T = model.teachers
+    active = T.status[: T.n] == TEACHING
+    assert model.staff.sum() == active.sum()
+    principals = np.bincount(T.school[: T.n][active & (T.principal_since[: T.n] > 0)],
+                             minlength=model.county.n_schools)
+    assert principals.max() == 1
+
+
+def test_same_seed_same_results_other_seed_differs(small):
+    a = sim.run(small, seed=11)
+    b = sim.run(small, seed=11)
+    c = sim.run(small, seed=12)
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    pd.testing.assert_frame_equal(a.schools, b.schools)
+    assert not a.timeseries.equals(c.timeseries)
+
+
+def test_seed_defaults_to_the_scenario_seed():
+    sc = small_scenario(seed=5, end_year=2021)
+    pd.testing.assert_frame_equal(sim.run(sc).timeseries, sim.run(sc, seed=5).timeseries)
+
+
+def test_result_frames_have_the_contract_columns(small):
+    r = sim.run(small, seed=1)
+    required = {"year", "student_retention", "teacher_retention", "gap_rate", "gap_sd",
+                "share_towns_gap_met", "dropout_rate", "boarding_rate", "mean_travel_km",
+                "schools_open", "students", "teachers", "cost_total_yuan"}
+    assert required <= set(r.timeseries.columns)
+    assert list(r.timeseries.columns) == list(TIMESERIES_COLUMNS)
+    assert list(r.timeseries["year"]) == list(small.years)
+    assert len(r.schools) == len(small.years) * r.summary["provenance"]["counts_start"]["schools"]
+    assert {"year", "school", "name", "type", "difference_rate", "gap_met"} <= set(r.schools)
+    towns = r.schools[r.schools["type"] == "town_seat"]
+    # the county gap is the enrollment-weighted mean of town-seat schools' rates
+    y = towns[towns["year"] == 2022]
+    weighted = np.average(y["difference_rate"], weights=y["students"])
+    assert weighted == pytest.approx(r.timeseries.set_index("year").loc[2022, "gap_rate"],
+                                     rel=0.02)
+
+
+def test_summary_has_provenance_and_targets(small):
+    r = sim.run(small, seed=4)
+    p = r.summary["provenance"]
+    assert p["seed"] == 4 and p["package_version"] == sim.__version__
+    assert len(p["scenario_sha256"]) == 64
+    assert p["counts_start"]["students"] > 7000
+    names = {t["indicator"] for t in r.summary["targets"]}
+    assert {"gap_rate", "bachelor_ratio", "share_rural_schools_4_seniors",
+            "rural_principals_under45"} <= names
