@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .county import roster_county
 from .errors import InputError
 from .results import Result, run
 from .scenario import Scenario, load_scenario, parse_value
@@ -97,6 +98,8 @@ def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
     for path in files:
         try:
             sc = load_scenario(path, parse_sets(sets))
+            if sc.roster_path() is not None:
+                roster_county(sc.roster_path(), sc.county)
         except InputError as err:
             click.echo(f"error: {err}", err=True)
             failed = True

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 import sim
 from sim.cli import main
-from sim.county import (TEACHING_POINT, TOWN_SEAT, URBAN_ORDINARY, URBAN_QUALITY, VILLAGE,
-                        roster_county)
+from sim.county import TEACHING_POINT, TOWN_SEAT, URBAN_ORDINARY, URBAN_QUALITY, VILLAGE, roster_county
+from sim.population import ENROLLED
 from sim.scenario import SCHOOL_TYPES, CountySpec
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -114,19 +114,29 @@ def test_example_scenario_checks_ok():
 
 
 def test_run_on_the_example_conserves_students_and_matches_the_roster(example_run):
-    summary, ts = example_run.summary, example_run.timeseries
-    assert summary["conservation"]
-    conservation = summary["conservation"]
-    if isinstance(conservation, dict):
-        assert all(v is True or v == 0 or v == pytest.approx(0) for v in conservation.values()
-                   if isinstance(v, bool | int | float)), conservation
+    scenario = sim.load_scenario(EXAMPLE_TOML, overrides={"end_year": 2022})
+    start = sim.CountyModel(scenario, seed=1)
+    at_school = int((start.students.status == ENROLLED).sum())
+    on_staff = int(start.teachers.active().size)
+    ts, counts = example_run.timeseries, example_run.summary["conservation"]
+    students, teachers = counts["students"], counts["teachers"]
+    # everyone who was at school or entered is enrolled, graduated, dropped out or moved away
+    assert students["not_entered"] == 0
+    assert sum(students.values()) == at_school + ts["entrants"].sum()
+    assert students["graduated"] == ts["graduates"].sum()
+    assert students["dropped_out"] == ts["dropouts"].sum()
+    assert students["moved_away"] == ts["moved_away"].sum()
+    # every teacher on the roster or hired is teaching, retired or has left
     table = pd.read_csv(EXAMPLE_CSV)
+    assert on_staff == table["teachers"].sum()
+    assert sum(teachers.values()) == on_staff + ts["recruits"].sum()
+    assert teachers["retired"] == ts["retirements"].sum()
+    assert teachers["left"] == (ts["rural_quits"] + ts["urban_quits"]).sum()
     first = ts.iloc[0]
-    assert int(first["year"]) == 2020
+    assert list(ts["year"]) == [2020, 2021, 2022]
     assert first["students"] == pytest.approx(table["enrollment"].sum(), rel=0.15)
     assert first["teachers"] == pytest.approx(table["teachers"].sum(), rel=0.15)
     assert first["schools_open"] == len(table)
-    assert list(ts["year"]) == [2020, 2021, 2022]
 
 
 def test_roster_path_is_relative_to_the_scenario_file(tmp_path):
@@ -340,11 +350,9 @@ def test_not_utf8(tmp_path):
 
 
 def test_total_enrollment_must_be_positive(tmp_path):
-    rows = GOOD_ROWS
-    for k in range(len(rows)):
-        rows = [",".join([*r.split(",")[:6], "0", r.split(",")[7]]) for r in rows]
+    rows = [",".join([*r.split(",")[:6], "0", r.split(",")[7]]) for r in GOOD_ROWS]
     message = load_error(write(tmp_path, rows))
-    assert "column 'enrollment': no students" in message
+    assert "lines 2-8, column 'enrollment': no students" in message
 
 
 # --- the command line -----------------------------------------------------------------------

@@ -243,14 +243,33 @@ def count_enrollment(model: CountyModel, year: int) -> None:
     model.enrolled = counts.reshape(n, 2)
 
 
+def nearest_in_town(model: CountyModel) -> np.ndarray:
+    """Places x grades: the nearest open school of the same town (or of the county seat) that
+    teaches the grade. A roster's children live at the school sites, so a child starts at the
+    school of its own site when it teaches the grade, as the roster says it does."""
+    c = model.county
+    same_town = c.place_town[:, None] == c.school_town[None, :]
+    table = np.empty((c.n_places, 9), np.int16)
+    for g in range(1, 10):
+        teaches = model.school_open & (c.min_grade <= g) & (g <= c.max_grade)
+        d = np.where(same_town & teaches[None, :], c.distance, np.inf)
+        anywhere = np.where(teaches[None, :], c.distance, np.inf)
+        table[:, g - 1] = np.where(np.isfinite(d.min(axis=1)), d.argmin(axis=1),
+                                   anywhere.argmin(axis=1))
+    return table
+
+
 def initial_enrollment(model: CountyModel) -> None:
     """Place the students already at school, then size county-seat places and beds to them."""
     build_options(model)
     s, c = model.students, model.county
     year = model.scenario.start_year - 1
     ids = np.flatnonzero(s.status == ENROLLED)
-    u = model.streams.uniform("choice", year, len(s))[ids]
-    s.school[ids] = choose(model, ids, u, year, ration=False)
+    if c.roster_students is not None:
+        s.school[ids] = nearest_in_town(model)[s.place[ids], s.grade[ids] - 1]
+    else:
+        u = model.streams.uniform("choice", year, len(s))[ids]
+        s.school[ids] = choose(model, ids, u, year, ration=False)
     count_enrollment(model, model.scenario.start_year)
     total = model.enrolled.sum(axis=1).astype(float)
     slack = 1 + model.scenario.county.urban_capacity_slack
