@@ -49,6 +49,7 @@ class CountyModel(mesa.Model):
         self.flows: dict[str, int] = {}
         self.indicators: dict[str, float] = {}
         self.school_rows: list[dict[str, np.ndarray]] = []
+        self.town_rows: list[dict[str, np.ndarray]] = []
         self.snapshot: dict[str, float] = {}  # indicators measured at enrollment time
         for i in range(n):
             School(self, i)
@@ -82,6 +83,7 @@ class CountyModel(mesa.Model):
         progression.progress(self, self.year)
         self.indicators = outcomes.measure(self, self.year)
         self.school_rows.append(outcomes.school_rows(self, self.year))
+        self.town_rows.append(outcomes.town_rows(self, self.year))
         self.datacollector.collect(self)
 
     def run_model(self) -> None:

@@ -75,6 +75,10 @@ def measure_enrollment(model: CountyModel, year: int) -> None:
     travel_hist[0] -= school.size - n_all  # those not enrolled carry travel 0
     model.school_boarders = np.bincount(school[boarding], minlength=n)
     model.school_travel = np.bincount(school, weights=model.travel, minlength=n + 1)[:n]
+    towns = model.county.n_towns
+    home = s.hukou_town[win].astype(np.intp)
+    model.town_children = np.bincount(home[of_age], minlength=towns)[:towns]
+    model.town_attending = np.bincount(home[local & in_rural], minlength=towns)[:towns]
     model.snapshot = {
         "student_retention": _ratio((local & in_rural).sum(), of_age.sum()),
         "boarding_rate": _ratio(model.school_boarders.sum(), n_all),
@@ -185,6 +189,27 @@ def measure(model: CountyModel, year: int) -> dict[str, float]:
         **f,
     }
     return {k: row[k] for k in TIMESERIES_COLUMNS}
+
+
+def town_rows(model: CountyModel, year: int) -> dict[str, np.ndarray]:
+    """This year's row per town: its children's retention and its town-seat schools' gap."""
+    c = model.county
+    towns = c.n_towns
+    seat = (c.school_type == TOWN_SEAT) & model.school_open
+    town = np.where(seat, c.school_town, towns).astype(np.intp)
+    pupils = model.enrolled.sum(axis=1)
+    ok = seat & np.isfinite(model.difference_rate)
+    weight = np.bincount(town[ok], weights=pupils[ok], minlength=towns + 1)[:towns]
+    rate = np.bincount(town[ok], weights=(model.difference_rate * pupils)[ok],
+                       minlength=towns + 1)[:towns]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        retention = model.town_attending / model.town_children
+        gap = rate / weight
+    return {"year": np.full(towns, year, np.int16), "town": np.arange(towns, dtype=np.int16),
+            "local_children": model.town_children.astype(np.int32),
+            "attending_local": model.town_attending.astype(np.int32),
+            "student_retention": retention, "town_seat_difference_rate": gap,
+            "town_seat_gap_met": gap < GAP_TARGET}
 
 
 def school_rows(model: CountyModel, year: int) -> dict[str, np.ndarray]:

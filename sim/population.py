@@ -26,6 +26,7 @@ class Students:
     status: np.ndarray  # int8, see STUDENT_STATUS
     place: np.ndarray  # int32, home place (changes when the family moves to the county seat)
     hukou_rural: np.ndarray  # bool, local rural hukou (fixed at entry)
+    hukou_town: np.ndarray  # int16, town of the hukou (-1: county seat), fixed at entry
     grade: np.ndarray  # int8, 1-9 while enrolled
     ses: np.ndarray  # float32, family background (SD units, county rural mean 0)
     left_behind: np.ndarray  # bool
@@ -41,7 +42,7 @@ class Students:
         start = np.concatenate([[0], np.cumsum(cohort_sizes)]).astype(np.int64)
         assert start[-1] == n
         return cls(status=np.zeros(n, np.int8), place=np.zeros(n, np.int32),
-                   hukou_rural=np.zeros(n, bool),
+                   hukou_rural=np.zeros(n, bool), hukou_town=np.zeros(n, np.int16),
                    grade=np.zeros(n, np.int8), ses=np.zeros(n, np.float32),
                    left_behind=np.zeros(n, bool), z=np.zeros(n, np.float32),
                    school=np.full(n, n_schools, np.int16), boarding=np.zeros(n, bool),

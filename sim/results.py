@@ -38,6 +38,7 @@ class Result:
     timeseries: pd.DataFrame
     schools: pd.DataFrame
     summary: dict
+    towns: pd.DataFrame | None = None  # a row per town and year
 
     def write(self, out: str | Path, charts: bool = True) -> Path:
         """Write the frames, summary and charts; files appear whole or not at all."""
@@ -47,6 +48,8 @@ class Result:
             tmp = Path(tmp)
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
             self.schools.to_parquet(tmp / "schools.parquet", index=False)
+            if self.towns is not None:
+                self.towns.to_parquet(tmp / "towns.parquet", index=False)
             (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2, default=_json))
             if charts:
                 from .plots import save_run_charts
@@ -92,15 +95,19 @@ def counts(model: CountyModel) -> dict:
 def collect(model: CountyModel, start_counts: dict, elapsed: float) -> Result:
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     ts["year"] = ts["year"].astype(int)
-    schools = pd.DataFrame({k: np.concatenate([r[k] for r in model.school_rows])
-                            for k in model.school_rows[0]})
+    schools = _frame(model.school_rows)
+    towns = _frame(model.town_rows)
     c = model.county
     names = pd.Categorical(np.asarray(c.school_name)[schools["school"]])
     schools.insert(2, "name", names)
     schools.insert(3, "type", pd.Categorical(np.asarray(SCHOOL_TYPES)[c.school_type[
         schools["school"]]], categories=SCHOOL_TYPES))
     schools.insert(4, "town", c.school_town[schools["school"]])
-    return Result(ts, schools, summarise(model, ts, start_counts, elapsed))
+    return Result(ts, schools, summarise(model, ts, start_counts, elapsed), towns)
+
+
+def _frame(rows: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    return pd.DataFrame({k: np.concatenate([r[k] for r in rows]) for k in rows[0]})
 
 
 def summarise(model: CountyModel, ts: pd.DataFrame, start_counts: dict, elapsed: float) -> dict:

@@ -131,3 +131,13 @@ def test_summary_has_provenance_and_targets(small):
     names = {t["indicator"] for t in r.summary["targets"]}
     assert {"gap_rate", "bachelor_ratio", "share_rural_schools_4_seniors",
             "rural_principals_under45"} <= names
+
+
+def test_town_rows_add_up_to_the_county(small):
+    r = sim.run(small, seed=2)
+    t = r.towns.groupby("year")[["local_children", "attending_local"]].sum()
+    ts = r.timeseries.set_index("year")
+    np.testing.assert_allclose(t["attending_local"] / t["local_children"],
+                               ts["student_retention"], rtol=1e-12)
+    assert r.towns["town"].nunique() == small.county.towns
+    assert r.towns["town_seat_difference_rate"].notna().all()

@@ -49,6 +49,7 @@ def initial_students(model: CountyModel) -> None:
     s.place[:] = np.repeat(np.tile(np.arange(county.n_places), len(years)), per_place.ravel())
     rural = county.place_kind[s.place] != URBAN_PLACE
     s.hukou_rural[:] = rural
+    s.hukou_town[:] = county.place_town[s.place]
     g = model.streams.generator("students")
     s.ses[:] = g.standard_normal(len(s), dtype=np.float32) + np.where(rural, 0.0, p.ses_urban_gap)
     s.left_behind[:] = rural & (g.random(len(s), dtype=np.float32) < p.left_behind_share)
