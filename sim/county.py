@@ -21,17 +21,6 @@ URBAN_QUALITY, URBAN_ORDINARY, TOWN_SEAT, VILLAGE, TEACHING_POINT = range(5)
 URBAN_PLACE, TOWN_SEAT_PLACE, VILLAGE_PLACE = range(3)
 STAGES = {"primary": (1, 6), "middle": (7, 9), "nine_year": (1, 9), "lower_primary": (1, 3)}
 
-# Facilities relative to the provincial standard (1.0 = at standard). Seed 001 (8) and seed 004
-# set the standard as a target for town-seat schools, so rural schools start below it:
-# an assumption, varied through CountySpec.initial_sorting's companion in sweeps.
-FACILITIES = {URBAN_QUALITY: 1.2, URBAN_ORDINARY: 1.0, TOWN_SEAT: 0.9, VILLAGE: 0.8,
-              TEACHING_POINT: 0.7}
-# Boarding beds per enrolled student of the boarding grades, by type and middle/primary
-# (assumption, calibrated to boarding shares ~11% primary and ~45% middle nationally).
-BED_SHARE = {(TOWN_SEAT, True): 0.75, (TOWN_SEAT, False): 0.5, (URBAN_ORDINARY, True): 0.25,
-             (URBAN_QUALITY, True): 0.15}
-
-
 @dataclass
 class County:
     """Places and schools as arrays; ``capacity``/``beds`` NaN means 'size from first enrollment'."""
@@ -80,6 +69,12 @@ class County:
     @property
     def is_rural_place(self) -> np.ndarray:
         return self.place_kind != URBAN_PLACE
+
+
+def facilities_by_type(spec: CountySpec) -> np.ndarray:
+    """Facilities relative to the provincial standard (1.0) for each school type."""
+    return np.array([spec.facilities_urban_quality, 1.0, spec.facilities_town_seat,
+                     spec.facilities_village, spec.facilities_teaching_point])
 
 
 def synthetic_county(spec: CountySpec, rng: np.random.Generator) -> County:
@@ -158,7 +153,7 @@ def synthetic_county(spec: CountySpec, rng: np.random.Generator) -> County:
         school_name=names, school_type=types_arr, min_grade=np.array(lo, np.int8),
         max_grade=np.array(hi, np.int8), school_town=np.array(stown, np.int16),
         school_x=np.array(sx_), school_y=np.array(sy_), capacity=np.full(n, np.nan),
-        beds=np.full(n, np.nan), facilities=np.array([FACILITIES[k] for k in types]),
+        beds=np.full(n, np.nan), facilities=facilities_by_type(spec)[types_arr],
         road_factor=spec.road_factor)
 
 
@@ -388,7 +383,7 @@ def _county_from_table(df: pd.DataFrame, spec: CountySpec) -> County:
         place_weight=weight, school_name=[str(s) for s in df["school"]], school_type=types,
         min_grade=lo, max_grade=hi, school_town=town_id, school_x=x, school_y=y,
         capacity=optional("capacity"), beds=optional("beds"),
-        facilities=np.where(np.isnan(facilities), [FACILITIES[k] for k in types], facilities),
+        facilities=np.where(np.isnan(facilities), facilities_by_type(spec)[types], facilities),
         road_factor=spec.road_factor,
         roster_students=enrollment,
         roster_teachers=df["teachers"].to_numpy(np.int64))

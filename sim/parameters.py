@@ -139,7 +139,9 @@ class Dropout(Group):
     left_behind_odds: float = param(1.2, 1.0, 2.0, ASSUMPTION, "odds ratio",
                                     "left-behind versus not")
     distance_odds: float = param(1.06, 1.0, 1.3, ASSUMPTION, "odds ratio per km",
-                                 "per km of daily travel beyond 3 km (day students)")
+                                 "per km of daily travel beyond safe_travel_km (day students)")
+    safe_travel_km: float = param(3.0, 0.5, 10.0, ASSUMPTION, "km",
+                                  "daily travel beyond which distance raises dropout")
 
 
 class Teachers(Group):
@@ -166,6 +168,8 @@ class Teachers(Group):
     allowance_slope: float = param(4.0, 0.0, 10.0, JIANG_YIP + "; " + ASSUMPTION,
                                    "log-odds per unit salary share",
                                    "fall in exit intent per salary share above the threshold")
+    candidates_per_post: float = param(1.5, 1.0, 5.0, ASSUMPTION, "candidates",
+                                       "graduates applying per advertised post")
     hiring_signal: float = param(0.5, 0.0, 1.0, ASSUMPTION, "correlation",
                                  "how well schools see a candidate's effectiveness")
     fill_rate_town_seat: float = param(0.95, 0.3, 1.0, ASSUMPTION, "share",
@@ -231,6 +235,14 @@ class Boarding(Group):
                                "travel beyond which a student boards where a bed is free")
     min_grade: int = param(4, 1, 9, ASSUMPTION + " (seed 001: boarding mainly for middle school)",
                            "grade", "youngest grade allowed to board")
+    beds_town_seat_middle: float = param(
+        0.75, 0.0, 1.5, ASSUMPTION + " (calibrated to ~45% of middle-school students boarding)",
+        "beds per student", "beds at town-seat middle and nine-year schools")
+    beds_town_seat_primary: float = param(
+        0.5, 0.0, 1.5, ASSUMPTION + " (seed 001: dormitories where needed)", "beds per student",
+        "beds at town-seat primaries, per pupil old enough to board")
+    beds_urban_middle: float = param(0.2, 0.0, 1.5, ASSUMPTION, "beds per student",
+                                     "beds at county-seat middle schools")
 
 
 class Parameters(Group):

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..county import (
-    BED_SHARE,
     TEACHING_POINT,
     TOWN_SEAT,
     URBAN_ORDINARY,
@@ -278,8 +277,12 @@ def initial_enrollment(model: CountyModel) -> None:
     if np.isnan(c.beds).any():
         eligible = np.bincount(s.school[ids][s.grade[ids] >= model.params.boarding.min_grade],
                                minlength=c.n_schools + 1)[: c.n_schools]
+        bp = model.params.boarding
         has_middle = c.max_grade >= 7
-        share = np.array([BED_SHARE.get((k, m), 0.0) for k, m in zip(c.school_type, has_middle)])
+        share = np.select([(c.school_type == TOWN_SEAT) & has_middle, c.school_type == TOWN_SEAT,
+                           c.is_urban_school & has_middle],
+                          [bp.beds_town_seat_middle, bp.beds_town_seat_primary,
+                           bp.beds_urban_middle], 0.0)
         model.beds = np.where(np.isnan(c.beds), np.round(share * eligible), c.beds)
     model.relocated = np.empty(0, np.int64)
     allocate_beds(model, model.scenario.start_year)

@@ -21,17 +21,12 @@ from ..population import LEFT, RETIRED, Teachers
 if TYPE_CHECKING:
     from ..model import CountyModel
 
-# Initial staffing relative to the norm: shrinking rural schools keep surplus posts, growing
-# county-seat schools run short (assumption, in line with CRED 2013-14 on rural over-staffing).
-START_STAFFING = {URBAN_QUALITY: 0.95, URBAN_ORDINARY: 0.95, TOWN_SEAT: 1.05, VILLAGE: 1.15,
-                  TEACHING_POINT: 1.2}
 # Rank of each school type in teachers' initial sorting (times CountySpec.initial_sorting SDs).
 SORTING_RANK = {URBAN_QUALITY: 1.0, URBAN_ORDINARY: 0.4, TOWN_SEAT: 0.0, VILLAGE: -0.3,
                 TEACHING_POINT: -0.5}
 # Hiring order of school types: county-seat schools attract the strongest candidates.
 HIRING_ORDER = (URBAN_QUALITY, URBAN_ORDINARY, TOWN_SEAT, VILLAGE, TEACHING_POINT)
 NEW_TEACHER_FEMALE = 0.7  # MoE 2020 statistics: ~70% of compulsory-school teachers are women
-CANDIDATES_PER_POST = 1.5  # assumption: applicants per advertised post
 
 
 def retirement_age(birth_year: np.ndarray, female: np.ndarray) -> np.ndarray:
@@ -73,7 +68,8 @@ def initial_teachers(model: CountyModel) -> None:
     if c.roster_teachers is not None:
         counts = c.roster_teachers.astype(np.int64)
     else:
-        factor = np.array([START_STAFFING[k] for k in c.school_type])
+        spec = model.scenario.county
+        factor = np.where(is_rural(model), spec.staffing_rural, spec.staffing_urban)
         counts = np.round(required * factor).astype(np.int64)
     total = int(counts.sum())
     T = Teachers.allocate(int(total * 1.6) + 16)
@@ -82,13 +78,15 @@ def initial_teachers(model: CountyModel) -> None:
     kind = c.school_type[school]
     rural = kind >= TOWN_SEAT
     g = model.streams.generator("teachers")
+    spec = model.scenario.county
     female = g.random(total) < np.where(rural, 0.6, 0.75)  # assumption (MoE 2020: 70% overall)
-    age = np.round(g.normal(np.where(rural, 44, 40), 9, total))  # assumption: rural force older
+    age = np.round(g.normal(np.where(rural, spec.teacher_age_rural, spec.teacher_age_urban), 9,
+                            total))
     oldest = np.where(female, 54, 59)
     age = np.where(age > oldest, 2 * oldest - age, age)  # reflect, so no pile at the limit
     age = np.clip(age, 22, oldest).astype(np.int64)
     exp = np.maximum(age - 23, 0)
-    bachelor = g.random(total) < np.where(rural, 0.72, 0.85)  # assumption (seed 001 target 1.05)
+    bachelor = g.random(total) < np.where(rural, spec.bachelor_rural, spec.bachelor_urban)
     title = np.minimum(exp // tp.years_per_title, np.where(bachelor, 3, 2))
     rank = np.array([SORTING_RANK[k] for k in kind])
     sd = model.params.learning.teacher_sd
@@ -246,7 +244,7 @@ def _recruit(model: CountyModel, year: int) -> int:
     g = model.streams.generator("recruit", year)
     slots = slots[g.random(slots.size) < fill]
     n_new = slots.size
-    pool = int(np.ceil(n_new * CANDIDATES_PER_POST))
+    pool = int(np.ceil(n_new * tp.candidates_per_post))
     talent = g.normal(0.0, model.params.learning.teacher_sd, pool)
     signal = _signal(model, np.arange(pool), talent, year, 1)
     hired = talent[np.argsort(-signal, kind="stable")][:n_new]

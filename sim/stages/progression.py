@@ -16,16 +16,13 @@ from ..population import DROPPED_OUT, ENROLLED, GRADUATED
 if TYPE_CHECKING:
     from ..model import CountyModel
 
-SAFE_TRAVEL_KM = 3.0  # daily travel beyond which distance raises dropout (assumption)
-
-
 def dropout_probability(model: CountyModel, ids: slice) -> np.ndarray:
     """Yearly dropout hazard of the middle-school students ``ids`` (a logit in their traits)."""
     s, dp = model.students, model.params.dropout
     win = s.window(model.year)
     z_rel = (s.z[ids] - model.z_mean) / max(model.z_sd, 1e-9)
     travel = model.travel[ids.start - win.start: ids.stop - win.start]
-    extra_km = np.maximum(travel - SAFE_TRAVEL_KM, 0.0) * ~s.boarding[ids]
+    extra_km = np.maximum(travel - dp.safe_travel_km, 0.0) * ~s.boarding[ids]
     logit = (np.log(dp.middle_base / (1 - dp.middle_base)) - np.log(dp.achievement_odds) * z_rel
              - np.log(dp.ses_odds) * s.ses[ids] + np.log(dp.left_behind_odds) * s.left_behind[ids]
              + np.log(dp.distance_odds) * extra_km)
