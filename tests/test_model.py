@@ -141,3 +141,19 @@ def test_town_rows_add_up_to_the_county(small):
                                ts["student_retention"], rtol=1e-12)
     assert r.towns["town"].nunique() == small.county.towns
     assert r.towns["town_seat_difference_rate"].notna().all()
+
+
+def test_teacher_retention_is_the_share_of_rural_teachers_still_rural(small):
+    """Definition check against the individuals: rural teachers at the start of the year who
+    still teach at a rural school at its end, retirements set apart."""
+    model = CountyModel(small, seed=5)
+    model.step()
+    T, c = model.teachers, model.county
+    start = T.active()
+    start = start[c.school_type[T.school[start]] >= 2]
+    model.step()
+    status = T.status[start]
+    retired = status == 2
+    still_rural = (status == TEACHING) & (c.school_type[T.school[start]] >= 2)
+    expected = still_rural.sum() / (~retired).sum()
+    assert model.indicators["teacher_retention"] == pytest.approx(expected, abs=1e-12)

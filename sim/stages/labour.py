@@ -209,7 +209,8 @@ def _transfer_up(model: CountyModel, requests: np.ndarray, year: int) -> np.ndar
 
 
 def _redeploy(model: CountyModel, year: int) -> int:
-    """Move part of the surplus at over-staffed (or closed) schools to schools with vacancies."""
+    """Move part of the surplus at over-staffed (or closed) schools to vacancies in the same
+    sector (rural to rural, county seat to county seat), neediest schools first."""
     T, c, tp = model.teachers, model.county, model.params.teachers
     act = T.active()
     sch = T.school[act]
@@ -217,18 +218,21 @@ def _redeploy(model: CountyModel, year: int) -> int:
     tolerated = np.ceil(model.required * (1 + tp.surplus_tolerance))
     surplus = np.maximum(staff - tolerated, 0)
     movable = np.where(model.school_open, np.floor(surplus * tp.redeploy_rate), staff)
-    slots = _vacancy_slots(model, HIRING_ORDER[::-1])  # neediest (remote) schools first
-    if movable.sum() == 0 or slots.size == 0:
+    if movable.sum() == 0:
         return 0
     u = model.streams.uniform("redeploy", year, T.n)[act]
     order = np.lexsort((u, sch))
     s_sorted = sch[order]
     rank = np.arange(order.size) - np.searchsorted(s_sorted, s_sorted, "left")
-    movers = act[order[rank < movable[s_sorted]]]
-    movers = movers[: slots.size]
-    T.school[movers] = slots[: movers.size]
-    T.principal_since[movers] = 0
-    return int(movers.size)
+    candidates = act[order[rank < movable[s_sorted]]]
+    moved = 0
+    for sector in (HIRING_ORDER[:2], HIRING_ORDER[2:]):
+        slots = _vacancy_slots(model, sector[::-1])
+        movers = candidates[np.isin(c.school_type[T.school[candidates]], sector)][: slots.size]
+        T.school[movers] = slots[: movers.size]
+        T.principal_since[movers] = 0
+        moved += movers.size
+    return moved
 
 
 def _recruit(model: CountyModel, year: int) -> int:
