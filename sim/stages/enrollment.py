@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..allocation import admitted
 from ..county import (
     TEACHING_POINT,
     TOWN_SEAT,
@@ -159,10 +160,9 @@ def _ration(model: CountyModel, ids, chosen, v, rural_home, year) -> np.ndarray:
         return chosen
     lot = model.streams.uniform("choice", year + 10_000, win.stop - win.start)[ids - win.start]
     cand = np.flatnonzero(applicants & (demand > free)[chosen])
-    order = cand[np.lexsort((lot[cand], chosen[cand]))]
-    school = chosen[order]
-    rank = np.arange(order.size) - np.searchsorted(school, school, "left")
-    rejected = order[rank >= np.maximum(free[school], 0)]
+    keep = np.zeros(cand.size, bool)
+    keep[admitted(chosen[cand], lot[cand], np.maximum(free, 0))] = True
+    rejected = cand[~keep]
     fallback = v[rejected][:, :ORDINARY]
     has = np.isfinite(fallback).any(axis=1)
     best = fallback.argmax(axis=1)
@@ -216,12 +216,10 @@ def allocate_beds(model: CountyModel, year: int) -> None:
     over = demand > free
     if over.any():
         tight = cand[over[safe[cand]]]
-        order = tight[np.lexsort((-dist[tight], safe[tight]))]
-        school = safe[order]
-        rank = np.arange(order.size) - np.searchsorted(school, school, "left")
         refused = np.zeros(sch.size, bool)
-        refused[order[rank >= free[school]]] = True
-        eligible &= ~refused | keep
+        refused[tight] = True
+        refused[tight[admitted(safe[tight], -dist[tight], free)]] = False
+        eligible &= ~refused
     s.boarding[win] = eligible
     urban_school = c.is_urban_school[safe]
     rural_home = c.place_kind[s.place[win]] != URBAN_PLACE

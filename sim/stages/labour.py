@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..allocation import admitted
 from ..county import TEACHING_POINT, TOWN_SEAT, URBAN_ORDINARY, URBAN_QUALITY, VILLAGE
 from ..population import LEFT, RETIRED, Teachers
 
@@ -221,10 +222,7 @@ def _redeploy(model: CountyModel, year: int) -> int:
     if movable.sum() == 0:
         return 0
     u = model.streams.uniform("redeploy", year, T.n)[act]
-    order = np.lexsort((u, sch))
-    s_sorted = sch[order]
-    rank = np.arange(order.size) - np.searchsorted(s_sorted, s_sorted, "left")
-    candidates = act[order[rank < movable[s_sorted]]]
+    candidates = act[admitted(sch, u, movable)]
     moved = 0
     for sector in (HIRING_ORDER[:2], HIRING_ORDER[2:]):
         slots = _vacancy_slots(model, sector[::-1])
@@ -280,11 +278,7 @@ def _promote(model: CountyModel, year: int) -> None:
     T.title_year[junior] = year
     cand = act[due & (T.title[act] == 2) & T.bachelor[act]]
     free = _senior_quota(model) - _seniors(model)
-    sch = T.school[cand]
-    order = np.lexsort((T.start_year[cand], sch))  # most experienced first
-    s_sorted = sch[order]
-    rank = np.arange(order.size) - np.searchsorted(s_sorted, s_sorted, "left")
-    up = cand[order[rank < free[s_sorted]]]
+    up = cand[admitted(T.school[cand], T.start_year[cand], free)]  # most experienced first
     T.title[up] = 3
     T.title_year[up] = year
 
@@ -308,12 +302,8 @@ def _enforce_senior_quota(model: CountyModel, year: int) -> None:
     T = model.teachers
     act = T.active()
     senior = act[T.title[act] == 3]
-    sch = T.school[senior]
-    order = np.lexsort((T.start_year[senior], sch))
-    s_sorted = sch[order]
-    rank = np.arange(order.size) - np.searchsorted(s_sorted, s_sorted, "left")
-    extra = senior[order[rank >= _senior_quota(model)[s_sorted]]]
-    T.title[extra] = 2
+    keep = senior[admitted(T.school[senior], T.start_year[senior], _senior_quota(model))]
+    T.title[np.setdiff1d(senior, keep)] = 2
 
 
 def _upgrade_degrees(model: CountyModel, year: int) -> None:
