@@ -74,6 +74,8 @@ def measure_enrollment(model: CountyModel, year: int) -> None:
     travel_hist = np.bincount(np.round(model.travel * 10).astype(np.intp))
     travel_hist[0] -= school.size - n_all  # those not enrolled carry travel 0
     model.school_boarders = np.bincount(school[boarding], minlength=n)
+    boarders_mid = int((boarding & middle).sum())
+    model.snapshot_boarders = (int(model.school_boarders.sum()) - boarders_mid, boarders_mid)
     model.school_travel = np.bincount(school, weights=model.travel, minlength=n + 1)[:n]
     towns = model.county.n_towns
     home = s.hukou_town[win].astype(np.intp)
@@ -82,8 +84,8 @@ def measure_enrollment(model: CountyModel, year: int) -> None:
     model.snapshot = {
         "student_retention": _ratio((local & in_rural).sum(), of_age.sum()),
         "boarding_rate": _ratio(model.school_boarders.sum(), n_all),
-        "boarding_rate_primary": _ratio((boarding & ~middle).sum(), n_pri),
-        "boarding_rate_middle": _ratio((boarding & middle).sum(), n_mid),
+        "boarding_rate_primary": _ratio(model.snapshot_boarders[0], n_pri),
+        "boarding_rate_middle": _ratio(boarders_mid, n_mid),
         "mean_travel_km": _ratio(model.school_travel.sum(), n_all),
         "p95_travel_km": _quantile_01(travel_hist, 0.95),
         "urban_enrollment_share": _ratio(n_all - in_rural.sum(), n_all),
@@ -156,7 +158,8 @@ def measure(model: CountyModel, year: int) -> dict[str, float]:
                       out=np.zeros(10), where=model.enrolled_by_grade > 0)
     salaries = 12 * (salary(model)[T.title[act]] + allowance(model)[kind]).sum()
     funding = enr[:, 0].sum() * p.pay.funding_primary + enr[:, 1].sum() * p.pay.funding_middle
-    boarding = model.school_boarders.sum() * p.pay.boarding_yuan
+    boarding = (model.snapshot_boarders[0] * p.pay.boarding_primary_yuan
+                + model.snapshot_boarders[1] * p.pay.boarding_middle_yuan)
     stayers = f["rural_teachers_start"] - f["rural_retirements"]
     row = {
         "year": year,
@@ -197,10 +200,10 @@ def town_rows(model: CountyModel, year: int) -> dict[str, np.ndarray]:
     towns = c.n_towns
     seat = (c.school_type == TOWN_SEAT) & model.school_open
     town = np.where(seat, c.school_town, towns).astype(np.intp)
-    pupils = model.enrolled.sum(axis=1)
+    examined = model.exam_count.sum(axis=1)
     ok = seat & np.isfinite(model.difference_rate)
-    weight = np.bincount(town[ok], weights=pupils[ok], minlength=towns + 1)[:towns]
-    rate = np.bincount(town[ok], weights=(model.difference_rate * pupils)[ok],
+    weight = np.bincount(town[ok], weights=examined[ok], minlength=towns + 1)[:towns]
+    rate = np.bincount(town[ok], weights=(model.difference_rate * examined)[ok],
                        minlength=towns + 1)[:towns]
     with np.errstate(invalid="ignore", divide="ignore"):
         retention = model.town_attending / model.town_children

@@ -87,8 +87,10 @@ class Choice(Group):
 
 class Learning(Group):
     persistence: float = param(
-        0.70, 0.40, 0.90, "Andrabi, Das, Khwaja & Zajonc 2011, AEJ Applied 3(3)", "per year",
-        "share of last year's achievement deviation that persists")
+        0.70, 0.20, 0.90,
+        ASSUMPTION + " (calibrated; Andrabi, Das, Khwaja & Zajonc 2011, AEJ Applied 3(3) estimate "
+        "0.2-0.5 for raw learning, which also counts forgetting of the family level)", "per year",
+        "share of last year's deviation from the family level that persists")
     ses_effect: float = param(
         0.40, 0.0, 0.8, CEPS, "SD per SD of SES", "long-run achievement gradient in family SES")
     left_behind_effect: float = param(
@@ -101,7 +103,7 @@ class Learning(Group):
         0.03, 0.0, 0.15, ASSUMPTION, "SD per year per unit facility index",
         "yearly gain from facilities relative to the provincial standard")
     noise_sd: float = param(
-        0.55, 0.2, 1.0, ASSUMPTION + " (scales pooled SD to ~1)", "SD", "idiosyncratic yearly shock")
+        0.55, 0.2, 1.0, ASSUMPTION + " (pooled SD of achievement ~0.9)", "SD", "idiosyncratic yearly shock")
     entry_sd: float = param(0.8, 0.3, 1.2, ASSUMPTION, "SD", "spread of school-readiness at entry")
     boarding_effect_primary: float = param(
         -0.04, -0.20, 0.05, BOARDING, "SD per year", "yearly gain of a primary boarder")
@@ -116,7 +118,7 @@ class Learning(Group):
         0.08, 0.0, 0.20, PAPAY_KRAFT, "SD per year",
         "first-year teacher's shortfall, closing linearly over five years")
     bachelor_effect: float = param(
-        0.0, 0.0, 0.05, "Chu, Loyalka et al. 2015, China Econ Rev 32 (no clear degree effect)",
+        0.0, 0.0, 0.05, "Chu, Loyalka et al. 2015, China Econ Rev 36 (no clear degree effect)",
         "SD per year", "extra yearly gain from a teacher with a bachelor's degree")
     exam_mean: float = param(100.0, 50.0, 150.0, ASSUMPTION + " (scale origin)", "points",
                              "county exam score of a student at z = 0")
@@ -166,8 +168,8 @@ class Teachers(Group):
     allowance_threshold: float = param(0.15, 0.0, 0.4, JIANG_YIP, "share of salary",
                                        "allowance share below which pay barely moves exits")
     allowance_slope: float = param(4.0, 0.0, 10.0, JIANG_YIP + "; " + ASSUMPTION,
-                                   "log-odds per unit salary share",
-                                   "fall in exit intent per salary share above the threshold")
+                                   "log-probability per unit salary share",
+                                   "fall in log exit intent per salary share above the threshold")
     candidates_per_post: float = param(1.5, 1.0, 5.0, ASSUMPTION, "candidates",
                                        "graduates applying per advertised post")
     hiring_signal: float = param(0.5, 0.0, 1.0, ASSUMPTION, "correlation",
@@ -225,9 +227,12 @@ class Pay(Group):
                                    "yuan/student/year", "public per-student funding, primary")
     funding_middle: float = param(1100.0, 0.0, 5000.0, "seed 003 (1,100 yuan before the plan)",
                                   "yuan/student/year", "public per-student funding, middle")
-    boarding_yuan: float = param(1250.0, 0.0, 5000.0,
-                                 "MoF boarding living subsidy (1,000 primary / 1,250 middle); "
-                                 + ASSUMPTION + " for operating cost", "yuan/boarder/year")
+    boarding_primary_yuan: float = param(
+        1000.0, 0.0, 5000.0, "MoF boarding living subsidy (1,000 yuan primary); " + ASSUMPTION
+        + " that it stands for the public cost per boarder", "yuan/boarder/year")
+    boarding_middle_yuan: float = param(
+        1250.0, 0.0, 5000.0, "MoF boarding living subsidy (1,250 yuan middle); " + ASSUMPTION,
+        "yuan/boarder/year")
 
 
 class Boarding(Group):

@@ -71,6 +71,7 @@ class Students:
 class Teachers:
     status: np.ndarray  # int8, see TEACHER_STATUS
     birth_year: np.ndarray  # int16
+    birth_month: np.ndarray  # int8, 0 = January
     female: np.ndarray  # bool
     bachelor: np.ndarray  # bool
     title: np.ndarray  # int8, index into TITLES
@@ -109,7 +110,8 @@ class Teachers:
         return dict(zip(TEACHER_STATUS[1:], map(int, counts[1:])))
 
 
-_TEACHER_DTYPES = {"status": np.int8, "birth_year": np.int16, "female": bool, "bachelor": bool,
+_TEACHER_DTYPES = {"status": np.int8, "birth_year": np.int16, "birth_month": np.int8,
+                   "female": bool, "bachelor": bool,
                    "title": np.int8, "title_year": np.int16, "talent": np.float32,
                    "start_year": np.int16, "school": np.int16, "rural_years": np.int16,
                    "principal_since": np.int16}

@@ -1,9 +1,13 @@
 """Named random streams: one per decision and year, for common random numbers.
 
-Every draw comes from ``SeedSequence(seed, spawn_key=(decision, year))``: two scenarios run
-with the same seed face the same luck in every decision, so their difference is the policy,
-not noise. Student draws are made over a window of student ids that depends only on the
-(exogenous) entry cohorts, so a student keeps its own random number whatever the others do.
+Every draw comes from ``SeedSequence(seed, spawn_key=(decision, key))``, where ``key`` is the
+year (or the year combined with a sub-decision number): two scenarios run with the same seed
+face the same luck in every decision, so their difference is the policy, not noise. Student
+draws are made over the window of student ids of the year, which depends only on the exogenous
+entry cohorts, so a student keeps its own random number whatever the others do; teacher draws
+are made over all teacher slots. Draws whose count depends on the year's situation (signals of
+transfer applicants, new graduates) share a stream but not individual numbers across
+scenarios. Mesa's own generator, seeded with the same seed, only orders agent activation.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ DECISIONS = (
     "migration",  # moving away and mid-stage relocation to the county seat
     "learning",  # achievement noise
     "dropout",
-    "retirement",
     "teacher_exit",
     "teacher_move",
     "recruit",

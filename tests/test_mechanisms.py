@@ -131,12 +131,17 @@ def test_births_drive_entry_cohorts():
 
 
 def test_retirement_age_follows_the_2024_reform():
-    years = np.array([1960, 1965, 1968, 1977, 1990])
-    men = retirement_age(years, np.zeros(5, bool))
-    women = retirement_age(np.array([1965, 1970, 1973, 1982, 1990]), np.ones(5, bool))
-    assert men[0] == 60 and men[-1] == 63 and np.all(np.diff(men) >= 0)
-    assert women[0] == 55 and women[-1] == 58
-    assert 60 < men[1] < 60.5
+    men = retirement_age(np.array([1964, 1965, 1965, 1966, 1976, 1990]),
+                         np.array([11, 0, 4, 0, 8, 0]), np.zeros(6, bool))
+    months = np.round((men - 60) * 12)
+    assert months.tolist() == [0, 1, 2, 4, 36, 36]
+    women = retirement_age(np.array([1969, 1970, 1982]), np.array([11, 0, 0]), np.ones(3, bool))
+    assert np.round((women - 55) * 12).tolist() == [0, 1, 36]
+
+
+def test_retirements_come_every_year_under_the_gradual_reform():
+    ts = sim.run(sim.Scenario(), seed=1).timeseries
+    assert (ts["retirements"] > 0).all()
 
 
 @pytest.mark.parametrize("years", [3])

@@ -66,7 +66,7 @@ def test_out_of_range_value_gives_the_allowed_range(tmp_path):
 
 def test_out_of_range_parameter_deep_in_params(tmp_path):
     msg = error_of(write(tmp_path, "[params.learning]\npersistence = 1.5\n"))
-    assert "params.learning.persistence" in msg and "0.4 to 0.9" in msg
+    assert "params.learning.persistence" in msg and "0.2 to 0.9" in msg
 
 
 def test_wrong_type(tmp_path):

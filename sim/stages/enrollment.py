@@ -71,6 +71,7 @@ def build_options(model: CountyModel) -> None:
     # distances with a last column for "no school", so lookups need no masking
     model.option_distance = np.concatenate(
         [c.distance, np.zeros((c.n_places, 1), np.float32)], axis=1)
+    model.urban_option = np.append(c.is_urban_school, False)
 
 
 def school_quality(model: CountyModel) -> np.ndarray:
@@ -100,11 +101,11 @@ def place_utilities(model: CountyModel, year: int) -> np.ndarray:
     beds = np.append(model.beds > 0, False)
     boardable = beds[opt] & (grades >= p.boarding.min_grade)[None, :, None]
     dist = np.where(boardable, np.minimum(dist, np.float32(p.boarding.distance_km)), dist)
-    rural_home = c.place_kind != URBAN_PLACE
-    dist[rural_home, :, ORDINARY:] = cp.relocated_travel_km
+    relocating = (c.place_kind != URBAN_PLACE)[:, None, None] & model.urban_option[opt]
+    dist = np.where(relocating, np.float32(cp.relocated_travel_km), dist)
     v -= np.where(middle, 0.5, 1.0) * cp.distance_weight * dist
     reloc_cost = cp.relocation_cost - cp.relocation_cost_trend * (year - model.scenario.start_year)
-    v[rural_home, :, ORDINARY:] -= reloc_cost
+    v -= relocating * np.float32(reloc_cost)
     return v.astype(np.float32)
 
 
@@ -116,7 +117,8 @@ def choose(model: CountyModel, ids: np.ndarray, u: np.ndarray, year: int,
     opt = model.options[place, (grade - 1) // 3]  # choosers x 4
     v = place_utilities(model, year)[place, grade - 1]
     rural_home = c.place_kind[place] != URBAN_PLACE
-    v[:, ORDINARY:] += (rural_home * (cp.ses_urban_weight * s.ses[ids]))[:, None]
+    relocating = rural_home[:, None] & model.urban_option[opt]
+    v += relocating * (np.float32(cp.ses_urban_weight) * s.ses[ids])[:, None]
     v += np.float32(cp.stay_weight) * (opt == s.school[ids, None])
     chosen = opt[np.arange(ids.size), sample_logit(v, u)]
     if ration:

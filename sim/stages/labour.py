@@ -30,13 +30,23 @@ HIRING_ORDER = (URBAN_QUALITY, URBAN_ORDINARY, TOWN_SEAT, VILLAGE, TEACHING_POIN
 NEW_TEACHER_FEMALE = 0.7  # MoE 2020 statistics: ~70% of compulsory-school teachers are women
 
 
-def retirement_age(birth_year: np.ndarray, female: np.ndarray) -> np.ndarray:
-    """Statutory age: 60 (men) / 55 (women), raised by 3 months per birth year from the 1965
-    (men) and 1970 (women) cohorts up to 63 / 58 (NPC Standing Committee decision, 2024-09-13)."""
-    by = birth_year.astype(np.float64)
-    men = 60 + np.clip((by - 1964) * 0.25, 0, 3)
-    women = 55 + np.clip((by - 1969) * 0.25, 0, 3)
-    return np.where(female, women, men)
+def retirement_age(birth_year: np.ndarray, birth_month: np.ndarray,
+                   female: np.ndarray) -> np.ndarray:
+    """Statutory retirement age in years: 60 (men) / 55 (women teachers), raised by one month
+    for every four months of birth from January 1965 (men) / January 1970 (women), up to three
+    years (NPC Standing Committee decision of 2024-09-13)."""
+    start = np.where(female, 1970, 1965)
+    months = (birth_year.astype(np.int64) - start) * 12 + birth_month
+    extra = np.where(months >= 0, np.minimum(months // 4 + 1, 36), 0)
+    return np.where(female, 55.0, 60.0) + extra / 12
+
+
+def retires(model: CountyModel, ids: np.ndarray, year: int) -> np.ndarray:
+    """Whether each teacher reaches retirement age before this school year starts (September)."""
+    T = model.teachers
+    born = T.birth_year[ids] + (T.birth_month[ids] + 0.5) / 12
+    return born + retirement_age(T.birth_year[ids], T.birth_month[ids], T.female[ids]) \
+        <= year + 8 / 12
 
 
 def is_rural(model: CountyModel) -> np.ndarray:
@@ -65,7 +75,10 @@ def effectiveness(model: CountyModel, ids: np.ndarray, year: int) -> np.ndarray:
 def initial_teachers(model: CountyModel) -> None:
     c, tp = model.county, model.params.teachers
     year = model.scenario.start_year - 1
-    required = required_staff(model)
+    # Grade 1 enters with the first year: staff for it as if it were there.
+    lo, hi = c.min_grade.astype(float), c.max_grade.astype(float)
+    with_entrants = (hi - lo + 1) / (hi - np.maximum(lo, 2) + 1)
+    required = np.ceil(required_staff(model) * with_entrants)
     if c.roster_teachers is not None:
         counts = c.roster_teachers.astype(np.int64)
     else:
@@ -93,6 +106,7 @@ def initial_teachers(model: CountyModel) -> None:
     sd = model.params.learning.teacher_sd
     T.school[new] = school
     T.birth_year[new] = year - age
+    T.birth_month[new] = g.integers(0, 12, total)
     T.female[new] = female
     T.bachelor[new] = bachelor
     T.title[new] = title
@@ -116,9 +130,7 @@ def labour_market(model: CountyModel, year: int) -> None:
     rural = rural_school[T.school[act]]
     f["rural_teachers_start"] = int(rural.sum())
 
-    # birthdays fall mid-year on average, hence the half year
-    age = year - T.birth_year[act] + 0.5
-    retire = age >= retirement_age(T.birth_year[act], T.female[act])
+    retire = retires(model, act, year)
     T.status[act[retire]] = RETIRED
     T.principal_since[act[retire]] = 0
     f["retirements"] = int(retire.sum())
@@ -256,6 +268,7 @@ def _recruit(model: CountyModel, year: int) -> int:
     T.talent[new] = hired
     age = g.integers(22, 26, n_new)
     T.birth_year[new] = year - age
+    T.birth_month[new] = g.integers(0, 12, n_new)
     T.female[new] = g.random(n_new) < NEW_TEACHER_FEMALE
     T.bachelor[new] = g.random(n_new) < np.where(rural, tp.new_bachelor_rural,
                                                  tp.new_bachelor_urban)
