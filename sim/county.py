@@ -15,11 +15,20 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .scenario import SCHOOL_TYPES, CountySpec
+from .kinds import (  # noqa: F401
+    SCHOOL_TYPES,
+    STAGES,
+    TEACHING_POINT,
+    TOWN_SEAT,
+    TOWN_SEAT_PLACE,
+    URBAN_ORDINARY,
+    URBAN_PLACE,
+    URBAN_QUALITY,
+    VILLAGE,
+    VILLAGE_PLACE,
+)
+from .scenario import CountySpec
 
-URBAN_QUALITY, URBAN_ORDINARY, TOWN_SEAT, VILLAGE, TEACHING_POINT = range(5)
-URBAN_PLACE, TOWN_SEAT_PLACE, VILLAGE_PLACE = range(3)
-STAGES = {"primary": (1, 6), "middle": (7, 9), "nine_year": (1, 9), "lower_primary": (1, 3)}
 
 @dataclass
 class County:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .parameters import Parameters, parameter_table
+from .policies import LEVERS
 from .scenario import CountySpec
 
 HEADER = """# Parameters
@@ -39,11 +40,31 @@ def render() -> str:
     for title, rows in sections:
         lines += [f"\n## {title}\n", "| key | default | range | unit | meaning | source |",
                   "|---|---|---|---|---|---|"]
-        for r in rows:
-            rng = f"{_fmt(r['low'])} to {_fmt(r['high'])}" if r["low"] is not None else ""
-            lines.append(f"| `{r['key']}` | {_fmt(r['default'])} | {rng} | {r['unit']} | "
-                         f"{r['meaning']} | {r['source']} |")
+        lines += [_row(r, with_source=True) for r in rows]
+    lines += ["\n# Policy levers\n", POLICY_HEADER]
+    for name, spec in LEVERS.items():
+        doc = (spec.model.__doc__ or "").strip().splitlines()
+        lines += [f"\n## `policies.{name}`\n"]
+        if doc and not doc[0].startswith("Usage docs"):
+            lines += [doc[0], ""]
+        lines += ["| key | default | range | meaning |", "|---|---|---|---|"]
+        lines += [_row(r, with_source=False) for r in parameter_table(spec.model, f"policies.{name}")]
     return "\n".join(lines) + "\n"
+
+
+POLICY_HEADER = """Choices, not uncertainties: what a scenario's `[policies.<lever>]` table sets. Every lever
+has the timeline keys `start`, `end`, `ramp_years` and `schedule` (year -> level 0-1); a lever
+with neither `start` nor `schedule` is off. The seed clause behind each lever is in its module
+docstring (`sim/policies/`) and docs/ODD.md; effect sizes and unit costs are in
+`params.levers` above."""
+
+
+def _row(r: dict, with_source: bool) -> str:
+    rng = f"{_fmt(r['low'])} to {_fmt(r['high'])}" if r["low"] is not None else ""
+    if with_source:
+        return (f"| `{r['key']}` | {_fmt(r['default'])} | {rng} | {r['unit']} | "
+                f"{r['meaning']} | {r['source']} |")
+    return f"| `{r['key']}` | {_fmt(r['default'])} | {rng} | {r['meaning']} |"
 
 
 def main(argv: list[str] | None = None) -> None:

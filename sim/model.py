@@ -5,8 +5,10 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from . import outcomes
-from .county import URBAN_PLACE, build_county
+from . import outcomes, policies
+from .county import TOWN_SEAT, URBAN_PLACE, build_county
+from .policies.effects import Effects
+from .policies.subsidy import baseline_allowance
 from .rng import Streams
 from .scenario import Scenario
 from .schools import School
@@ -36,8 +38,19 @@ class CountyModel(mesa.Model):
             self._set_urban_residence(self.params.demography.urban_residence_share)
         n = self.county.n_schools
         self.school_open = np.ones(n, bool)
+        self.closed_in = np.zeros(n, np.int16)  # year a school was closed
         self.capacity = self.county.capacity.copy()
         self.beds = np.nan_to_num(self.county.beds, nan=0.0)
+        self.beds_added = np.zeros(n)
+        self.facilities = self.county.facilities.astype(float)
+        self.town_hub_spent = 0.0
+        self.rotated = 0
+        self.enrollment_history: list[np.ndarray] = []
+        self.effects = Effects(n, self.county.n_places)
+        self.effects.allowance = baseline_allowance(self)
+        self.effects.allowance_rise_year = np.full(5, -10_000)
+        self.lever_levels = dict.fromkeys(policies.LEVERS, 0.0)
+        self.has_shortage_teacher = np.ones(n, bool)  # until teachers exist
         self.enrolled = np.zeros((n, 2), np.int64)  # primary, middle
         self.staff = np.zeros(n, np.int64)
         self.required = np.zeros(n, np.int64)
@@ -56,6 +69,8 @@ class CountyModel(mesa.Model):
 
         demography.initial_students(self)
         enrollment.initial_enrollment(self)
+        self.initial_beds = self.beds.copy()
+        self.cover_order = self._cover_order()
         labour.initial_teachers(self)
         learning.initial_history(self)
 
@@ -68,14 +83,38 @@ class CountyModel(mesa.Model):
         urban = self.county.place_kind == URBAN_PLACE
         w[urban] *= share / (1 - share) * w[~urban].sum() / w[urban].sum()
 
+    def _cover_order(self) -> np.ndarray:
+        """Order in which coverage levers reach rural schools: town seats, then by size."""
+        size = self.enrolled.sum(axis=1)
+        kind = self.county.school_type
+        order = np.lexsort((-size, kind != TOWN_SEAT))
+        return order[kind[order] >= TOWN_SEAT]
+
     @property
     def schools(self) -> mesa.agent.AgentSet:
         return self.agents_by_type[School]
+
+    def rebuild_options(self) -> None:
+        """Schools opened or closed: recompute every place's school options."""
+        enrollment.build_options(self)
+
+    def teacher_home_types(self) -> np.ndarray:
+        """School type of each teaching teacher's home post."""
+        T = self.teachers
+        return self.county.school_type[T.home_school[T.active()]]
+
+    def pupils_by_place(self) -> np.ndarray:
+        """Enrolled students this year by home place."""
+        s = self.students
+        win = s.window(self.year)
+        enrolled = self.stage_key < 2 * self.county.n_schools
+        return np.bincount(s.place[win][enrolled], minlength=self.county.n_places)
 
     def step(self) -> None:
         """One school year, in the order of docs/ODD.md (process overview)."""
         self.year += 1
         self.flows = dict.fromkeys(outcomes.FLOW_NAMES, 0)
+        policies.apply(self, self.year)
         demography.enter_and_migrate(self, self.year)
         enrollment.choose_schools(self, self.year)
         labour.labour_market(self, self.year)
@@ -84,6 +123,7 @@ class CountyModel(mesa.Model):
         self.indicators = outcomes.measure(self, self.year)
         self.school_rows.append(outcomes.school_rows(self, self.year))
         self.town_rows.append(outcomes.town_rows(self, self.year))
+        self.enrollment_history.append(self.enrolled.sum(axis=1))
         self.datacollector.collect(self)
 
     def run_model(self) -> None:

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import policies
 from .county import TOWN_SEAT, URBAN_QUALITY
+from .policies.subsidy import baseline_allowance
 from .population import GRADUATED, NOT_ENTERED
-from .stages.labour import allowance, is_rural, salary
+from .stages.labour import is_rural, salary
 
 if TYPE_CHECKING:
     from .model import CountyModel
@@ -22,7 +24,7 @@ GAP_TARGET = 0.15  # seed 004 (二): difference rate to urban quality schools be
 
 FLOW_NAMES = ("entrants", "moved_away", "relocated", "changed_school", "rural_teachers_start",
               "retirements", "rural_retirements", "rural_quits", "urban_quits", "transfers_up",
-              "redeployed", "recruits", "dropouts", "middle_dropouts", "graduates")
+              "redeployed", "recruits", "rotated_out", "dropouts", "middle_dropouts", "graduates")
 
 TIMESERIES_COLUMNS = (
     "year", "students", "teachers", "schools_open",
@@ -34,7 +36,9 @@ TIMESERIES_COLUMNS = (
     "ptr_primary", "ptr_middle", "class_size_primary", "class_size_middle",
     "bachelor_ratio", "senior_per_rural_school", "share_rural_schools_4_seniors",
     "rural_principals_under45",
-    "cost_salaries_yuan", "cost_funding_yuan", "cost_boarding_yuan", "cost_total_yuan",
+    "rotating_teachers",
+    "cost_salaries_yuan", "cost_funding_yuan", "cost_boarding_yuan", *policies.COST_COLUMNS,
+    "cost_policy_yuan", "cost_total_yuan",
     *FLOW_NAMES,
 )
 
@@ -143,7 +147,6 @@ def measure(model: CountyModel, year: int) -> dict[str, float]:
     cv = np.sqrt(_weighted((score - m) ** 2, count)) / m
 
     act = T.active()
-    kind = c.school_type[T.school[act]]
     rural_t = is_rural(model)[T.school[act]]
     age = year - T.birth_year[act]
     rural_open = is_rural(model) & model.school_open & (model.enrolled.sum(axis=1) > 0)
@@ -156,7 +159,10 @@ def measure(model: CountyModel, year: int) -> dict[str, float]:
     staff_pri = model.staff.sum() - staff_mid
     rates = np.divide(model.dropouts_by_grade, model.enrolled_by_grade,
                       out=np.zeros(10), where=model.enrolled_by_grade > 0)
-    salaries = 12 * (salary(model)[T.title[act]] + allowance(model)[kind]).sum()
+    home_kind = c.school_type[T.home_school[act]]
+    salaries = 12 * (salary(model)[T.title[act]] + baseline_allowance(model)[home_kind]).sum()
+    lever_costs = policies.costs(model, year)
+    policy_cost = sum(lever_costs.values())
     funding = enr[:, 0].sum() * p.pay.funding_primary + enr[:, 1].sum() * p.pay.funding_middle
     boarding = (model.snapshot_boarders[0] * p.pay.boarding_primary_yuan
                 + model.snapshot_boarders[1] * p.pay.boarding_middle_yuan)
@@ -187,7 +193,10 @@ def measure(model: CountyModel, year: int) -> dict[str, float]:
         "cost_salaries_yuan": float(salaries),
         "cost_funding_yuan": float(funding),
         "cost_boarding_yuan": float(boarding),
-        "cost_total_yuan": float(salaries + funding + boarding),
+        "rotating_teachers": int((T.rotation_until[act] > 0).sum()),
+        **lever_costs,
+        "cost_policy_yuan": float(policy_cost),
+        "cost_total_yuan": float(salaries + funding + boarding + policy_cost),
         **model.snapshot,
         **f,
     }

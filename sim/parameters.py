@@ -185,6 +185,9 @@ class Teachers(Group):
                                       "share", "new county-seat hires with a bachelor's degree")
     new_bachelor_rural: float = param(0.85, 0.3, 1.0, ASSUMPTION, "share",
                                       "new rural hires with a bachelor's degree")
+    shortage_subject_share: float = param(
+        0.15, 0.0, 0.5, ASSUMPTION + " (music, art, PE, IT and English teachers)", "share",
+        "teachers of a shortage subject, at the start and among new hires")
     degree_upgrade_rate: float = param(0.04, 0.0, 0.2, ASSUMPTION + " (学历提升计划, seed 001)",
                                        "per year", "non-graduates under 50 who complete a degree")
     promotion_rate: float = param(0.25, 0.0, 1.0, ASSUMPTION, "per year",
@@ -250,6 +253,71 @@ class Boarding(Group):
                                      "beds at county-seat middle schools")
 
 
+LOYALKA = "Loyalka, Popova, Li & Shi 2019, AEJ Applied 11(3)"
+BIANCHI = "Bianchi, Lu & Song 2022, J Dev Econ 158"
+
+
+class LeverEffects(Group):
+    """How strongly, and at what unit cost, the policy levers act (uncertainties, not choices)."""
+
+    allowance_fade_years: float = param(5.0, 1.0, 20.0, JIANG_YIP + " (effect fades)", "years",
+                                        "time scale on which an allowance rise loses its effect")
+    allowance_fade_floor: float = param(0.4, 0.0, 1.0, JIANG_YIP + "; " + ASSUMPTION, "share",
+                                        "share of an allowance's effect that never fades")
+    allowance_fill_slope: float = param(1.0, 0.0, 5.0, ASSUMPTION, "fill rate per salary share",
+                                        "rise in rural fill rates per salary share above threshold")
+    housing_exit_multiplier: float = param(0.85, 0.5, 1.0, ASSUMPTION + " (seed 000, 001: 周转房)",
+                                           "ratio", "exit intent of a teacher offered housing")
+    housing_yuan_year: float = param(6000.0, 0.0, 30000.0, ASSUMPTION, "yuan/teacher/year",
+                                     "cost of a turnover flat")
+    rotation_host_growth: float = param(
+        0.01, 0.0, 0.05, ASSUMPTION + " (seed 000 四: support teachers lead teaching research)",
+        "SD per year", "effectiveness gain of host-school teachers per rotated backbone teacher")
+    rotation_yuan_year: float = param(12000.0, 0.0, 50000.0, ASSUMPTION, "yuan/teacher/year",
+                                      "allowance and travel of a rotated teacher")
+    bus_distance_factor: float = param(0.4, 0.1, 1.0, ASSUMPTION, "ratio",
+                                       "felt daily travel with a school bus")
+    bus_yuan_student_year: float = param(1500.0, 0.0, 5000.0, ASSUMPTION, "yuan/student/year",
+                                         "school bus per pupil of a consolidated place")
+    no_bus_odds_per_km: float = param(
+        1.15, 1.0, 1.5, ASSUMPTION + " (MODEL.md: closure without transport keeps children out)",
+        "odds ratio per km", "dropout of primary day pupils of closed schools, per km beyond safe")
+    lunch_yuan_student_year: float = param(
+        1000.0, 0.0, 3000.0, "MoE/MoF 2021 nutrition programme (5 yuan/day, ~200 days)",
+        "yuan/student/year")
+    lunch_dropout_odds: float = param(0.9, 0.5, 1.0, ASSUMPTION, "odds ratio",
+                                      "dropout of a pupil given school lunch")
+    bed_yuan_year: float = param(1500.0, 0.0, 10000.0,
+                                 ASSUMPTION + " (30,000 yuan per bed over 20 years)",
+                                 "yuan/bed/year", "annualised cost of a new dormitory bed")
+    dorm_staff_yuan_year: float = param(60000.0, 0.0, 150000.0, ASSUMPTION, "yuan/year",
+                                        "a dormitory carer for 50 boarders")
+    pairing_value_added: float = param(0.015, 0.0, 0.06, ASSUMPTION, "SD per year",
+                                       "yearly gain of students at a paired rural school")
+    pairing_teacher_growth: float = param(0.005, 0.0, 0.03, ASSUMPTION, "SD per year",
+                                          "yearly effectiveness gain of a paired school's teachers")
+    pairing_yuan_year: float = param(50000.0, 0.0, 500000.0, ASSUMPTION, "yuan/school/year")
+    digital_value_added: float = param(0.02, 0.0, 0.08, BIANCHI + "; " + ASSUMPTION,
+                                       "SD per year", "yearly gain from synchronous classrooms")
+    digital_yuan_year: float = param(30000.0, 0.0, 300000.0, ASSUMPTION, "yuan/school/year")
+    training_gain_per_40h: float = param(
+        0.003, 0.0, 0.03, LOYALKA + " (no measurable effect); " + ASSUMPTION, "SD",
+        "effectiveness gain per 40 training hours")
+    training_yuan_hour: float = param(50.0, 0.0, 500.0, ASSUMPTION, "yuan/teacher-hour")
+    funding_to_facilities: float = param(
+        0.05, 0.0, 0.3, ASSUMPTION, "facility index per 1,000 yuan",
+        "yearly facility gain per 1,000 yuan of extra funding per student")
+    facilities_cap: float = param(1.2, 1.0, 2.0, ASSUMPTION, "x provincial standard",
+                                  "facilities that funding can reach")
+    curriculum_weight: float = param(0.3, 0.0, 1.5, ASSUMPTION, "utility",
+                                     "parents' value of a school teaching every subject")
+    itinerant_yuan_year: float = param(20000.0, 0.0, 200000.0, ASSUMPTION, "yuan/school/year",
+                                       "itinerant shortage-subject teaching per small school")
+    town_hub_yuan_per_unit: float = param(
+        5_000_000.0, 0.0, 50_000_000.0, ASSUMPTION, "yuan per school per unit facility index",
+        "building a town-seat school's facilities up")
+
+
 class Parameters(Group):
     """All behavioural parameters, grouped by the submodel that uses them."""
 
@@ -261,6 +329,7 @@ class Parameters(Group):
     staffing: Staffing = Field(default_factory=Staffing)
     pay: Pay = Field(default_factory=Pay)
     boarding: Boarding = Field(default_factory=Boarding)
+    levers: LeverEffects = Field(default_factory=LeverEffects)
 
 
 def parameter_table(model: type[BaseModel] = Parameters, prefix: str = "params") -> list[dict]:

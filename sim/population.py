@@ -78,7 +78,11 @@ class Teachers:
     title_year: np.ndarray  # int16, year the current title was reached
     talent: np.ndarray  # float32, effectiveness net of experience (SD of student gain / year)
     start_year: np.ndarray  # int16, first year of teaching
-    school: np.ndarray  # int16, current posting
+    school: np.ndarray  # int16, where the teacher teaches this year
+    home_school: np.ndarray  # int16, the post (differs from school during a rotation)
+    rotation_until: np.ndarray  # int16, last year of a rotation; 0 when not rotating
+    bound_until: np.ndarray  # int16, last year of a rural service binding; 0 if none
+    shortage_subject: np.ndarray  # bool, teaches a shortage subject (music, art, PE, IT...)
     rural_years: np.ndarray  # int16, years taught at rural schools
     principal_since: np.ndarray  # int16, year appointed principal; 0 if not a principal
     n: int = 0  # slots in use
@@ -113,5 +117,7 @@ class Teachers:
 _TEACHER_DTYPES = {"status": np.int8, "birth_year": np.int16, "birth_month": np.int8,
                    "female": bool, "bachelor": bool,
                    "title": np.int8, "title_year": np.int16, "talent": np.float32,
-                   "start_year": np.int16, "school": np.int16, "rural_years": np.int16,
+                   "start_year": np.int16, "school": np.int16, "home_school": np.int16,
+                   "rotation_until": np.int16, "bound_until": np.int16, "shortage_subject": bool,
+                   "rural_years": np.int16,
                    "principal_since": np.int16}

@@ -30,6 +30,7 @@ DECISIONS = (
     "promotion",
     "redeploy",
     "upgrade",
+    "rotation",
 )
 
 

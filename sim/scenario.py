@@ -15,9 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
 from .errors import InputError
+from .kinds import SCHOOL_TYPES  # noqa: F401  (re-exported for callers)
 from .parameters import ASSUMPTION, Group, Parameters, param
-
-SCHOOL_TYPES = ("urban_quality", "urban_ordinary", "town_seat", "village", "teaching_point")
+from .policies import Policies
 
 
 class CountySpec(Group):
@@ -84,6 +84,7 @@ class Scenario(Group):
     seed: int = param(1, 0, 2**32 - 1, "", "", "default seed when none is given")
     county: CountySpec = Field(default_factory=CountySpec)
     params: Parameters = Field(default_factory=Parameters)
+    policies: Policies = Field(default_factory=Policies)
 
     _source: str = PrivateAttr("<defaults>")
     _hash: str = PrivateAttr("")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from .scenario import SCHOOL_TYPES
+from .kinds import SCHOOL_TYPES
 
 if TYPE_CHECKING:
     from .model import CountyModel

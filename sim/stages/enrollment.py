@@ -95,18 +95,30 @@ def place_utilities(model: CountyModel, year: int) -> np.ndarray:
     school_u = np.full((n + 1, 2), -np.inf, np.float32)
     school_u[:n] = cp.quality_weight * school_quality(model)
     school_u[:n] -= cp.quality_school_cost * (c.school_type == URBAN_QUALITY)[:, None]
+    # parents prefer a school that teaches every subject (own or itinerant teachers)
+    full = model.has_shortage_teacher | model.effects.full_curriculum
+    school_u[:n] -= p.levers.curriculum_weight * ~full[:, None]
     middle = (grades >= 7)[None, :, None]
     v = school_u[opt, middle.astype(np.intp)]
     dist = model.option_distance[np.arange(c.n_places)[:, None, None], opt]
     beds = np.append(model.beds > 0, False)
-    boardable = beds[opt] & (grades >= p.boarding.min_grade)[None, :, None]
+    boardable = beds[opt] & (grades >= min_board_grade(model))[None, :, None]
     dist = np.where(boardable, np.minimum(dist, np.float32(p.boarding.distance_km)), dist)
+    # a school bus (for villages whose school closed) shortens the felt journey
+    bus = model.effects.bus[:, None, None] & ~model.urban_option[opt]
+    dist = np.where(bus, dist * np.float32(p.levers.bus_distance_factor), dist)
     relocating = (c.place_kind != URBAN_PLACE)[:, None, None] & model.urban_option[opt]
     dist = np.where(relocating, np.float32(cp.relocated_travel_km), dist)
     v -= np.where(middle, 0.5, 1.0) * cp.distance_weight * dist
     reloc_cost = cp.relocation_cost - cp.relocation_cost_trend * (year - model.scenario.start_year)
     v -= relocating * np.float32(reloc_cost)
     return v.astype(np.float32)
+
+
+def min_board_grade(model: CountyModel) -> int:
+    """Youngest grade allowed to board: the boarding lever's setting, else the status quo."""
+    override = model.effects.min_board_grade
+    return override if override is not None else model.params.boarding.min_grade
 
 
 def choose(model: CountyModel, ids: np.ndarray, u: np.ndarray, year: int,
@@ -209,7 +221,7 @@ def allocate_beds(model: CountyModel, year: int) -> None:
     enrolled = (s.status[win] == ENROLLED) & (sch < n)
     safe = np.minimum(sch, n - 1)
     dist = c.distance[s.place[win], safe]
-    eligible = enrolled & (model.beds[safe] > 0) & (s.grade[win] >= p.min_grade) \
+    eligible = enrolled & (model.beds[safe] > 0) & (s.grade[win] >= min_board_grade(model)) \
         & (dist > p.distance_km)
     keep = s.boarding[win] & eligible
     free = model.beds - np.bincount(safe[keep], minlength=n)

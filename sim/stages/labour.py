@@ -17,6 +17,7 @@ import numpy as np
 
 from ..allocation import admitted
 from ..county import TEACHING_POINT, TOWN_SEAT, URBAN_ORDINARY, URBAN_QUALITY, VILLAGE
+from ..policies import rotation
 from ..population import LEFT, RETIRED, Teachers
 
 if TYPE_CHECKING:
@@ -105,6 +106,8 @@ def initial_teachers(model: CountyModel) -> None:
     rank = np.array([SORTING_RANK[k] for k in kind])
     sd = model.params.learning.teacher_sd
     T.school[new] = school
+    T.home_school[new] = school
+    T.shortage_subject[new] = g.random(total) < tp.shortage_subject_share
     T.birth_year[new] = year - age
     T.birth_month[new] = g.integers(0, 12, total)
     T.female[new] = female
@@ -122,12 +125,12 @@ def initial_teachers(model: CountyModel) -> None:
 
 
 def labour_market(model: CountyModel, year: int) -> None:
-    """The year's teacher flows, in order: retire, quit or request, transfer, redeploy, hire,
-    promote, upgrade degrees, replace principals."""
-    T, tp, f = model.teachers, model.params.teachers, model.flows
+    """The year's teacher flows, in order: retire, quit or request, rotations, transfers,
+    redeployment, hiring, promotion, degrees, principals, professional growth."""
+    T, tp, f, e = model.teachers, model.params.teachers, model.flows, model.effects
     rural_school = is_rural(model)
     act = T.active()
-    rural = rural_school[T.school[act]]
+    rural = rural_school[T.home_school[act]]  # rural by post: rotated teachers stay urban
     f["rural_teachers_start"] = int(rural.sum())
 
     retire = retires(model, act, year)
@@ -139,14 +142,17 @@ def labour_market(model: CountyModel, year: int) -> None:
 
     p_exit = exit_probability(model, act, year)
     u = model.streams.uniform("teacher_exit", year, T.n)[act]
-    request = rural & (u < p_exit * tp.transfer_share)
-    quit = (u < p_exit) & ~request
+    bound = T.bound_until[act] >= year  # a rural service period: no transfer requests
+    request = rural & (u < p_exit * tp.transfer_share) & ~bound
+    quit = (u < p_exit) & ~(rural & (u < p_exit * tp.transfer_share))
     T.status[act[quit]] = LEFT
     T.principal_since[act[quit]] = 0
     f["rural_quits"] = int((quit & rural).sum())
     f["urban_quits"] = int((quit & ~rural).sum())
 
     model.required = required_staff(model)
+    f["rotated_out"] = rotation.rotate(model, model.scenario.policies.rotation,
+                                       model.lever_levels["rotation"], year)
     movers = _transfer_up(model, act[request], year)
     T.principal_since[movers] = 0
     f["transfers_up"] = movers.size
@@ -157,13 +163,15 @@ def labour_market(model: CountyModel, year: int) -> None:
     _appoint_principals(model, year)
     act = T.active()
     T.rural_years[act] += rural_school[T.school[act]]
+    T.talent[act] += e.teacher_growth[T.school[act]].astype(np.float32)
     update_school_staff(model, year)
 
 
 def exit_probability(model: CountyModel, ids: np.ndarray, year: int) -> np.ndarray:
-    """Yearly chance a teacher wants to leave the post (quit or ask for a county-seat post)."""
+    """Yearly chance a teacher wants to leave the post (quit or ask for a county-seat post).
+    Teachers on rotation stay until it ends."""
     T, c, tp = model.teachers, model.county, model.params.teachers
-    kind = c.school_type[T.school[ids]]
+    kind = c.school_type[T.home_school[ids]]
     exp = year - T.start_year[ids]
     career = np.select([exp < 3, exp <= 5, exp <= 10], [1.0, tp.early_career_multiplier, 1.0],
                        tp.late_career_multiplier)
@@ -171,24 +179,30 @@ def exit_probability(model: CountyModel, ids: np.ndarray, year: int) -> np.ndarr
                        [tp.remoteness_town_seat, tp.remoteness_village,
                         tp.remoteness_teaching_point], 1.0)
     titled = np.where(T.title[ids] >= 2, tp.titled_multiplier, 1.0)
-    share = allowance(model)[kind] / salary(model)[T.title[ids]]
-    pay_effect = np.exp(-tp.allowance_slope * np.maximum(0.0, share - tp.allowance_threshold))
-    p = np.where(kind >= TOWN_SEAT, tp.rural_exit_base * career * remote * titled * pay_effect,
-                 tp.urban_exit_base * titled)
-    return np.minimum(p, 0.95)
+    pay = pay_response(model, kind, T.title[ids], year)
+    housing = 1 - model.effects.housing_share * (1 - model.params.levers.housing_exit_multiplier)
+    p = np.where(kind >= TOWN_SEAT,
+                 tp.rural_exit_base * career * remote * titled * np.exp(-tp.allowance_slope * pay)
+                 * housing, tp.urban_exit_base * titled)
+    return np.where(T.rotation_until[ids] > 0, 0.0, np.minimum(p, 0.95))
+
+
+def pay_response(model: CountyModel, kind: np.ndarray, title: np.ndarray,
+                 year: int) -> np.ndarray:
+    """Allowance share of salary above the threshold, faded since the allowance last rose
+    (Jiang & Yip 2024: little effect below ~15%, fading over the years)."""
+    e, tp, lp = model.effects, model.params.teachers, model.params.levers
+    share = (e.allowance[kind] + e.transport_yuan * (kind >= TOWN_SEAT)) / salary(model)[title]
+    since = year - e.allowance_rise_year[kind]
+    fade = lp.allowance_fade_floor + (1 - lp.allowance_fade_floor) * np.exp(
+        -since / lp.allowance_fade_years)
+    return np.maximum(0.0, share - tp.allowance_threshold) * fade
 
 
 def salary(model: CountyModel) -> np.ndarray:
     """Monthly base salary by title (yuan)."""
     p = model.params.pay
     return np.array([p.salary_none, p.salary_level2, p.salary_level1, p.salary_senior])
-
-
-def allowance(model: CountyModel) -> np.ndarray:
-    """Monthly rural allowance by school type (yuan; zero in the county seat)."""
-    p = model.params.pay
-    return np.array([0.0, 0.0, p.allowance_town_seat, p.allowance_village,
-                     p.allowance_teaching_point])
 
 
 def _signal(model: CountyModel, ids: np.ndarray, talent: np.ndarray, year: int, key: int):
@@ -202,7 +216,8 @@ def _signal(model: CountyModel, ids: np.ndarray, talent: np.ndarray, year: int, 
 def _vacancy_slots(model: CountyModel, kinds: tuple[int, ...]) -> np.ndarray:
     """One entry per vacant post at schools of ``kinds``, in hiring order."""
     c = model.county
-    staff = np.bincount(model.teachers.school[model.teachers.active()], minlength=c.n_schools)
+    staff = np.bincount(model.teachers.home_school[model.teachers.active()],
+                        minlength=c.n_schools)
     vacancy = np.maximum(model.required - staff, 0)
     schools = [np.flatnonzero((c.school_type == k) & model.school_open) for k in kinds]
     order = np.concatenate(schools) if schools else np.empty(0, np.int64)
@@ -218,6 +233,7 @@ def _transfer_up(model: CountyModel, requests: np.ndarray, year: int) -> np.ndar
     signal = _signal(model, requests, effectiveness(model, requests, year), year, 0)
     best = requests[np.argsort(-signal, kind="stable")][: slots.size]
     T.school[best] = slots[: best.size]
+    T.home_school[best] = slots[: best.size]
     return best
 
 
@@ -226,7 +242,8 @@ def _redeploy(model: CountyModel, year: int) -> int:
     sector (rural to rural, county seat to county seat), neediest schools first."""
     T, c, tp = model.teachers, model.county, model.params.teachers
     act = T.active()
-    sch = T.school[act]
+    act = act[T.rotation_until[act] == 0]
+    sch = T.home_school[act]
     staff = np.bincount(sch, minlength=c.n_schools)
     tolerated = np.ceil(model.required * (1 + tp.surplus_tolerance))
     surplus = np.maximum(staff - tolerated, 0)
@@ -238,8 +255,10 @@ def _redeploy(model: CountyModel, year: int) -> int:
     moved = 0
     for sector in (HIRING_ORDER[:2], HIRING_ORDER[2:]):
         slots = _vacancy_slots(model, sector[::-1])
-        movers = candidates[np.isin(c.school_type[T.school[candidates]], sector)][: slots.size]
+        movers = candidates[np.isin(c.school_type[T.home_school[candidates]], sector)]
+        movers = movers[: slots.size]
         T.school[movers] = slots[: movers.size]
+        T.home_school[movers] = slots[: movers.size]
         T.principal_since[movers] = 0
         moved += movers.size
     return moved
@@ -255,6 +274,9 @@ def _recruit(model: CountyModel, year: int) -> int:
     fill = np.select([kind == TOWN_SEAT, kind == VILLAGE, kind == TEACHING_POINT],
                      [tp.fill_rate_town_seat, tp.fill_rate_village, tp.fill_rate_teaching_point],
                      1.0)
+    # a rural allowance above the threshold draws more graduates to rural posts
+    fill = np.minimum(1.0, fill + model.params.levers.allowance_fill_slope
+                      * pay_response(model, kind, np.zeros(kind.size, np.int64), year))
     g = model.streams.generator("recruit", year)
     slots = slots[g.random(slots.size) < fill]
     n_new = slots.size
@@ -265,6 +287,11 @@ def _recruit(model: CountyModel, year: int) -> int:
     new = T.add(n_new)
     rural = c.school_type[slots] >= TOWN_SEAT
     T.school[new] = slots
+    T.home_school[new] = slots
+    T.rotation_until[new] = 0
+    binding = model.effects.binding_years
+    T.bound_until[new] = np.where(rural & (binding > 0), year + binding - 1, 0)
+    T.shortage_subject[new] = g.random(n_new) < tp.shortage_subject_share
     T.talent[new] = hired
     age = g.integers(22, 26, n_new)
     T.birth_year[new] = year - age
@@ -281,19 +308,33 @@ def _recruit(model: CountyModel, year: int) -> int:
 
 
 def _promote(model: CountyModel, year: int) -> None:
-    """Titles after enough years; senior posts only where the school's quota has room."""
-    T, tp = model.teachers, model.params.teachers
+    """Titles after enough years; senior posts only where the school's quota has room. With
+    directed evaluation, long-serving rural teachers are promoted outside the quota; with the
+    rural-year rule, county-seat teachers need a rural year before a senior title."""
+    T, tp, e = model.teachers, model.params.teachers, model.effects
     act = T.active()
     u = model.streams.uniform("promotion", year, T.n)[act]
-    due = (T.title[act] < 3) & (year - T.title_year[act] >= tp.years_per_title) & (u < tp.promotion_rate)
+    draw = u < tp.promotion_rate
+    due = (T.title[act] < 3) & (year - T.title_year[act] >= tp.years_per_title) & draw
     junior = act[due & (T.title[act] < 2)]
     T.title[junior] += 1
     T.title_year[junior] = year
-    cand = act[due & (T.title[act] == 2) & T.bachelor[act]]
+    senior_ok = due & (T.title[act] == 2) & T.bachelor[act]
+    if e.senior_needs_rural_year:
+        senior_ok &= ~model.county.is_urban_school[T.home_school[act]] | (T.rural_years[act] > 0)
+    cand = act[senior_ok]
     free = _senior_quota(model) - _seniors(model)
-    up = cand[admitted(T.school[cand], T.start_year[cand], free)]  # most experienced first
+    up = cand[admitted(T.home_school[cand], T.start_year[cand], free)]  # most experienced first
     T.title[up] = 3
     T.title_year[up] = year
+    if e.title_years is not None:
+        level1_years, senior_years = e.title_years
+        rural = is_rural(model)[T.home_school[act]] & draw & (T.title_year[act] < year)
+        to_level1 = act[rural & (T.title[act] < 2) & (T.rural_years[act] >= level1_years)]
+        to_senior = act[rural & (T.title[act] == 2) & (T.rural_years[act] >= senior_years)]
+        T.title[to_level1] = 2
+        T.title[to_senior] = 3
+        T.title_year[np.concatenate([to_level1, to_senior])] = year
 
 
 def _senior_quota(model: CountyModel) -> np.ndarray:
@@ -307,7 +348,7 @@ def _senior_quota(model: CountyModel) -> np.ndarray:
 def _seniors(model: CountyModel) -> np.ndarray:
     T = model.teachers
     act = T.active()
-    return np.bincount(T.school[act][T.title[act] == 3], minlength=model.county.n_schools)
+    return np.bincount(T.home_school[act][T.title[act] == 3], minlength=model.county.n_schools)
 
 
 def _enforce_senior_quota(model: CountyModel, year: int) -> None:
@@ -315,7 +356,7 @@ def _enforce_senior_quota(model: CountyModel, year: int) -> None:
     T = model.teachers
     act = T.active()
     senior = act[T.title[act] == 3]
-    keep = senior[admitted(T.school[senior], T.start_year[senior], _senior_quota(model))]
+    keep = senior[admitted(T.home_school[senior], T.start_year[senior], _senior_quota(model))]
     T.title[np.setdiff1d(senior, keep)] = 2
 
 
@@ -332,14 +373,15 @@ def _appoint_principals(model: CountyModel, year: int) -> None:
     highest-titled, most experienced teacher under 55."""
     T, c, tp = model.teachers, model.county, model.params.teachers
     act = T.active()
+    act = act[T.rotation_until[act] == 0]
     since = T.principal_since[act]
     expired = (since > 0) & (year - since >= tp.principal_max_tenure)
     T.principal_since[act[expired]] = 0
-    has = np.bincount(T.school[act][T.principal_since[act] > 0], minlength=c.n_schools) > 0
-    cand = act[~has[T.school[act]] & ~expired & (year - T.birth_year[act] < 55)]
+    has = np.bincount(T.home_school[act][T.principal_since[act] > 0], minlength=c.n_schools) > 0
+    cand = act[~has[T.home_school[act]] & ~expired & (year - T.birth_year[act] < 55)]
     if cand.size == 0:
         return
-    sch = T.school[cand]
+    sch = T.home_school[cand]
     order = np.lexsort((T.start_year[cand], -T.title[cand].astype(np.int64), sch))
     s_sorted = sch[order]
     first = np.r_[True, s_sorted[1:] != s_sorted[:-1]]
@@ -362,5 +404,7 @@ def update_school_staff(model: CountyModel, year: int) -> None:
     ptr = np.divide(pupils, staff, out=np.full(n, 5 * st.ptr_primary), where=staff > 0)
     crowding = np.log(np.clip(ptr / norm, 1.0, 5.0))
     model.staff = staff
+    model.has_shortage_teacher = np.bincount(sch[T.shortage_subject[act]], minlength=n) > 0
     model.value_added = (mean_eff - lp.understaffing_penalty * crowding
-                         + lp.resources_effect * (c.facilities - 1.0))
+                         + lp.resources_effect * (model.facilities - 1.0)
+                         + model.effects.value_added)

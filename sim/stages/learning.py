@@ -60,7 +60,9 @@ def learn_and_examine(model: CountyModel, year: int) -> None:
     peers = np.nan_to_num(model.mean_z - model.z_mean)
     school_term = np.concatenate([(model.value_added[:, None] + lp.peer_effect * peers).ravel(),
                                   [0.0, 0.0]])
-    boarding = np.where(middle, lp.boarding_effect_middle, lp.boarding_effect_primary)
+    # dormitory staffing offsets part of young boarders' loss (boarding lever)
+    young = lp.boarding_effect_primary * (1 - model.effects.dorm_quality)
+    boarding = np.where(middle, lp.boarding_effect_middle, young)
     noise = model.streams.normal("learning", year, win.stop - win.start)
     z = s.z[win]
     new = (lp.persistence * z + (1 - lp.persistence) * family_level(model, win)

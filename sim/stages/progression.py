@@ -22,11 +22,30 @@ def dropout_probability(model: CountyModel, ids: slice) -> np.ndarray:
     win = s.window(model.year)
     z_rel = (s.z[ids] - model.z_mean) / max(model.z_sd, 1e-9)
     travel = model.travel[ids.start - win.start: ids.stop - win.start]
-    extra_km = np.maximum(travel - dp.safe_travel_km, 0.0) * ~s.boarding[ids]
+    bus = model.effects.bus[s.place[ids]]
+    extra_km = np.maximum(travel - dp.safe_travel_km, 0.0) * ~(s.boarding[ids] | bus)
     logit = (np.log(dp.middle_base / (1 - dp.middle_base)) - np.log(dp.achievement_odds) * z_rel
              - np.log(dp.ses_odds) * s.ses[ids] + np.log(dp.left_behind_odds) * s.left_behind[ids]
              + np.log(dp.distance_odds) * extra_km)
     return 1.0 / (1.0 + np.exp(-logit))
+
+
+def _consolidation_risks(model: CountyModel, win: slice, p: np.ndarray) -> None:
+    """Pupils of villages whose school closed: without a bus, the younger ones risk staying
+    away as the journey grows; school lunch lowers the risk for all of them."""
+    e, s, lp = model.effects, model.students, model.params.levers
+    if not e.lost_school.any():
+        return
+    lost = e.lost_school[s.place[win]]
+    walk = lost & ~e.bus[s.place[win]] & (s.grade[win] < 7) & ~s.boarding[win]
+    if walk.any():
+        km = np.maximum(model.travel[walk] - model.params.dropout.safe_travel_km, 0.0)
+        base = model.params.dropout.primary_base
+        odds = base / (1 - base) * lp.no_bus_odds_per_km ** km
+        p[walk] = odds / (1 + odds)
+    if e.lunch:
+        odds = p[lost] / (1 - p[lost]) * lp.lunch_dropout_odds
+        p[lost] = odds / (1 + odds)
 
 
 def progress(model: CountyModel, year: int) -> None:
@@ -40,6 +59,7 @@ def progress(model: CountyModel, year: int) -> None:
     p = np.full(u.size, model.params.dropout.primary_base, np.float32)
     middle = s.cohort_slice(year - 8, year - 6)
     p[: middle.stop - win.start] = dropout_probability(model, middle)
+    _consolidation_risks(model, win, p)
     drop = enrolled & (u < p)
     graduate = enrolled & ~drop & (grade == 9)
     leave = np.flatnonzero(drop | graduate) + win.start

@@ -1,0 +1,91 @@
+"""The policy levers of the Shandong documents: what each setting is, when it acts, what it costs.
+
+Every lever is a timeline (``timeline.Lever``) with its own settings, an ``apply`` run at the
+start of each year (before families and teachers decide) and a yearly ``cost`` in yuan. A
+scenario's ``[policies.<lever>]`` tables choose them; with no table a lever is off and costs
+nothing. Their effect sizes and unit costs are uncertainties in ``params.levers``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
+
+from pydantic import Field
+
+from ..parameters import Group
+from . import boarding, careers, consolidation, coverage, resources, rotation, subsidy
+from .boarding import Boarding
+from .careers import ServiceBinding, TitleReform, Training
+from .consolidation import Consolidation
+from .coverage import Digital, Itinerant, Pairing
+from .resources import Funding, TownHub
+from .rotation import Rotation
+from .subsidy import Subsidy
+from .timeline import Lever
+
+if TYPE_CHECKING:
+    from ..model import CountyModel
+
+
+class LeverSpec(NamedTuple):
+    model: type[Lever]
+    apply: Callable
+    cost: Callable
+
+
+LEVERS: dict[str, LeverSpec] = {
+    "subsidy": LeverSpec(subsidy.Subsidy, subsidy.apply, subsidy.cost),
+    "rotation": LeverSpec(rotation.Rotation, rotation.apply, rotation.cost),
+    "consolidation": LeverSpec(consolidation.Consolidation, consolidation.apply,
+                               consolidation.cost),
+    "boarding": LeverSpec(boarding.Boarding, boarding.apply, boarding.cost),
+    "pairing": LeverSpec(coverage.Pairing, coverage.apply_pairing, coverage.cost_pairing),
+    "funding": LeverSpec(resources.Funding, resources.apply_funding, resources.cost_funding),
+    "training": LeverSpec(careers.Training, careers.apply_training, careers.cost_training),
+    "digital": LeverSpec(coverage.Digital, coverage.apply_digital, coverage.cost_digital),
+    "title_reform": LeverSpec(careers.TitleReform, careers.apply_title_reform, careers.no_cost),
+    "service_binding": LeverSpec(careers.ServiceBinding, careers.apply_binding, careers.no_cost),
+    "itinerant": LeverSpec(coverage.Itinerant, coverage.apply_itinerant,
+                           coverage.cost_itinerant),
+    "town_hub": LeverSpec(resources.TownHub, resources.apply_town_hub, resources.cost_town_hub),
+}
+
+
+class Policies(Group):
+    """One table per lever; a lever without a start year or schedule is off."""
+
+    subsidy: Subsidy = Field(default_factory=Subsidy)
+    rotation: Rotation = Field(default_factory=Rotation)
+    consolidation: Consolidation = Field(default_factory=Consolidation)
+    boarding: Boarding = Field(default_factory=Boarding)
+    pairing: Pairing = Field(default_factory=Pairing)
+    funding: Funding = Field(default_factory=Funding)
+    training: Training = Field(default_factory=Training)
+    digital: Digital = Field(default_factory=Digital)
+    title_reform: TitleReform = Field(default_factory=TitleReform)
+    service_binding: ServiceBinding = Field(default_factory=ServiceBinding)
+    itinerant: Itinerant = Field(default_factory=Itinerant)
+    town_hub: TownHub = Field(default_factory=TownHub)
+
+    def levels(self, year: int) -> dict[str, float]:
+        return {name: getattr(self, name).level(year) for name in LEVERS}
+
+
+COST_COLUMNS = tuple(f"cost_{name}_yuan" for name in LEVERS)
+
+
+def apply(model: CountyModel, year: int) -> None:
+    """Start of year: every lever sets this year's effects (or takes its action)."""
+    model.effects.reset_year()
+    model.lever_levels = model.scenario.policies.levels(year)
+    for name, spec in LEVERS.items():
+        spec.apply(model, getattr(model.scenario.policies, name), model.lever_levels[name], year)
+
+
+def costs(model: CountyModel, year: int) -> dict[str, float]:
+    """This year's cost of each lever (yuan): zero for a lever that never acted; what a lever
+    built (beds, bus routes) keeps costing after it ends."""
+    return {f"cost_{name}_yuan": float(spec.cost(model, getattr(model.scenario.policies, name),
+                                                 model.lever_levels[name], year))
+            for name, spec in LEVERS.items()}

@@ -1,0 +1,62 @@
+"""Levers on teachers' careers: training hours (seed 000: >= 40 h; seed 002), directed title
+evaluation for long-serving rural teachers (seed 000 三.2: 10/20 years, outside the post quota;
+seed 002: 515 senior titles), and the rural service period binding new teachers (seed 001 (6):
+新任职教师前两个聘期捆绑).
+
+Training adds a little effectiveness (the evidence finds little: Loyalka et al. 2019). Directed
+titles raise pay and lower exit intent through the title. Bound teachers may not request a
+transfer during their service period.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from ..kinds import TOWN_SEAT
+from .timeline import Lever
+
+if TYPE_CHECKING:
+    from ..model import CountyModel
+
+
+class Training(Lever):
+    hours: float = Field(40.0, ge=0, le=500, description="hours per trained teacher per year")
+    coverage: float = Field(1.0, ge=0, le=1, description="share of rural teachers trained")
+
+
+class TitleReform(Lever):
+    level1_years: int = Field(10, ge=1, le=40, description="rural years for a level-1 title")
+    senior_years: int = Field(20, ge=1, le=40, description="rural years for a senior title")
+
+
+class ServiceBinding(Lever):
+    years: int = Field(6, ge=1, le=15,
+                       description="rural service period of new teachers (two contract periods)")
+
+
+def apply_training(model: CountyModel, lever: Training, level: float, year: int) -> None:
+    gain = model.params.levers.training_gain_per_40h * lever.hours / 40 * lever.coverage * level
+    model.effects.teacher_growth[model.county.school_type >= TOWN_SEAT] += gain
+
+
+def cost_training(model: CountyModel, lever: Training, level: float, year: int) -> float:
+    rural = (model.teacher_home_types() >= TOWN_SEAT).sum()
+    return float(level * lever.coverage * rural * lever.hours
+                 * model.params.levers.training_yuan_hour)
+
+
+def apply_title_reform(model: CountyModel, lever: TitleReform, level: float, year: int) -> None:
+    if level > 0:
+        model.effects.title_years = (lever.level1_years, lever.senior_years)
+
+
+def apply_binding(model: CountyModel, lever: ServiceBinding, level: float, year: int) -> None:
+    if level > 0:
+        model.effects.binding_years = lever.years
+
+
+def no_cost(model: CountyModel, lever: Lever, level: float, year: int) -> float:
+    """Levers whose cost shows up elsewhere (salaries) or is administrative."""
+    return 0.0

@@ -1,0 +1,73 @@
+"""Consolidation of small schools (seed 001 (8); seed 004 四.一): close teaching points or village
+primaries whose enrollment is below a threshold (and, by default, shrinking), smallest first.
+
+Their pupils choose again among the remaining schools and their teachers are redeployed. A school
+bus shortens the felt journey and removes the distance risk; without one, younger pupils from
+the closed schools' villages face a dropout (non-attendance) risk that grows with distance,
+the concern behind the seed's "保障学生就学交通和午餐". Lunch lowers dropout a little.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field
+
+from ..kinds import TEACHING_POINT, VILLAGE
+from .timeline import Lever
+
+if TYPE_CHECKING:
+    from ..model import CountyModel
+
+CLOSABLE = {"teaching_point": TEACHING_POINT, "village": VILLAGE}
+
+
+class Consolidation(Lever):
+    threshold: int = Field(30, ge=0, le=2000, description="close below this many students")
+    types: list[Literal["teaching_point", "village"]] = Field(
+        default_factory=lambda: ["teaching_point"], description="which schools may close")
+    max_share_per_year: float = Field(1.0, ge=0, le=1,
+                                      description="share of the eligible closed in one year")
+    require_shrinking: bool = Field(True, description="only schools whose enrollment fell over "
+                                    "the last two years (seed 001: 生源持续萎缩)")
+    bus: bool = Field(True, description="school buses for the closed schools' villages")
+    lunch: bool = Field(True, description="school lunch for their pupils")
+
+
+def apply(model: CountyModel, lever: Consolidation, level: float, year: int) -> None:
+    e = model.effects
+    if level <= 0:
+        return
+    e.lunch = lever.lunch
+    c = model.county
+    history = model.enrollment_history
+    if not history:
+        return
+    now = history[-1]
+    kinds = np.isin(c.school_type, [CLOSABLE[t] for t in lever.types])
+    eligible = model.school_open & kinds & (now < lever.threshold)
+    if lever.require_shrinking:
+        before = history[-3] if len(history) >= 3 else history[0]
+        eligible &= now < before
+    candidates = np.flatnonzero(eligible)
+    n_close = int(np.floor(level * lever.max_share_per_year * candidates.size + 0.5))
+    close = candidates[np.argsort(now[candidates], kind="stable")][:n_close]
+    if close.size == 0:
+        return
+    old_local = model.options[:, :, 0].copy()
+    model.school_open[close] = False
+    model.closed_in[close] = year
+    model.rebuild_options()
+    lost = np.isin(old_local, close).any(axis=1)
+    e.lost_school |= lost
+    e.bus[lost] = lever.bus
+
+
+def cost(model: CountyModel, lever: Consolidation, level: float, year: int) -> float:
+    e, lp = model.effects, model.params.levers
+    pupils = model.pupils_by_place()
+    served = e.lost_school
+    bus = (pupils[served & e.bus]).sum() * lp.bus_yuan_student_year
+    lunch = pupils[served].sum() * lp.lunch_yuan_student_year if e.lunch else 0.0
+    return float(bus + lunch)
