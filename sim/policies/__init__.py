@@ -72,7 +72,7 @@ class Policies(Group):
         return {name: getattr(self, name).level(year) for name in LEVERS}
 
 
-COST_COLUMNS = tuple(f"cost_{name}_yuan" for name in LEVERS)
+COST_COLUMNS = tuple(f"cost_lever_{name}_yuan" for name in LEVERS)
 
 
 def apply(model: CountyModel, year: int) -> None:
@@ -86,6 +86,6 @@ def apply(model: CountyModel, year: int) -> None:
 def costs(model: CountyModel, year: int) -> dict[str, float]:
     """This year's cost of each lever (yuan): zero for a lever that never acted; what a lever
     built (beds, bus routes) keeps costing after it ends."""
-    return {f"cost_{name}_yuan": float(spec.cost(model, getattr(model.scenario.policies, name),
+    return {f"cost_lever_{name}_yuan": float(spec.cost(model, getattr(model.scenario.policies, name),
                                                  model.lever_levels[name], year))
             for name, spec in LEVERS.items()}
