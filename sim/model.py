@@ -44,7 +44,7 @@ class CountyModel(mesa.Model):
         self.beds_added = np.zeros(n)
         self.facilities = self.county.facilities.astype(float)
         self.town_hub_spent = 0.0
-        self.rotated = 0
+        self.rotating = 0  # teachers on rotation this year
         self.enrollment_history: list[np.ndarray] = []
         self.effects = Effects(n, self.county.n_places)
         self.effects.allowance = baseline_allowance(self)

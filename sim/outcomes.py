@@ -193,7 +193,7 @@ def measure(model: CountyModel, year: int) -> dict[str, float]:
         "cost_salaries_yuan": float(salaries),
         "cost_funding_yuan": float(funding),
         "cost_boarding_yuan": float(boarding),
-        "rotating_teachers": int((T.rotation_until[act] > 0).sum()),
+        "rotating_teachers": model.rotating,
         **lever_costs,
         "cost_policy_yuan": float(policy_cost),
         "cost_total_yuan": float(salaries + funding + boarding + policy_cost),

@@ -279,9 +279,10 @@ class LeverEffects(Group):
                                        "felt daily travel with a school bus")
     bus_yuan_student_year: float = param(1500.0, 0.0, 5000.0, ASSUMPTION, "yuan/student/year",
                                          "school bus per pupil of a consolidated place")
-    no_bus_odds_per_km: float = param(
-        1.15, 1.0, 1.5, ASSUMPTION + " (MODEL.md: closure without transport keeps children out)",
-        "odds ratio per km", "dropout of primary day pupils of closed schools, per km beyond safe")
+    no_bus_dropout_per_km: float = param(
+        0.003, 0.0, 0.02, ASSUMPTION + " (MODEL.md: closure without transport keeps children out)",
+        "per year per km", "added yearly dropout of primary day pupils of closed schools, "
+        "per km beyond the safe distance")
     lunch_yuan_student_year: float = param(
         1000.0, 0.0, 3000.0, "MoE/MoF 2021 nutrition programme (5 yuan/day, ~200 days)",
         "yuan/student/year")

@@ -66,6 +66,8 @@ def apply(model: CountyModel, lever: Consolidation, level: float, year: int) -> 
 
 def cost(model: CountyModel, lever: Consolidation, level: float, year: int) -> float:
     e, lp = model.effects, model.params.levers
+    if not e.lost_school.any():
+        return 0.0
     pupils = model.pupils_by_place()
     served = e.lost_school
     bus = (pupils[served & e.bus]).sum() * lp.bus_yuan_student_year

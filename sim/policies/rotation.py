@@ -41,10 +41,13 @@ def apply(model: CountyModel, lever: Rotation, level: float, year: int) -> None:
 def rotate(model: CountyModel, lever: Rotation, level: float, year: int) -> int:
     """Bring back finished rotations, then send this year's teachers. Returns how many go."""
     T, c = model.teachers, model.county
+    if level <= 0 and model.rotating == 0:
+        return 0
     act = T.active()
     back = act[(T.rotation_until[act] > 0) & (T.rotation_until[act] < year)]
     T.school[back] = T.home_school[back]
     T.rotation_until[back] = 0
+    model.rotating = int((T.rotation_until[act] > 0).sum())
     if level <= 0:
         return 0
     age = year - T.birth_year[act]
@@ -72,7 +75,7 @@ def rotate(model: CountyModel, lever: Rotation, level: float, year: int) -> int:
     is_backbone = np.isin(movers, backbone)
     growth = np.bincount(hosts[is_backbone], minlength=c.n_schools)
     model.effects.teacher_growth += model.params.levers.rotation_host_growth * np.minimum(growth, 3)
-    model.rotated = movers.size
+    model.rotating += movers.size
     return movers.size
 
 
@@ -87,6 +90,4 @@ def _host_slots(model: CountyModel, n: int) -> np.ndarray:
 
 
 def cost(model: CountyModel, lever: Rotation, level: float, year: int) -> float:
-    T = model.teachers
-    act = T.active()
-    return float((T.rotation_until[act] > 0).sum() * model.params.levers.rotation_yuan_year)
+    return float(model.rotating * model.params.levers.rotation_yuan_year)

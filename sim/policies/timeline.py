@@ -25,6 +25,8 @@ class Lever(Group):
     @model_validator(mode="after")
     def _check_timeline(self):
         if self.schedule is not None:
+            if self.start is not None or self.ramp_years:
+                raise ValueError("give either start (with ramp_years) or schedule, not both")
             bad = {y: v for y, v in self.schedule.items() if not 0.0 <= v <= 1.0}
             if bad:
                 raise ValueError(f"schedule levels must lie between 0 and 1, got {bad}")

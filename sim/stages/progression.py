@@ -40,9 +40,7 @@ def _consolidation_risks(model: CountyModel, win: slice, p: np.ndarray) -> None:
     walk = lost & ~e.bus[s.place[win]] & (s.grade[win] < 7) & ~s.boarding[win]
     if walk.any():
         km = np.maximum(model.travel[walk] - model.params.dropout.safe_travel_km, 0.0)
-        base = model.params.dropout.primary_base
-        odds = base / (1 - base) * lp.no_bus_odds_per_km ** km
-        p[walk] = odds / (1 + odds)
+        p[walk] = np.minimum(p[walk] + lp.no_bus_dropout_per_km * km, 1.0)
     if e.lunch:
         odds = p[lost] / (1 - p[lost]) * lp.lunch_dropout_odds
         p[lost] = odds / (1 + odds)

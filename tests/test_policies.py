@@ -1,0 +1,232 @@
+"""The policy levers: each moves what it acts on in the direction the evidence says, has no effect
+before it starts, costs nothing when off, and every seed package runs. Pairs of runs share
+seeds, so common random numbers make small differences meaningful."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT, small_scenario
+
+import sim
+from sim.errors import InputError
+from sim.policies import COST_COLUMNS, LEVERS
+from sim.policies.timeline import Lever
+
+SEEDS = (1, 2)
+SEED_PACKAGES = ("qingdao-2020", "gaotang-2027", "jinan-2024", "qingdao-doubling-2023",
+                 "shandong-town-hub-2021")
+
+
+def runs(**overrides) -> list[pd.DataFrame]:
+    sc = small_scenario(end_year=2030, **overrides)
+    return [sim.run(sc, seed=s).timeseries.set_index("year") for s in SEEDS]
+
+
+def mean(column: str, years=slice(None), **overrides) -> float:
+    return float(np.mean([ts.loc[years, column].mean() for ts in runs(**overrides)]))
+
+
+def lever(name: str, start: int = 2021, **settings) -> dict:
+    return {f"policies.{name}.start": start,
+            **{f"policies.{name}.{k}": v for k, v in settings.items()}}
+
+
+# --- timelines ---------------------------------------------------------------------------
+
+def test_timeline_levels():
+    assert Lever().level(2030) == 0.0 and not Lever().enabled
+    ramp = Lever(start=2022, ramp_years=3)
+    assert [ramp.level(y) for y in (2021, 2022, 2023, 2024, 2030)] == pytest.approx(
+        [0, 1 / 3, 2 / 3, 1, 1])
+    sched = Lever(schedule={2023: 0.4, 2025: 1.0})
+    assert [sched.level(y) for y in (2022, 2023, 2024, 2025, 2030)] == pytest.approx(
+        [0, 0.4, 0.7, 1.0, 1.0])
+    assert Lever(start=2021, end=2023).level(2024) == 0.0
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"policies.pairing.schedule": {"2023": 1.5}}, "between 0 and 1"),
+    ({"policies.pairing.start": 2025, "policies.pairing.end": 2023}, "before start"),
+    ({"policies.pairing.start": 2025, "policies.pairing.schedule": {"2023": 0.5}},
+     "either start"),
+    ({"policies.subsidy.village_yuan": 800}, "unknown field 'policies.subsidy.village_yuan'"),
+    ({"policies.rotation.share": 0.9}, "0.5"),
+    ({"policies.consolidation.types": ["urban_quality"]}, "teaching_point"),
+])
+def test_bad_policy_settings_are_explained(bad, message):
+    with pytest.raises(InputError) as info:
+        sim.load_scenario(None, bad)
+    assert message in str(info.value)
+
+
+# --- every lever: no effect before it starts, no cost when off ------------------------------
+
+ON = {
+    "subsidy": {"village_yuan_month": 2500.0, "teaching_point_yuan_month": 2500.0,
+                "town_seat_yuan_month": 2500.0, "housing_share": 0.5},
+    "rotation": {"share": 0.2},
+    "consolidation": {"threshold": 200, "types": ["teaching_point", "village"],
+                      "require_shrinking": False},
+    "boarding": {"beds_per_student": 1.2, "min_grade": 1},
+    "pairing": {}, "funding": {"primary_yuan": 1300.0, "middle_yuan": 1700.0},
+    "training": {"hours": 120.0}, "digital": {}, "title_reform": {},
+    "service_binding": {}, "itinerant": {}, "town_hub": {"target_facilities": 1.2},
+}
+
+
+@pytest.mark.parametrize("name", list(LEVERS))
+def test_no_effect_before_the_start_year(name):
+    base = sim.run(small_scenario(end_year=2030), seed=3).timeseries.set_index("year")
+    late = sim.run(small_scenario(end_year=2030, **lever(name, 2024, **ON[name])),
+                   seed=3).timeseries.set_index("year")
+    pd.testing.assert_frame_equal(base.loc[:2023], late.loc[:2023])
+    assert not base.loc[2024:].equals(late.loc[2024:]), f"{name} changed nothing once on"
+
+
+def test_levers_off_cost_nothing(small):
+    ts = sim.run(small, seed=1).timeseries
+    assert (ts[list(COST_COLUMNS)] == 0).all().all()
+    assert (ts["cost_policy_yuan"] == 0).all()
+
+
+@pytest.mark.parametrize("name", list(LEVERS))
+def test_a_lever_that_is_on_has_a_cost_unless_it_is_a_rule(name):
+    ts = runs(**lever(name, 2021, **ON[name]))[0]
+    cost = ts[f"cost_lever_{name}_yuan"].sum()
+    if name in ("title_reform", "service_binding"):
+        assert cost == 0  # rules: their cost shows in salaries
+    else:
+        assert cost > 0
+    assert ts["cost_policy_yuan"].sum() == pytest.approx(ts[list(COST_COLUMNS)].sum().sum())
+
+
+# --- directions of effect ----------------------------------------------------------------
+
+def test_allowance_acts_only_above_the_threshold():
+    """Jiang & Yip 2024: below ~15% of salary little effect."""
+    def allowance(yuan: float) -> dict:
+        return lever("subsidy", village_yuan_month=yuan, teaching_point_yuan_month=yuan,
+                     town_seat_yuan_month=yuan)
+
+    base = mean("teacher_retention")
+    assert abs(mean("teacher_retention", **allowance(500.0)) - base) < 0.004  # ~10% of salary
+    assert mean("teacher_retention", **allowance(2500.0)) > base + 0.01  # ~50%
+
+
+def test_an_allowance_rise_fades():
+    from sim.model import CountyModel
+    from sim.stages.labour import pay_response
+
+    sc = small_scenario(**lever("subsidy", village_yuan_month=2500.0))
+    model = CountyModel(sc, 1)
+    model.step()
+    model.step()  # the lever starts in 2021
+    village = np.array([3])
+    untitled = np.array([0])
+    at_rise = pay_response(model, village, untitled, 2021)[0]
+    later = pay_response(model, village, untitled, 2029)[0]
+    floor = model.params.levers.allowance_fade_floor
+    assert at_rise > later > floor * at_rise * 0.99
+
+
+def test_housing_raises_retention():
+    assert mean("teacher_retention", **lever("subsidy", housing_share=1.0)) > \
+        mean("teacher_retention") + 0.003
+
+
+def test_rotation_sends_teachers_and_narrows_the_gap():
+    on = runs(**lever("rotation", share=0.3, backbone_share=0.5))
+    assert all(ts["rotating_teachers"].loc[2022:].min() > 0 for ts in on)
+    gap_on = np.mean([ts.loc[2025:, "gap_rate"].mean() for ts in on])
+    assert gap_on < mean("gap_rate", slice(2025, None)) - 0.005
+
+
+def test_senior_title_rule_sends_teachers_due_for_promotion():
+    plain = mean("rotating_teachers", **lever("rotation", share=0.01))
+    rule = mean("rotating_teachers", **lever("rotation", share=0.01,
+                                             senior_needs_rural_year=True))
+    assert rule > plain
+
+
+def test_consolidation_closes_schools_and_lengthens_journeys():
+    on = dict(lever("consolidation", **ON["consolidation"]))
+    assert mean("schools_open", slice(2023, None), **on) < mean("schools_open", slice(2023, None))
+    assert mean("mean_travel_km", slice(2023, None), **on) > \
+        mean("mean_travel_km", slice(2023, None))
+
+
+def test_closing_without_a_bus_keeps_children_out_of_school():
+    settings = {**ON["consolidation"], "lunch": False}
+    bus = mean("dropouts", slice(2022, None), **lever("consolidation", bus=True, **settings))
+    walk = mean("dropouts", slice(2022, None), **lever("consolidation", bus=False, **settings))
+    assert walk > bus * 1.1
+
+
+def test_lunch_lowers_dropout_of_consolidated_pupils():
+    settings = {**ON["consolidation"], "bus": False}
+    without = mean("dropouts", slice(2022, None), **lever("consolidation", lunch=False, **settings))
+    with_lunch = mean("dropouts", slice(2022, None), **lever("consolidation", lunch=True,
+                                                             **settings))
+    assert with_lunch < without
+
+
+def test_beds_and_younger_boarding_raise_boarding():
+    scarce = {"params.boarding.beds_town_seat_middle": 0.2}  # few beds to start with
+    assert mean("boarding_rate_middle", slice(2024, None), **scarce,
+                **lever("boarding", beds_per_student=1.2)) \
+        > mean("boarding_rate_middle", slice(2024, None), **scarce) + 0.05
+    assert mean("boarding_rate_primary", slice(2023, None), **lever("boarding", min_grade=1)) > \
+        mean("boarding_rate_primary", slice(2023, None)) + 0.01
+
+
+def test_dormitory_staff_protect_young_boarders():
+    def boarder_gap(quality: float) -> float:
+        model = sim.CountyModel(small_scenario(**lever("boarding", min_grade=1,
+                                                        dorm_staff_quality=quality)), 1)
+        for _ in range(5):
+            model.step()
+        s = model.students
+        on = (s.status == 1) & (s.grade <= 6)
+        return float(s.z[on & s.boarding].mean() - s.z[on & ~s.boarding].mean())
+
+    assert boarder_gap(1.0) > boarder_gap(0.0) + 0.02
+
+
+@pytest.mark.parametrize("name, settings", [
+    ("pairing", {}), ("digital", {}), ("town_hub", {"target_facilities": 1.2}),
+    ("funding", {"primary_yuan": 3000.0, "middle_yuan": 3500.0}), ("training", {"hours": 400.0}),
+])
+def test_school_support_narrows_the_gap(name, settings):
+    assert mean("gap_rate", slice(2025, None), **lever(name, **settings)) < \
+        mean("gap_rate", slice(2025, None)) - 0.003
+
+
+def test_directed_titles_give_rural_schools_senior_teachers():
+    on = lever("title_reform", level1_years=5, senior_years=10)
+    assert mean("senior_per_rural_school", slice(2024, None), **on) > \
+        mean("senior_per_rural_school", slice(2024, None)) + 0.3
+
+
+def test_service_binding_keeps_new_teachers():
+    assert mean("transfers_up", slice(2024, None), **lever("service_binding", years=6)) < \
+        mean("transfers_up", slice(2024, None))
+
+
+def test_itinerant_teaching_makes_small_schools_attractive():
+    assert mean("student_retention", slice(2023, None), **lever("itinerant")) > \
+        mean("student_retention", slice(2023, None))
+
+
+# --- the seed packages ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", SEED_PACKAGES)
+def test_seed_package_checks_and_runs(name):
+    path = ROOT / "scenarios" / f"{name}.toml"
+    sc = sim.load_scenario(path, {"end_year": 2027, "county.students": 8000, "county.towns": 8})
+    assert any(getattr(sc.policies, lev).enabled for lev in LEVERS)
+    ts = sim.run(sc, seed=1).timeseries
+    assert ts["cost_policy_yuan"].iloc[-1] > 0
+    text = path.read_text(encoding="utf-8")
+    assert "seed" in text.lower() and "#" in text  # settings commented with their clause
