@@ -27,8 +27,27 @@ def student_years(model: CountyModel) -> int:
     return int(model.datacollector.get_model_vars_dataframe()["students"].sum())
 
 
-def time_county(students: int, repeats: int) -> dict:
-    scenario = sim.Scenario(name="bench", county={"students": students})
+ALL_LEVERS = {
+    "subsidy": {"start": 2021, "village_yuan_month": 1500.0, "teaching_point_yuan_month": 2000.0,
+                "town_seat_yuan_month": 1000.0, "transport_yuan_month": 200.0,
+                "housing_share": 0.5},
+    "rotation": {"start": 2021, "share": 0.1, "senior_needs_rural_year": True},
+    "consolidation": {"start": 2022, "threshold": 60, "types": ["teaching_point", "village"]},
+    "boarding": {"start": 2021, "min_grade": 3, "dorm_staff_quality": 0.5},
+    "pairing": {"schedule": {"2021": 0.4, "2023": 1.0}},
+    "funding": {"start": 2021, "primary_yuan": 1300.0, "middle_yuan": 1700.0},
+    "training": {"start": 2021},
+    "digital": {"schedule": {"2021": 0.3, "2023": 1.0}},
+    "title_reform": {"start": 2021},
+    "service_binding": {"start": 2021},
+    "itinerant": {"start": 2021},
+    "town_hub": {"start": 2021, "ramp_years": 4},
+}
+
+
+def time_county(students: int, repeats: int, levers: bool = False) -> dict:
+    scenario = sim.Scenario(name="bench", county={"students": students},
+                            policies=ALL_LEVERS if levers else {})
     best = None
     for seed in range(1, repeats + 1):
         t0 = time.perf_counter()
@@ -60,16 +79,25 @@ def main() -> None:
     ap.add_argument("--skip-mesa", action="store_true", help="skip the slow Mesa reference")
     args = ap.parse_args()
 
-    r = time_county(args.students, args.repeats)
+    for levers in (False, True):
+        report(time_county(args.students, args.repeats, levers), args, levers)
+    mesa_rate = None if args.skip_mesa else reference("mesa_baseline.py", args.students, 2)
+    if mesa_rate:
+        r = time_county(args.students, 1)
+        print(f"mesa one-object-per-student {mesa_rate:12,.0f} student-years/s")
+        print(f"  speed-up over Mesa    {r['student_years'] / r['total_s'] / mesa_rate:8.1f}x "
+              "including initialisation")
+
+
+def report(r: dict, args, levers: bool) -> None:
     rate_total = r["student_years"] / r["total_s"]
     rate_steps = r["student_years"] / r["steps_s"]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # The roofline at its own defaults (60,000 students, 5 years): over 16 years its students
     # all graduate by year 9 and are never replaced, so it would count empty years as work.
     roof = max(reference("numpy_roofline.py") or 0 for _ in range(3)) or None
-    mesa_rate = None if args.skip_mesa else reference("mesa_baseline.py", args.students, 2)
-
-    print(f"default county: {args.students:,} students at start, {r['years']} years, "
+    label = "every lever on" if levers else "no new policy"
+    print(f"\ndefault county, {label}: {args.students:,} students at start, {r['years']} years, "
           f"{r['student_years']:,} student-years (best of {args.repeats})")
     print(f"  initialisation        {r['init_s'] * 1000:8.1f} ms")
     print(f"  16 school years       {r['steps_s'] * 1000:8.1f} ms "
@@ -81,9 +109,6 @@ def main() -> None:
         print(f"numpy roofline          {roof:12,.0f} student-years/s")
         print(f"  slowdown vs roofline  {roof / rate_steps:8.1f}x per student-year, years only "
               f"(bar 6x); {roof / rate_total:.1f}x including initialisation")
-    if mesa_rate:
-        print(f"mesa one-object-per-student {mesa_rate:12,.0f} student-years/s")
-        print(f"  speed-up over Mesa    {rate_total / mesa_rate:8.1f}x including initialisation")
 
 
 if __name__ == "__main__":

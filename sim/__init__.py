@@ -6,11 +6,13 @@
     result.timeseries, result.schools, result.summary
 """
 
+from .compare import Comparison, compare
 from .errors import InputError
 from .model import CountyModel
 from .results import Result, run
 from .scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
-__all__ = ["CountyModel", "InputError", "Result", "Scenario", "load_scenario", "run",
+__all__ = ["Comparison", "CountyModel", "InputError", "Result", "Scenario", "compare",
+           "load_scenario", "run",
            "__version__"]

@@ -88,6 +88,32 @@ def _run_and_report(sc: Scenario, seed: int | None, out: Path | None,
     return result
 
 
+@main.command("compare")
+@click.argument("scenarios", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replicates", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="Runs per scenario; replicate r uses seed first-seed + r in every scenario.")
+@click.option("--first-seed", type=int, default=1, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: results/compare/<names>/).")
+@SET_OPTION
+@click.option("--no-charts", is_flag=True, help="Skip the fan charts.")
+@user_errors
+def compare_cmd(scenarios: tuple[Path, ...], replicates: int, first_seed: int, out: Path | None,
+                sets: tuple[str, ...], no_charts: bool) -> None:
+    """Compare policy packages (the first is the reference) with common random numbers."""
+    from .compare import compare, targets_markdown
+
+    overrides = parse_sets(sets)
+    loaded = [load_scenario(path, overrides) for path in scenarios]
+    result = compare(loaded, replicates=replicates, first_seed=first_seed,
+                     progress=sys.stderr.isatty())
+    out = out or Path("results") / "compare" / "-vs-".join(s.name for s in loaded)[:120]
+    result.write(out, charts=not no_charts)
+    click.echo(targets_markdown(result.targets))
+    click.echo(f"written to {out}/")
+
+
 @main.command("check")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=Path))

@@ -95,8 +95,8 @@ class CountyModel(mesa.Model):
         return self.agents_by_type[School]
 
     def rebuild_options(self) -> None:
-        """Schools opened or closed: recompute every place's school options."""
-        enrollment.build_options(self)
+        """Rural schools closed: recompute the places' local and town-seat options."""
+        enrollment.build_options(self, rural_only=True)
 
     def teacher_home_types(self) -> np.ndarray:
         """School type of each teaching teacher's home post."""

@@ -72,6 +72,46 @@ def plot_school_gaps(schools: pd.DataFrame, title: str = "") -> plt.Figure:
     return fig
 
 
+FAN_PANELS = (
+    ("gap_rate", "Difference rate, town seat vs urban quality", "rate"),
+    ("share_towns_gap_met", "Town-seat schools below 0.15", "share"),
+    ("student_retention", "Student retention (local schools)", "share"),
+    ("teacher_retention", "Rural teacher retention", "share"),
+    ("middle_retention_3yr", "Three-year middle-school retention", "share"),
+    ("cost_policy_yuan", "Policy cost", "yuan / year"),
+)
+
+
+def plot_fan(bands: pd.DataFrame, panels=FAN_PANELS, title: str = "") -> plt.Figure:
+    """Scenarios side by side: median line and 10-90% band of each indicator over the years."""
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
+    scenarios = list(dict.fromkeys(bands["scenario"]))
+    for ax, (col, label, unit) in zip(axes.ravel(), panels):
+        for i, name in enumerate(scenarios):
+            b = bands[(bands["scenario"] == name) & (bands["indicator"] == col)]
+            color = COLORS[i % len(COLORS)]
+            ax.fill_between(b["year"], b["p10"], b["p90"], color=color, alpha=0.18, lw=0)
+            ax.plot(b["year"], b["median"], color=color, lw=2, label=str(name))
+        if col == "gap_rate":
+            ax.axhline(GAP_TARGET, color="black", ls="--", lw=1, label="target 0.15")
+        ax.set_title(label, fontsize=10)
+        ax.set_ylabel(unit)
+        ax.set_xlabel("year")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+    axes.ravel()[0].legend(frameon=False, fontsize=8)
+    fig.suptitle(title or "Median and 10-90% band over replicates")
+    return fig
+
+
+def save_comparison_charts(comparison, out: Path) -> list[Path]:
+    path = Path(out) / "fan_charts.png"
+    fig = plot_fan(comparison.bands)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]
+
+
 def save_run_charts(result: Result, out: Path) -> list[Path]:
     name = result.summary.get("scenario", "")
     paths = []

@@ -32,6 +32,7 @@ class Students:
     left_behind: np.ndarray  # bool
     z: np.ndarray  # float32, achievement (SD units)
     school: np.ndarray  # int16, current school; n_schools when not enrolled
+    distance: np.ndarray  # float32, road km from home to the current school
     boarding: np.ndarray  # bool
     cohort_years: np.ndarray  # entry years, ascending
     cohort_start: np.ndarray  # first id of each cohort, plus the end
@@ -45,7 +46,8 @@ class Students:
                    hukou_rural=np.zeros(n, bool), hukou_town=np.zeros(n, np.int16),
                    grade=np.zeros(n, np.int8), ses=np.zeros(n, np.float32),
                    left_behind=np.zeros(n, bool), z=np.zeros(n, np.float32),
-                   school=np.full(n, n_schools, np.int16), boarding=np.zeros(n, bool),
+                   school=np.full(n, n_schools, np.int16), distance=np.zeros(n, np.float32),
+                   boarding=np.zeros(n, bool),
                    cohort_years=np.asarray(cohort_years), cohort_start=start)
 
     def __len__(self) -> int:

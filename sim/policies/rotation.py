@@ -63,7 +63,11 @@ def rotate(model: CountyModel, lever: Rotation, level: float, year: int) -> int:
                        & (T.rural_years[eligible] == 0)]
     n_backbone = int(round(lever.backbone_share * n))
     backbone = eligible[np.argsort(-T.talent[eligible], kind="stable")][:n_backbone]
-    rest = np.setdiff1d(eligible, np.union1d(backbone, due))
+    taken = np.zeros(T.n, bool)
+    taken[backbone] = True
+    due = due[~taken[due]]
+    taken[due] = True
+    rest = eligible[~taken[eligible]]
     u = model.streams.uniform("rotation", year, T.n)[rest]
     others = rest[np.argsort(u, kind="stable")][: max(n - n_backbone - due.size, 0)]
     movers = np.concatenate([backbone, due, others])
@@ -72,8 +76,7 @@ def rotate(model: CountyModel, lever: Rotation, level: float, year: int) -> int:
     T.school[movers] = hosts
     T.rotation_until[movers] = year + lever.duration_years - 1
     T.principal_since[movers] = 0
-    is_backbone = np.isin(movers, backbone)
-    growth = np.bincount(hosts[is_backbone], minlength=c.n_schools)
+    growth = np.bincount(hosts[: min(backbone.size, hosts.size)], minlength=c.n_schools)
     model.effects.teacher_growth += model.params.levers.rotation_host_growth * np.minimum(growth, 3)
     model.rotating += movers.size
     return movers.size

@@ -39,17 +39,22 @@ PRIOR_QUALITY = {URBAN_QUALITY: 0.45, URBAN_ORDINARY: 0.1, TOWN_SEAT: -0.05, VIL
                  TEACHING_POINT: -0.35}
 
 
-def build_options(model: CountyModel) -> None:
+def build_options(model: CountyModel, rural_only: bool = False) -> None:
     """For every place and grade band, the four candidate schools (``n_schools`` where none).
 
     Where no county-seat ordinary school teaches a band, the nearest open school that does
-    stands in, so every child has at least one school."""
+    stands in, so every child has at least one school. ``rural_only`` recomputes only the
+    local and town-seat options (after rural schools close)."""
     c = model.county
     n = c.n_schools
-    opts = np.full((c.n_places, 3, 4), n, np.int32)
-    same_town = c.place_town[:, None] == c.school_town[None, :]
-    rural_place = c.place_kind != URBAN_PLACE
+    if not hasattr(model, "nearest_first"):
+        # schools of each place by distance, and whether each is a rural school of its town
+        model.nearest_first = np.argsort(c.distance, axis=1, kind="stable")
+        model.own_town_sorted = ((c.place_town[:, None] == c.school_town[model.nearest_first])
+                                 & (c.place_kind != URBAN_PLACE)[:, None])
+    order = model.nearest_first
     rows = np.arange(c.n_places)
+    opts = model.options if rural_only else np.full((c.n_places, 3, 4), n, np.int32)
     for band, g in enumerate(BAND_FIRST_GRADE):
         offers = model.school_open & (c.min_grade <= g) & (c.max_grade >= g)
         ordinary = offers & (c.school_type == URBAN_ORDINARY)
@@ -58,13 +63,13 @@ def build_options(model: CountyModel) -> None:
                  ORDINARY: ordinary if ordinary.any() else offers,
                  QUALITY: offers & (c.school_type == URBAN_QUALITY)}
         for k, ok in kinds.items():
-            allowed = ok[None, :] & (same_town if k in (LOCAL, SEAT) else True)
-            d = np.where(allowed, c.distance, np.inf)
-            best = d.argmin(axis=1)
-            has = np.isfinite(d[rows, best])
+            if rural_only and k not in (LOCAL, SEAT):
+                continue
+            allowed = ok[order]
             if k in (LOCAL, SEAT):
-                has &= rural_place
-            opts[:, band, k] = np.where(has, best, n)
+                allowed &= model.own_town_sorted
+            first = allowed.argmax(axis=1)
+            opts[:, band, k] = np.where(allowed[rows, first], order[rows, first], n)
         dup = opts[:, band, SEAT] == opts[:, band, LOCAL]
         opts[dup, band, SEAT] = n
     model.options = opts
@@ -205,6 +210,7 @@ def choose_schools(model: CountyModel, year: int) -> None:
     new = choose(model, ids, u[ids - win.start], year)
     moved = (old != new) & (old < n)
     s.school[ids] = new
+    s.distance[ids] = model.option_distance[s.place[ids], new]
     s.boarding[ids[moved]] = False
     model.flows["changed_school"] = int(moved.sum())
     allocate_beds(model, year)
@@ -220,7 +226,7 @@ def allocate_beds(model: CountyModel, year: int) -> None:
     sch = s.school[win]
     enrolled = (s.status[win] == ENROLLED) & (sch < n)
     safe = np.minimum(sch, n - 1)
-    dist = c.distance[s.place[win], safe]
+    dist = s.distance[win]
     eligible = enrolled & (model.beds[safe] > 0) & (s.grade[win] >= min_board_grade(model)) \
         & (dist > p.distance_km)
     keep = s.boarding[win] & eligible
@@ -250,8 +256,8 @@ def count_enrollment(model: CountyModel, year: int) -> None:
     enrolled = s.status[win] == ENROLLED
     key = s.school[win].astype(np.intp) * 2 + (s.grade[win] >= 7)
     model.stage_key = np.where(enrolled, key, 2 * n)
-    counts = np.bincount(model.stage_key, minlength=2 * n + 1)[: 2 * n]
-    model.enrolled = counts.reshape(n, 2)
+    model.stage_counts = np.bincount(model.stage_key, minlength=2 * n + 1)
+    model.enrolled = model.stage_counts[: 2 * n].reshape(n, 2)
 
 
 def nearest_in_town(model: CountyModel) -> np.ndarray:
@@ -281,6 +287,7 @@ def initial_enrollment(model: CountyModel) -> None:
     else:
         u = model.streams.uniform("choice", year, len(s))[ids]
         s.school[ids] = choose(model, ids, u, year, ration=False)
+    s.distance[ids] = model.option_distance[s.place[ids], s.school[ids]]
     count_enrollment(model, model.scenario.start_year)
     total = model.enrolled.sum(axis=1).astype(float)
     slack = 1 + model.scenario.county.urban_capacity_slack

@@ -77,7 +77,7 @@ def examine(model: CountyModel, year: int) -> None:
     win = s.window(year)
     key = model.stage_key
     z = s.z[win]
-    count = np.bincount(key, minlength=2 * n + 1)
+    count = model.stage_counts  # enrollment does not change between enrollment and exam
     total = np.bincount(key, weights=z, minlength=2 * n + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         model.mean_z = (total[:-1] / count[:-1]).reshape(n, 2)

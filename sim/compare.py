@@ -1,0 +1,151 @@
+"""Policy packages side by side: replicated runs with common random numbers, medians and 10-90%
+bands, the year each seed target is met, and cost against the first (reference) scenario.
+
+Replicate ``r`` of every scenario runs with seed ``first_seed + r``: the packages face the same
+luck, so the difference between them is the policy, not noise.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .results import TARGETS, _compare, run
+from .scenario import Scenario
+
+BAND_COLUMNS = ("gap_rate", "gap_sd", "share_towns_gap_met", "student_retention",
+                "teacher_retention", "middle_retention_3yr", "dropout_rate", "boarding_rate",
+                "mean_travel_km", "schools_open", "students", "bachelor_ratio",
+                "share_rural_schools_4_seniors", "rural_principals_under45", "cost_policy_yuan",
+                "cost_total_yuan")
+
+
+@dataclass
+class Comparison:
+    runs: pd.DataFrame  # scenario, replicate, seed, and the timeseries columns
+    bands: pd.DataFrame  # scenario, year, indicator, p10, median, p90
+    targets: pd.DataFrame  # a row per scenario: target years, costs, effects vs reference
+
+    def write(self, out: str | Path, charts: bool = True) -> Path:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=out, prefix=".partial-") as tmp:
+            tmp = Path(tmp)
+            self.runs.to_parquet(tmp / "runs.parquet", index=False)
+            self.bands.to_parquet(tmp / "bands.parquet", index=False)
+            self.targets.to_csv(tmp / "targets.csv", index=False)
+            (tmp / "targets.md").write_text(targets_markdown(self.targets), encoding="utf-8")
+            if charts:
+                from .plots import save_comparison_charts
+
+                save_comparison_charts(self, tmp)
+            for f in tmp.iterdir():
+                os.replace(f, out / f.name)
+        return out
+
+
+def compare(scenarios: list[Scenario], replicates: int = 10, first_seed: int = 1,
+            progress: bool = False) -> Comparison:
+    """Run every scenario ``replicates`` times with shared seeds and summarise."""
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        names = [f"{i + 1}-{n}" for i, n in enumerate(names)]
+    jobs = [(name, sc, r) for name, sc in zip(names, scenarios) for r in range(replicates)]
+    iterator = jobs
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(jobs, desc="compare", unit="run")
+    frames = []
+    for name, sc, r in iterator:
+        ts = run(sc, seed=first_seed + r).timeseries
+        ts.insert(0, "seed", first_seed + r)
+        ts.insert(0, "replicate", r)
+        ts.insert(0, "scenario", name)
+        frames.append(ts)
+    runs = pd.concat(frames, ignore_index=True)
+    runs["scenario"] = pd.Categorical(runs["scenario"], categories=names, ordered=True)
+    return Comparison(runs, bands(runs), target_table(runs, names))
+
+
+def bands(runs: pd.DataFrame, columns=BAND_COLUMNS) -> pd.DataFrame:
+    long = runs.melt(id_vars=["scenario", "year"], value_vars=list(columns),
+                     var_name="indicator")
+    g = long.groupby(["scenario", "year", "indicator"], observed=True)["value"]
+    out = g.quantile([0.1, 0.5, 0.9]).unstack()
+    out.columns = ["p10", "median", "p90"]
+    return out.reset_index()
+
+
+def _first_years(runs: pd.DataFrame, column: str, op: str, threshold: float) -> pd.Series:
+    """First year each (scenario, replicate) meets the target; NaN if never."""
+    hit = runs[_compare(runs[column].to_numpy(), op, threshold)]
+    first = hit.groupby(["scenario", "replicate"], observed=True)["year"].min()
+    index = runs.groupby(["scenario", "replicate"], observed=True).size().index
+    return first.reindex(index)
+
+
+def target_table(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Per scenario: the median first year each target is met (and the share of replicates that
+    meet it at all), student retention rising every year, costs, and effects against the first
+    scenario with the same seeds."""
+    rows = {name: {} for name in names}
+    for column, op, threshold, _deadline, _source in TARGETS:
+        first = _first_years(runs, column, op, threshold)
+        for name in names:
+            years = first.loc[name]
+            label = f"{column} {op} {threshold:g}"
+            median = years.median()
+            rows[name][f"{label}: first year (median)"] = None if np.isnan(median) else int(median)
+            rows[name][f"{label}: share of runs meeting it"] = float(years.notna().mean())
+    last = int(runs["year"].max())
+    numeric = runs.select_dtypes("number").columns.drop(["replicate", "year", "seed"])
+    ref = runs[runs["scenario"] == names[0]].set_index(["replicate", "year"])[numeric]
+    for name in names:
+        sub = runs[runs["scenario"] == name]
+        rising = sub.sort_values("year").groupby("replicate")["student_retention"].apply(
+            lambda s: bool((s.diff().dropna() > 0).all()))
+        own = sub.set_index(["replicate", "year"])[numeric]
+        diff = (own - ref.reindex(own.index)).groupby("year")
+        at = diff.median(numeric_only=True).loc[last]
+        cost = sub.groupby("replicate")["cost_policy_yuan"].sum().median()
+        gap_gain = -float(at["gap_rate"])
+        rows[name].update({
+            "student retention rising every year: share of runs": float(rising.mean()),
+            f"gap_rate {last} (median)": float(sub[sub["year"] == last]["gap_rate"].median()),
+            f"gap_rate change vs {names[0]} at {last}": float(at["gap_rate"]),
+            f"student_retention change vs {names[0]} at {last}": float(at["student_retention"]),
+            f"teacher_retention change vs {names[0]} (mean)": float(
+                diff.median(numeric_only=True)["teacher_retention"].mean()),
+            "policy cost, all years (median, million yuan)": float(cost) / 1e6,
+            "million yuan per 0.01 gap_rate reduction": float(cost) / 1e6 / (gap_gain * 100)
+            if gap_gain > 1e-4 else None,
+        })
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "scenario"
+    return table.reset_index()
+
+
+def targets_markdown(table: pd.DataFrame) -> str:
+    """The targets table transposed (a column per scenario), for reading and pasting."""
+    t = table.set_index("scenario").T
+
+    def fmt(v, label: str) -> str:
+        missing = v is None or (isinstance(v, float) and np.isnan(v))
+        if "first year" in label:
+            return "never" if missing else str(int(v))
+        if missing:
+            return "-"
+        if isinstance(v, float):
+            return f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"
+        return str(v)
+
+    lines = ["| | " + " | ".join(t.columns) + " |", "|---" * (len(t.columns) + 1) + "|"]
+    for label, row in t.iterrows():
+        lines.append(f"| {label} | " + " | ".join(fmt(v, label) for v in row) + " |")
+    return "\n".join(lines) + "\n"
