@@ -45,6 +45,7 @@ class CountyModel(mesa.Model):
         self.facilities = self.county.facilities.astype(float)
         self.town_hub_spent = 0.0
         self.rotating = 0  # teachers on rotation this year
+        self.principal_rotation_years = 0
         self.enrollment_history: list[np.ndarray] = []
         self.effects = Effects(n, self.county.n_places)
         self.effects.allowance = baseline_allowance(self)

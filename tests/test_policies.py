@@ -230,3 +230,10 @@ def test_seed_package_checks_and_runs(name):
     assert ts["cost_policy_yuan"].iloc[-1] > 0
     text = path.read_text(encoding="utf-8")
     assert "seed" in text.lower() and "#" in text  # settings commented with their clause
+
+
+def test_principal_exchange_brings_young_principals_to_rural_schools():
+    """Seed 001 (5): principals exchanged after two terms, young urban reserve principals."""
+    on = lever("rotation", share=0.0, principal_term_years=6, young_principal_share=1.0)
+    assert mean("rural_principals_under45", slice(2024, None), **on) > \
+        mean("rural_principals_under45", slice(2024, None)) + 0.2

@@ -29,6 +29,8 @@ class Effects:
     title_years: tuple[int, int] | None = None  # directed titles: (level-1, senior) rural years
     binding_years: int = 0  # new teachers' rural service period (no transfer requests)
     senior_needs_rural_year: bool = False
+    principal_term_years: int = 0  # rural principals exchanged after this many years (0: off)
+    young_principal_share: float = 0.0  # rural principal posts given to young urban teachers
     full_curriculum: np.ndarray = field(default=None)  # per school: shortage subjects covered
 
     def __post_init__(self) -> None:
@@ -44,6 +46,8 @@ class Effects:
         self.title_years = None
         self.binding_years = 0
         self.senior_needs_rural_year = False
+        self.principal_term_years = 0
+        self.young_principal_share = 0.0
         self.transport_yuan = 0.0
         self.housing_share = 0.0
         self.min_board_grade = None

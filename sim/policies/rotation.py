@@ -32,10 +32,46 @@ class Rotation(Lever):
     max_age_women: int = Field(45, ge=30, le=58, description="eligible below this age (women)")
     senior_needs_rural_year: bool = Field(
         False, description="a senior title needs a year of rural service (seed 000)")
+    principal_term_years: int = Field(
+        0, ge=0, le=20, description="rural principals exchanged after this many years, e.g. 6 "
+        "for two terms (seed 001 (5)); 0: not applied")
+    young_principal_share: float = Field(
+        0.0, ge=0, le=1, description="share of rural principal vacancies filled by young (< 45) "
+        "county-seat reserve principals (seed 001 (5): >= 50% under 45 by 2027)")
 
 
 def apply(model: CountyModel, lever: Rotation, level: float, year: int) -> None:
-    model.effects.senior_needs_rural_year = level > 0 and lever.senior_needs_rural_year
+    e = model.effects
+    e.senior_needs_rural_year = level > 0 and lever.senior_needs_rural_year
+    if level > 0:
+        e.principal_term_years = lever.principal_term_years
+        e.young_principal_share = level * lever.young_principal_share
+        model.principal_rotation_years = lever.principal_term_years or lever.duration_years
+
+
+def post_young_principals(model: CountyModel, vacant: np.ndarray, year: int) -> np.ndarray:
+    """Post young county-seat teachers (under 45, titled, most effective first) as principals
+    of a share of the vacant rural headships, weakest schools first. Returns the schools
+    filled."""
+    T, c = model.teachers, model.county
+    schools = np.flatnonzero(vacant)
+    k = int(round(model.effects.young_principal_share * schools.size))
+    if k == 0:
+        return np.zeros(c.n_schools, bool)
+    schools = schools[np.argsort(model.value_added[schools], kind="stable")][:k]
+    act = T.active()
+    pool = act[c.is_urban_school[T.home_school[act]] & (T.rotation_until[act] == 0)
+               & (T.principal_since[act] == 0) & (year - T.birth_year[act] < 45)
+               & (T.title[act] >= 1)]
+    chosen = pool[np.argsort(-T.talent[pool], kind="stable")][: schools.size]
+    schools = schools[: chosen.size]
+    T.school[chosen] = schools
+    T.rotation_until[chosen] = year + model.principal_rotation_years - 1
+    T.principal_since[chosen] = year
+    model.rotating += chosen.size
+    filled = np.zeros(c.n_schools, bool)
+    filled[schools] = True
+    return filled
 
 
 def rotate(model: CountyModel, lever: Rotation, level: float, year: int) -> int:
@@ -47,6 +83,7 @@ def rotate(model: CountyModel, lever: Rotation, level: float, year: int) -> int:
     back = act[(T.rotation_until[act] > 0) & (T.rotation_until[act] < year)]
     T.school[back] = T.home_school[back]
     T.rotation_until[back] = 0
+    T.principal_since[back] = 0
     model.rotating = int((T.rotation_until[act] > 0).sum())
     if level <= 0:
         return 0

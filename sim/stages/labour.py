@@ -369,16 +369,25 @@ def _upgrade_degrees(model: CountyModel, year: int) -> None:
 
 
 def _appoint_principals(model: CountyModel, year: int) -> None:
-    """Schools without a principal (or whose principal's tenure is over) appoint the
-    highest-titled, most experienced teacher under 55."""
-    T, c, tp = model.teachers, model.county, model.params.teachers
+    """Schools without a principal (or whose principal's tenure is over) appoint one: with the
+    rotation lever's principal exchange, rural principals serve at most two terms and part of
+    the rural vacancies go to young county-seat teachers posted there; otherwise the school's
+    highest-titled, most experienced teacher under 55 is appointed."""
+    T, c, tp, e = model.teachers, model.county, model.params.teachers, model.effects
     act = T.active()
-    act = act[T.rotation_until[act] == 0]
     since = T.principal_since[act]
-    expired = (since > 0) & (year - since >= tp.principal_max_tenure)
+    rural = is_rural(model)[T.school[act]]
+    tenure = np.where(rural & (e.principal_term_years > 0),
+                      min(tp.principal_max_tenure, e.principal_term_years or 99),
+                      tp.principal_max_tenure)
+    expired = (since > 0) & (year - since >= tenure)
     T.principal_since[act[expired]] = 0
-    has = np.bincount(T.home_school[act][T.principal_since[act] > 0], minlength=c.n_schools) > 0
-    cand = act[~has[T.home_school[act]] & ~expired & (year - T.birth_year[act] < 55)]
+    has = np.bincount(T.school[act][T.principal_since[act] > 0], minlength=c.n_schools) > 0
+    need = model.school_open & ~has & (np.bincount(T.school[act], minlength=c.n_schools) > 0)
+    if e.young_principal_share > 0:
+        need &= ~rotation.post_young_principals(model, need & is_rural(model), year)
+    local = act[(T.rotation_until[act] == 0) & ~expired & (year - T.birth_year[act] < 55)]
+    cand = local[need[T.home_school[local]]]
     if cand.size == 0:
         return
     sch = T.home_school[cand]
