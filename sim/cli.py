@@ -114,6 +114,37 @@ def compare_cmd(scenarios: tuple[Path, ...], replicates: int, first_seed: int, o
     click.echo(f"written to {out}/")
 
 
+@main.command("sweep")
+@click.argument("experiment", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--backend", type=click.Choice(["serial", "process", "dask", "slurm"]),
+              default="process", show_default=True, help="Where the runs execute.")
+@click.option("--workers", type=click.IntRange(1, 10_000), default=None,
+              help="Local processes or Dask workers (default: the cores available).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Sweep folder (default: results/sweeps/<experiment name>/).")
+@click.option("--status", "status_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Say what is done, failed and left in a sweep folder.")
+@user_errors
+def sweep_cmd(experiment: Path | None, backend: str, workers: int | None, out: Path | None,
+              status_dir: Path | None) -> None:
+    """Run a designed EXPERIMENT (a TOML file); run it again to resume where it stopped."""
+    from .sweep import status, sweep
+
+    if status_dir is not None:
+        _echo_status(status(status_dir), status_dir)
+        return
+    if experiment is None:
+        raise click.UsageError("give an EXPERIMENT file, or --status DIR")
+    result = sweep(experiment, backend=backend, workers=workers, out=out)
+    _echo_status(result.status, result.out)
+
+
+def _echo_status(st: dict, where: Path) -> None:
+    click.echo(f"{st['experiment']}: {st['done']} runs done, {st['failed']} failed, "
+               f"{st['left']} left of {st['runs']} ({st['shards_done']}/{st['shards']} shards) "
+               f"in {where}/")
+
+
 @main.command("check")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=Path))

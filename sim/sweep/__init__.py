@@ -1,0 +1,94 @@
+"""Designed experiments: sample, run anywhere, store, resume.
+
+    result = sim.sweep("experiments/levers-sobol.toml", backend="process", workers=2)
+    result.table            # a row per run: sample, replicate, seed, status, outputs, factors
+
+The run of replicate ``r`` at every sample point uses seed ``experiment.seed + r``: common
+random numbers across the design, so differences between points are the factors' doing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from . import design
+from .backends import BACKENDS, run_shards
+from .evaluate import RunSpec, ShardSpec
+from .experiment import Experiment, load_experiment
+from .progress import Progress
+from .store import Store
+
+
+@dataclass
+class SweepResult:
+    out: Path
+    table: pd.DataFrame  # a row per run, with its sample's factor values
+    status: dict
+
+
+def plan(exp: Experiment, samples: pd.DataFrame, store: Store, base_path: Path) -> list[ShardSpec]:
+    """Every run of the experiment, grouped into shards of ``exp.shard_size`` runs."""
+    runs = []
+    for _, row in samples.iterrows():
+        over = design.overrides_of(exp, row)
+        for r in range(exp.replicates):
+            runs.append(RunSpec(len(runs), int(row["sample_id"]), r, exp.seed + r, over))
+    shards = []
+    for k in range(0, len(runs), exp.shard_size):
+        sid = k // exp.shard_size
+        shards.append(ShardSpec(sid, str(store.shard_path(sid)), str(base_path),
+                                dict(exp.overrides), list(exp.outputs),
+                                runs[k: k + exp.shard_size]))
+    return shards
+
+
+def sweep(experiment: str | Path, backend: str = "process", workers: int | None = None,
+          out: str | Path | None = None, progress: bool = True) -> SweepResult:
+    """Run (or finish) an experiment and return its table of runs."""
+    if backend not in BACKENDS:
+        raise InputError("--backend", f"'{backend}' (allowed: {', '.join(BACKENDS)})")
+    path = Path(experiment)
+    exp, _, digest = load_experiment(path)
+    base_path = (path.parent / exp.base).resolve()
+    store = Store(out or Path("results") / "sweeps" / exp.name)
+    samples = design.samples(exp)
+    shards = plan(exp, samples, store, base_path)
+    n_runs = sum(len(s.runs) for s in shards)
+    manifest = {"experiment": exp.name, "experiment_file": str(path.resolve()),
+                "digest": digest, "design": exp.design.model_dump(), "factors": {
+                    k: f.model_dump() for k, f in exp.factors.items()},
+                "scenarios": exp.scenarios, "outputs": exp.outputs,
+                "replicates": exp.replicates, "seed": exp.seed, "seeds": "seed + replicate",
+                "n_samples": len(samples), "n_runs": n_runs, "n_shards": len(shards),
+                "shard_size": exp.shard_size, "problem": design.unit_problem(exp)}
+    store.prepare(manifest, samples)
+    done = store.done()
+    todo = [s for s in shards if s.shard_id not in done]
+    bar = Progress(n_runs, n_runs - sum(len(s.runs) for s in todo), exp.name, progress)
+    try:
+        for report in run_shards(todo, backend, workers, exp, store.out):
+            bar.update(report["runs"])
+    finally:
+        bar.close()
+    return SweepResult(store.out, results_table(store, samples), store.status())
+
+
+def results_table(store: Store, samples: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Stored runs joined with their sample points (factor values first)."""
+    runs = store.runs()
+    if runs.empty:
+        return runs
+    samples = samples if samples is not None else pd.read_parquet(store.samples_path)
+    keep = [c for c in samples.columns if not c.startswith("u:")]
+    return runs.merge(samples[keep], on="sample_id", how="left")
+
+
+def status(out: str | Path) -> dict:
+    return Store(out).status()
+
+
+__all__ = ["SweepResult", "status", "sweep", "load_experiment", "results_table"]

@@ -1,0 +1,101 @@
+"""Where shards run: in this process, a local process pool, a Dask cluster, or Slurm job
+arrays through submitit. Each yields shard reports as shards finish; what a shard computes
+does not depend on where or in what order it runs."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from .evaluate import ShardSpec, run_shard
+from .experiment import Experiment
+
+BACKENDS = ("serial", "process", "dask", "slurm")
+
+
+def run_shards(specs: list[ShardSpec], backend: str, workers: int | None, exp: Experiment,
+               out: Path) -> Iterator[dict]:
+    if not specs:
+        return iter(())
+    return {"serial": _serial, "process": _process, "dask": _dask,
+            "slurm": _slurm}[backend](specs, workers, exp, out)
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def _serial(specs, workers, exp, out):
+    for spec in specs:
+        yield run_shard(spec)
+
+
+def _process(specs, workers, exp, out):
+    # spawn: what Mesa sets anyway, and safe with threads in the parent
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers or default_workers(),
+                             mp_context=context) as pool:
+        futures = [pool.submit(run_shard, spec) for spec in specs]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _dask(specs, workers, exp, out):
+    from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+
+    opts = exp.dask
+    if opts.scheduler:
+        cluster, client = None, Client(opts.scheduler)
+    elif opts.jobqueue:
+        import dask_jobqueue
+
+        kind = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster",
+                "lsf": "LSFCluster"}[opts.jobqueue]
+        cluster = getattr(dask_jobqueue, kind)(**opts.cluster)
+        cluster.scale(jobs=opts.jobs)
+        client = Client(cluster)
+    else:
+        cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = client.map(run_shard, specs, pure=False)
+        for future in dask_completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _slurm(specs, workers, exp, out):
+    import submitit
+
+    opts = exp.slurm
+    cluster = os.environ.get("RURALEDU_SUBMITIT_CLUSTER")  # "local" runs the array here
+    executor = submitit.AutoExecutor(folder=str(out / "slurm" / "%j"), cluster=cluster)
+    params = {"timeout_min": opts.time_min, "cpus_per_task": opts.cpus_per_task,
+              "mem_gb": opts.mem_gb, "slurm_array_parallelism": opts.max_parallel}
+    if opts.partition:
+        params["slurm_partition"] = opts.partition
+    if opts.account:
+        params["slurm_account"] = opts.account
+    params.update(opts.extra)
+    executor.update_parameters(**{k: v for k, v in params.items()
+                                  if executor.cluster == "slurm" or not k.startswith("slurm_")})
+    jobs = executor.map_array(run_shard, specs)
+    pending = list(jobs)
+    while pending:
+        still = []
+        for job in pending:
+            if job.done():
+                yield job.result()
+            else:
+                still.append(job)
+        pending = still
+        if pending:
+            time.sleep(2)

@@ -1,0 +1,68 @@
+"""Sample points of an experiment: SALib samplers on the unit cube, mapped through each factor's
+inverse distribution, so Sobol, Morris and Latin designs serve any distribution."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pandas as pd
+from SALib.sample import latin, morris
+from SALib.sample import sobol as sobol_sampler
+
+from .experiment import Choice, Experiment
+
+
+def unit_problem(exp: Experiment) -> dict:
+    """The SALib problem on the unit cube (the analysis reuses it)."""
+    names = list(exp.factors)
+    return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+
+
+def unit_samples(exp: Experiment) -> np.ndarray:
+    d = exp.design
+    problem = unit_problem(exp)
+    if d.method == "sobol":
+        return sobol_sampler.sample(problem, d.n, calc_second_order=d.second_order,
+                                    scramble=True, seed=exp.seed)
+    if d.method == "morris":
+        return morris.sample(problem, d.trajectories, num_levels=d.levels, seed=exp.seed)
+    if d.method == "latin":
+        return latin.sample(problem, d.n, seed=exp.seed)
+    if d.method == "grid":
+        axes = []
+        for factor in exp.factors.values():
+            k = len(factor.values) if isinstance(factor, Choice) else d.levels
+            axes.append((np.arange(k) + 0.5) / k)
+        return np.array(list(itertools.product(*axes)), dtype=float)
+    raise ValueError(d.method)
+
+
+def samples(exp: Experiment) -> pd.DataFrame:
+    """One row per sample point: ``sample_id``, the factor values, the unit coordinates
+    (``u:<factor>``) and, for a scenarios design, the scenario name and its overrides."""
+    if exp.design.method == "scenarios":
+        names = list(exp.scenarios)
+        return pd.DataFrame({"sample_id": np.arange(len(names)), "scenario": names,
+                             "overrides": [json.dumps(exp.scenarios[n], sort_keys=True)
+                                           for n in names]})
+    u = unit_samples(exp)
+    table = {"sample_id": np.arange(len(u))}
+    for j, (key, factor) in enumerate(exp.factors.items()):
+        values = factor.ppf(u[:, j])
+        table[key] = values if isinstance(factor, Choice) else np.asarray(values, float)
+    for j, key in enumerate(exp.factors):
+        table[f"u:{key}"] = u[:, j]
+    return pd.DataFrame(table)
+
+
+def overrides_of(exp: Experiment, row: pd.Series) -> dict:
+    """The scenario overrides of one sample point."""
+    if exp.design.method == "scenarios":
+        return json.loads(row["overrides"])
+    return {key: _plain(row[key]) for key in exp.factors}
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value

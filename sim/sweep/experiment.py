@@ -1,0 +1,215 @@
+"""Experiment files: a base scenario, factors with distributions, a design, replicates, the
+outputs to keep, where to run. Validated like scenarios: unknown keys, bad ranges and factors
+that are not scenario fields are errors naming the file, the field and what is allowed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+from scipy import stats
+
+from ..errors import InputError
+from ..parameters import Group
+from ..scenario import Scenario, read_toml, validate
+from ..scenario import load_scenario as _load_scenario
+
+
+class Uniform(Group):
+    dist: Literal["uniform"] = "uniform"
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+    def ppf(self, u):
+        return self.low + u * (self.high - self.low)
+
+
+class Normal(Group):
+    dist: Literal["normal"]
+    mean: float
+    sd: float = Field(gt=0)
+
+    def ppf(self, u):
+        return stats.norm.ppf(np.clip(u, 1e-9, 1 - 1e-9), self.mean, self.sd)
+
+
+class TruncNormal(Group):
+    dist: Literal["truncnormal"]
+    mean: float
+    sd: float = Field(gt=0)
+    low: float
+    high: float
+
+    def ppf(self, u):
+        a, b = (self.low - self.mean) / self.sd, (self.high - self.mean) / self.sd
+        return stats.truncnorm.ppf(u, a, b, loc=self.mean, scale=self.sd)
+
+
+class Triangular(Group):
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.low <= self.mode <= self.high or self.low == self.high:
+            raise ValueError("need low <= mode <= high and low < high")
+        return self
+
+    def ppf(self, u):
+        c = (self.mode - self.low) / (self.high - self.low)
+        return stats.triang.ppf(u, c, loc=self.low, scale=self.high - self.low)
+
+
+class LogNormal(Group):
+    dist: Literal["lognormal"]
+    mean: float = Field(description="mean of the log")
+    sigma: float = Field(gt=0, description="SD of the log")
+
+    def ppf(self, u):
+        return stats.lognorm.ppf(np.clip(u, 1e-9, 1 - 1e-9), self.sigma, scale=np.exp(self.mean))
+
+
+class Choice(Group):
+    dist: Literal["choice"]
+    values: list[Any] = Field(min_length=1)
+
+    def ppf(self, u):
+        idx = np.minimum((np.asarray(u) * len(self.values)).astype(int), len(self.values) - 1)
+        return np.asarray(self.values, dtype=object)[idx]
+
+
+Factor = Annotated[Uniform | Normal | TruncNormal | Triangular | LogNormal | Choice,
+                   Field(discriminator="dist")]
+
+
+class Design(Group):
+    method: Literal["sobol", "morris", "latin", "grid", "scenarios"]
+    n: int = Field(64, ge=1, le=1_000_000,
+                   description="base sample size (sobol: power of 2; latin: points)")
+    second_order: bool = Field(False, description="sobol: also second-order indices")
+    trajectories: int = Field(10, ge=2, le=10_000, description="morris trajectories")
+    levels: int = Field(4, ge=2, le=100, description="morris / grid levels per factor")
+
+
+class SlurmOptions(Group):
+    partition: str | None = None
+    time_min: int = Field(60, ge=1, le=7 * 24 * 60, description="minutes per array task")
+    cpus_per_task: int = Field(1, ge=1, le=256)
+    mem_gb: float = Field(2.0, gt=0, le=2048)
+    max_parallel: int = Field(100, ge=1, le=100_000, description="array tasks at once")
+    account: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict,
+                                  description="further sbatch options (submitit names)")
+
+
+class DaskOptions(Group):
+    scheduler: str | None = Field(None, description="address of a running scheduler, e.g. "
+                                  "tcp://10.0.0.5:8786; none: a local cluster")
+    jobqueue: Literal["slurm", "pbs", "sge", "lsf"] | None = Field(
+        None, description="start a dask-jobqueue cluster of this kind instead")
+    jobs: int = Field(4, ge=1, le=10_000, description="dask-jobqueue jobs to start")
+    cluster: dict[str, Any] = Field(default_factory=dict,
+                                    description="dask-jobqueue cluster options (cores, memory...)")
+
+
+class Experiment(Group):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)
+    description: str = ""
+    base: str = Field(description="base scenario file, relative to the experiment file")
+    overrides: dict[str, Any] = Field(default_factory=dict,
+                                      description="dotted keys applied to the base scenario")
+    factors: dict[str, Factor] = Field(default_factory=dict,
+                                       description="dotted scenario key -> distribution")
+    scenarios: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="design 'scenarios': name -> dotted overrides")
+    design: Design
+    replicates: int = Field(1, ge=1, le=10_000, description="runs per sample point")
+    outputs: list[str] = Field(min_length=1, description="e.g. gap_rate@2025, "
+                               "teacher_retention@mean, cost_policy_yuan@sum, first_year_gap_met")
+    seed: int = Field(1, ge=0, le=2**32 - 1)
+    shard_size: int = Field(10, ge=1, le=100_000, description="runs per stored shard")
+    slurm: SlurmOptions = Field(default_factory=SlurmOptions)
+    dask: DaskOptions = Field(default_factory=DaskOptions)
+
+    @model_validator(mode="after")
+    def _design_needs(self):
+        m = self.design.method
+        if m == "scenarios" and not self.scenarios:
+            raise ValueError("design 'scenarios' needs a [scenarios] table of named overrides")
+        if m != "scenarios" and not self.factors:
+            raise ValueError(f"design '{m}' needs at least one factor in [factors]")
+        if m == "sobol" and self.design.n & (self.design.n - 1):
+            raise ValueError(f"design.n = {self.design.n}: Sobol needs a power of 2")
+        return self
+
+
+OUTPUT_SUMMARIES = ("first_year_gap_met", "first_year_all_towns_met")
+
+
+def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, str]:
+    """Read and check an experiment: returns it, its base scenario (with overrides) and a hash
+    of everything that determines its runs."""
+    path = Path(path)
+    data = read_toml(path)
+    exp = validate(Experiment, data, str(path))
+    base_path = (path.parent / exp.base).resolve()
+    if not base_path.is_file():
+        raise InputError(path, f"base: file not found: {base_path}")
+    base = _load_scenario(base_path, exp.overrides)
+    problems = []
+    years = set(base.years)
+    for out in exp.outputs:
+        problems += _check_output(out, years)
+    for key, factor in exp.factors.items():
+        problems += _check_override(base_path, exp.overrides, key, factor.ppf(np.array([0.5]))[0])
+    for name, over in exp.scenarios.items():
+        for key, value in over.items():
+            problems += [f"scenarios.{name}: {p}" for p in
+                         _check_override(base_path, exp.overrides, key, value)]
+    if problems:
+        raise InputError(path, problems)
+    raw = read_toml(base_path)
+    digest = hashlib.sha256(json.dumps({"experiment": data, "base": raw}, sort_keys=True,
+                                       default=str).encode()).hexdigest()
+    return exp, base, digest
+
+
+def _check_override(base_path: Path, overrides: dict, key: str, value: Any) -> list[str]:
+    try:
+        _load_scenario(base_path, {**overrides, key: _plain(value)})
+    except InputError as err:
+        return [f"factor '{key}': {p}" for p in err.problems]
+    return []
+
+
+def _check_output(out: str, years: set[int]) -> list[str]:
+    from ..outcomes import TIMESERIES_COLUMNS
+
+    if out in OUTPUT_SUMMARIES:
+        return []
+    column, sep, when = out.partition("@")
+    allowed = f"a timeseries column @ a year, @mean, @sum, @last, or one of {OUTPUT_SUMMARIES}"
+    if not sep or column not in TIMESERIES_COLUMNS:
+        return [f"output '{out}': expected {allowed}"]
+    if when in ("mean", "sum", "last"):
+        return []
+    if not when.isdigit() or int(when) not in years:
+        return [f"output '{out}': year must be one of {min(years)}-{max(years)} "
+                "(or mean, sum, last)"]
+    return []
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value

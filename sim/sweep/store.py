@@ -1,0 +1,96 @@
+"""A sweep on disk: manifest.json (what was asked, by what), samples.parquet, and runs/ as
+Parquet shards written whole or not at all. Running the same sweep again finds the shards
+already there and does only what is missing."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..results import _git_commit
+
+PACKAGES = ("ruraledu", "mesa", "numpy", "pandas", "SALib", "scipy")
+
+
+class Store:
+    def __init__(self, out: str | Path):
+        self.out = Path(out)
+        self.manifest_path = self.out / "manifest.json"
+        self.samples_path = self.out / "samples.parquet"
+        self.runs_dir = self.out / "runs"
+
+    def shard_path(self, shard_id: int) -> Path:
+        return self.runs_dir / f"shard-{shard_id:06d}.parquet"
+
+    def manifest(self) -> dict | None:
+        if not self.manifest_path.is_file():
+            return None
+        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+
+    def prepare(self, manifest: dict, samples: pd.DataFrame) -> bool:
+        """Create the sweep folder, or check that it holds this same experiment. Returns True
+        when resuming."""
+        old = self.manifest()
+        if old is not None:
+            if old.get("digest") != manifest["digest"]:
+                raise InputError(self.out, "holds a different experiment (its manifest digest "
+                                 "differs): choose another --out or delete the folder")
+            return True
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        _atomic(self.samples_path, lambda p: samples.to_parquet(p, index=False))
+        manifest = {**manifest, "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "python": platform.python_version(), "git_commit": _git_commit(),
+                    "packages": {p: _version(p) for p in PACKAGES}}
+        _atomic(self.manifest_path, lambda p: Path(p).write_text(
+            json.dumps(manifest, indent=2, default=str), encoding="utf-8"))
+        return False
+
+    def done(self) -> set[int]:
+        if not self.runs_dir.is_dir():
+            return set()
+        return {int(p.stem.split("-")[1]) for p in self.runs_dir.glob("shard-*.parquet")}
+
+    def runs(self) -> pd.DataFrame:
+        """Every stored run, in run order."""
+        files = sorted(self.runs_dir.glob("shard-*.parquet"))
+        if not files:
+            return pd.DataFrame()
+        table = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        return table.sort_values("run_id", kind="stable").reset_index(drop=True)
+
+    def status(self) -> dict:
+        m = self.manifest()
+        if m is None:
+            raise InputError(self.out, "no sweep here (no manifest.json)")
+        table = self.runs()
+        done = len(table)
+        failed = int((table["status"] == "failed").sum()) if done else 0
+        return {"experiment": m["experiment"], "runs": m["n_runs"], "done": done - failed,
+                "failed": failed, "left": m["n_runs"] - done, "shards": m["n_shards"],
+                "shards_done": len(self.done())}
+
+
+def _atomic(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
