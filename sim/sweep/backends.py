@@ -45,7 +45,8 @@ def _process(specs, workers, exp, out):
 
 
 def _dask(specs, workers, exp, out):
-    from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
 
     opts = exp.dask
     if opts.scheduler:

@@ -48,8 +48,14 @@ def extract(result: Result, outputs: list[str]) -> dict[str, float]:
         else:
             column, _, when = out.partition("@")
             series = ts[column]
-            value = {"mean": series.mean, "sum": series.sum,
-                     "last": lambda: series.iloc[-1]}.get(when, lambda: series.loc[int(when)])()
+            if when == "mean":
+                value = series.mean()
+            elif when == "sum":
+                value = series.sum()
+            elif when == "last":
+                value = series.iloc[-1]
+            else:
+                value = series.loc[int(when)]
         row[out] = np.nan if value is None else float(value)
     return row
 
