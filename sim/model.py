@@ -131,6 +131,12 @@ class CountyModel(mesa.Model):
         while self.year < self.scenario.end_year:
             self.step()
 
+    def release(self) -> None:
+        """Let the model be garbage-collected: Mesa 3.3 keeps every model in a class-level
+        id counter (``mesa.Agent._ids``, fixed upstream in mesa#3180), which grows memory over
+        a sweep of thousands of runs."""
+        mesa.Agent._ids.pop(self, None)
+
 
 def _reporter(name: str):
     def report(model: CountyModel) -> float:

@@ -82,7 +82,9 @@ def run(scenario: Scenario | None = None, seed: int | None = None,
     for _ in iterator:
         model.step()
     elapsed = time.perf_counter() - t0
-    return collect(model, start_counts, elapsed)
+    result = collect(model, start_counts, elapsed)
+    model.release()
+    return result
 
 
 def counts(model: CountyModel) -> dict:

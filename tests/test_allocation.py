@@ -14,3 +14,17 @@ def test_each_group_admits_its_places_in_priority_order():
 def test_more_places_than_candidates_admits_all():
     group = np.array([1, 1, 0])
     assert sorted(admitted(group, np.zeros(3), np.array([5, 5])).tolist()) == [0, 1, 2]
+
+
+def test_logit_sampling_never_picks_a_missing_option():
+    from sim.stages.enrollment import sample_logit
+
+    inf = np.float32(-np.inf)
+    v = np.array([[inf, inf, 0.5, -0.5], [0.1, inf, inf, inf], [inf, 0.2, 0.3, inf]] * 4,
+                 np.float32)
+    u = np.array([0.0, 0.0, 0.0, 0.99999994, 0.99999994, 0.99999994, 0.5, 0.5, 0.5,
+                  0.3, 0.7, 0.1], np.float32)
+    k = sample_logit(v, u)
+    assert np.isfinite(v[np.arange(len(k)), k]).all()
+    # the inverse-CDF rule: a small uniform picks the first option with weight
+    assert k[0] == 2 and k[1] == 0 and k[2] == 1

@@ -157,3 +157,17 @@ def test_teacher_retention_is_the_share_of_rural_teachers_still_rural(small):
     still_rural = (status == TEACHING) & (c.school_type[T.school[start]] >= 2)
     expected = still_rural.sum() / (~retired).sum()
     assert model.indicators["teacher_retention"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_finished_run_leaves_no_model_in_memory(small):
+    """Sweeps run thousands of models in one process: each must be collectable."""
+    import gc
+    import weakref
+
+    model = CountyModel(small, seed=1)
+    ref = weakref.ref(model)
+    model.step()
+    model.release()
+    del model
+    gc.collect()
+    assert ref() is None

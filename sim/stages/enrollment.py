@@ -153,14 +153,17 @@ def sample_logit(v: np.ndarray, u: np.ndarray) -> np.ndarray:
         top = np.maximum(top, col)
     cum = np.zeros_like(top)
     edges = []
-    for col in cols:
-        cum = cum + np.exp(col - top)
+    last = np.zeros(u.size, np.intp)  # the last column with any weight
+    for j, col in enumerate(cols):
+        w = np.exp(col - top)
+        cum = cum + w
         edges.append(cum)
+        last = np.where(w > 0, j, last)
     target = u * cum
     k = np.zeros(u.size, np.intp)
     for edge in edges[:-1]:
-        k += edge < target
-    return k
+        k += edge <= target  # skips columns without weight, also when u is 0
+    return np.minimum(k, last)
 
 
 def _ration(model: CountyModel, ids, chosen, v, rural_home, year) -> np.ndarray:

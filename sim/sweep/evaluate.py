@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,7 @@ def run_shard(spec: ShardSpec) -> dict:
     for r in spec.runs:
         row = {"run_id": r.run_id, "sample_id": r.sample_id, "replicate": r.replicate,
                "seed": r.seed, "status": "ok", "error": ""}
+        t0 = time.perf_counter()
         try:
             scenario = load_scenario(spec.base_path, {**spec.base_overrides, **r.overrides})
             row.update(extract(run(scenario, seed=r.seed), spec.outputs))
@@ -74,6 +76,7 @@ def run_shard(spec: ShardSpec) -> dict:
             row.update({"status": "failed", "error": f"{type(err).__name__}: {err}",
                         "traceback": traceback.format_exc(limit=5)})
             row.update(dict.fromkeys(spec.outputs, np.nan))
+        row["runtime_s"] = time.perf_counter() - t0  # the only column that varies by machine
         rows.append(row)
     frame = pd.DataFrame(rows)
     if "traceback" not in frame:

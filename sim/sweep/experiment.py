@@ -173,7 +173,13 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, str]:
     for out in exp.outputs:
         problems += _check_output(out, years)
     for key, factor in exp.factors.items():
-        problems += _check_override(base_path, exp.overrides, key, factor.ppf(np.array([0.5]))[0])
+        values = factor.values if isinstance(factor, Choice) else \
+            factor.ppf(np.array([0.0, 0.5, 1.0 - 1e-9]))
+        for value in dict.fromkeys(_plain(v) for v in values):
+            found = _check_override(base_path, exp.overrides, key, value)
+            problems += found
+            if found:
+                break
     for name, over in exp.scenarios.items():
         for key, value in over.items():
             problems += [f"scenarios.{name}: {p}" for p in

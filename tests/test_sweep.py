@@ -1,0 +1,198 @@
+"""Sweeps: identical results on every backend, resume after a hard kill, failures recorded,
+bad experiment files explained."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+
+import sim.sweep as sweep_mod
+from sim.cli import main
+from sim.errors import InputError
+from sim.sweep import evaluate
+
+BASE = (ROOT / "scenarios" / "baseline.toml").as_posix()
+
+
+def experiment(tmp_path: Path, name: str = "t", body: str = "", n: int = 4, shard: int = 2,
+               replicates: int = 2) -> Path:
+    text = f'''
+name = "{name}"
+base = "{BASE}"
+seed = 3
+replicates = {replicates}
+shard_size = {shard}
+outputs = ["gap_rate@2023", "teacher_retention@mean", "cost_policy_yuan@sum",
+           "first_year_gap_met"]
+
+[overrides]
+end_year = 2023
+"county.students" = 4000
+"county.towns" = 8
+"county.villages_per_town" = 15
+"policies.subsidy.start" = 2021
+
+[design]
+method = "latin"
+n = {n}
+
+[factors."policies.subsidy.village_yuan_month"]
+dist = "uniform"
+low = 200.0
+high = 2500.0
+
+[factors."params.choice.relocation_cost"]
+dist = "choice"
+values = [2.0, 3.0]
+{body}
+'''
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def table(result) -> pd.DataFrame:
+    return result.table.drop(columns=["traceback", "runtime_s"])
+
+
+def test_every_backend_gives_the_same_table(tmp_path, monkeypatch):
+    monkeypatch.setenv("RURALEDU_SUBMITIT_CLUSTER", "local")
+    exp = experiment(tmp_path)
+    ref = table(sweep_mod.sweep(exp, backend="serial", out=tmp_path / "serial", progress=False))
+    assert len(ref) == 8 and (ref["status"] == "ok").all()
+    assert ref["seed"].tolist() == [3, 4] * 4  # common random numbers across sample points
+    for backend in ("process", "dask", "slurm"):
+        got = sweep_mod.sweep(exp, backend=backend, workers=2, out=tmp_path / backend,
+                              progress=False)
+        pd.testing.assert_frame_equal(ref, table(got), obj=backend)
+
+
+def test_storage_layout_and_status(tmp_path):
+    exp = experiment(tmp_path)
+    out = tmp_path / "s"
+    r = sweep_mod.sweep(exp, backend="serial", out=out, progress=False)
+    assert (out / "manifest.json").exists() and (out / "samples.parquet").exists()
+    assert len(list((out / "runs").glob("shard-*.parquet"))) == 4
+    assert not list(out.rglob(".tmp-*"))
+    assert r.status == {"experiment": "t", "runs": 8, "done": 8, "failed": 0, "left": 0,
+                        "shards": 4, "shards_done": 4}
+    samples = pd.read_parquet(out / "samples.parquet")
+    assert {"sample_id", "policies.subsidy.village_yuan_month",
+            "u:policies.subsidy.village_yuan_month"} <= set(samples.columns)
+    cli = CliRunner().invoke(main, ["sweep", "--status", str(out)])
+    assert cli.exit_code == 0 and "8 runs done, 0 failed, 0 left of 8" in cli.output
+
+
+def test_a_killed_sweep_resumes_to_the_same_table(tmp_path):
+    exp = experiment(tmp_path, n=10, shard=1)
+    ref = table(sweep_mod.sweep(exp, backend="serial", out=tmp_path / "ref", progress=False))
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(exp), "--backend",
+                             "serial", "--out", str(out)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if len(list((out / "runs").glob("shard-*.parquet"))) >= 3 if (out / "runs").exists() \
+                else False:
+            break
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = len(list((out / "runs").glob("shard-*.parquet")))
+    assert 0 < partial < 20, "the kill came too late to test resuming"
+    resumed = table(sweep_mod.sweep(exp, backend="process", workers=2, out=out,
+                                    progress=False))
+    pd.testing.assert_frame_equal(ref, resumed)
+    assert resumed["run_id"].is_unique and resumed["run_id"].tolist() == list(range(20))
+
+
+def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path, monkeypatch):
+    real_run = evaluate.run
+
+    def flaky(scenario, seed):
+        if seed == 4 and scenario.policies.subsidy.village_yuan_month > 1000:
+            raise RuntimeError("boom")
+        return real_run(scenario, seed=seed)
+
+    monkeypatch.setattr(evaluate, "run", flaky)
+    r = sweep_mod.sweep(experiment(tmp_path), backend="serial", out=tmp_path / "f",
+                        progress=False)
+    failed = r.table[r.table["status"] == "failed"]
+    assert len(failed) >= 1 and r.status["failed"] == len(failed)
+    assert failed["error"].str.contains("RuntimeError: boom").all()
+    assert failed["gap_rate@2023"].isna().all()
+    assert failed["policies.subsidy.village_yuan_month"].gt(1000).all()  # its parameters
+    assert (r.table["status"] == "ok").sum() == 8 - len(failed)
+
+
+def test_a_different_experiment_in_the_same_folder_is_refused(tmp_path):
+    out = tmp_path / "same"
+    sweep_mod.sweep(experiment(tmp_path), backend="serial", out=out, progress=False)
+    other = experiment(tmp_path, name="t", n=5)
+    with pytest.raises(InputError, match="different experiment"):
+        sweep_mod.sweep(other, backend="serial", out=out, progress=False)
+
+
+@pytest.mark.parametrize("body, message", [
+    ('\n[factors."params.learning.persistance"]\ndist = "uniform"\nlow = 0.5\nhigh = 0.8\n',
+     "factor 'params.learning.persistance'"),
+    ('\n[factors."params.learning.peer_effect"]\ndist = "uniform"\nlow = 0.5\nhigh = 0.1\n',
+     "low (0.5) must be below high (0.1)"),
+    ('\n[factors."params.learning.peer_effect"]\ndist = "gamma"\n', "'uniform'"),
+    ('\n[factors."county.towns"]\ndist = "choice"\nvalues = [5, 9]\n', "8 to 20"),
+])
+def test_bad_factors_are_explained(tmp_path, body, message):
+    with pytest.raises(InputError) as info:
+        sweep_mod.load_experiment(experiment(tmp_path, body=body))
+    assert message in str(info.value)
+
+
+def test_bad_design_outputs_and_base(tmp_path):
+    path = experiment(tmp_path)
+    text = path.read_text()
+    cases = [
+        (text.replace('method = "latin"', 'method = "sobol"').replace("n = 4", "n = 6"),
+         "power of 2"),
+        (text.replace('"gap_rate@2023"', '"gap_rate@2040"'), "year must be one of 2020-2023"),
+        (text.replace('"gap_rate@2023"', '"gap_rat@2023"'), "output 'gap_rat@2023'"),
+        (text.replace(BASE, "missing.toml"), "base: file not found"),
+        (text.replace('method = "latin"', 'method = "scenarios"'), "[scenarios] table"),
+        ("unknown = 1\n" + text, "unknown field 'unknown'"),
+    ]
+    for bad, message in cases:
+        path.write_text(bad)
+        with pytest.raises(InputError) as info:
+            sweep_mod.load_experiment(path)
+        assert message in str(info.value), message
+
+
+def test_cli_bad_experiment_exits_2_and_writes_nothing(tmp_path):
+    path = experiment(tmp_path, body='\n[factors."nope"]\ndist = "uniform"\nlow = 0\nhigh = 1\n')
+    out = tmp_path / "o"
+    r = CliRunner().invoke(main, ["sweep", str(path), "--out", str(out), "--backend", "serial"])
+    assert r.exit_code == 2 and "factor 'nope'" in r.output and "Traceback" not in r.output
+    assert not out.exists()
+
+
+def test_scenarios_design_with_replicates(tmp_path):
+    body = '''
+[scenarios.low]
+"policies.subsidy.village_yuan_month" = 300.0
+
+[scenarios.high]
+"policies.subsidy.village_yuan_month" = 2500.0
+'''
+    path = experiment(tmp_path, body=body)
+    path.write_text(path.read_text().replace('method = "latin"', 'method = "scenarios"'))
+    r = sweep_mod.sweep(path, backend="serial", out=tmp_path / "sc", progress=False)
+    assert list(r.table["scenario"]) == ["low", "low", "high", "high"]
+    assert (r.table["status"] == "ok").all()
