@@ -280,7 +280,8 @@ class LeverEffects(Group):
     bus_yuan_student_year: float = param(1500.0, 0.0, 5000.0, ASSUMPTION, "yuan/student/year",
                                          "school bus per pupil of a consolidated place")
     no_bus_dropout_per_km: float = param(
-        0.003, 0.0, 0.02, ASSUMPTION + " (MODEL.md: closure without transport keeps children out)",
+        0.003, 0.0, 0.02, ASSUMPTION + " (issue brief: closing a school without transport keeps "
+        "some children out of school; MODEL.md: consolidation acts on dropout)",
         "per year per km", "added yearly dropout of primary day pupils of closed schools, "
         "per km beyond the safe distance")
     lunch_yuan_student_year: float = param(
@@ -347,7 +348,8 @@ def parameter_table(model: type[BaseModel] = Parameters, prefix: str = "params")
             lo = getattr(meta, "ge", lo)
             hi = getattr(meta, "le", hi)
         extra = field.json_schema_extra or {}
-        rows.append({"key": key, "default": field.default, "low": lo, "high": hi,
+        rows.append({"key": key, "default": field.get_default(call_default_factory=True),
+                     "low": lo, "high": hi,
                      "unit": extra.get("unit", ""), "source": extra.get("source", ""),
                      "meaning": field.description or ""})
     return rows

@@ -85,6 +85,7 @@ class Teachers:
     rotation_until: np.ndarray  # int16, last year of a rotation; 0 when not rotating
     bound_until: np.ndarray  # int16, last year of a rural service binding; 0 if none
     shortage_subject: np.ndarray  # bool, teaches a shortage subject (music, art, PE, IT...)
+    backbone: np.ndarray  # bool, on rotation as a backbone teacher
     rural_years: np.ndarray  # int16, years taught at rural schools
     principal_since: np.ndarray  # int16, year appointed principal; 0 if not a principal
     n: int = 0  # slots in use
@@ -121,5 +122,6 @@ _TEACHER_DTYPES = {"status": np.int8, "birth_year": np.int16, "birth_month": np.
                    "title": np.int8, "title_year": np.int16, "talent": np.float32,
                    "start_year": np.int16, "school": np.int16, "home_school": np.int16,
                    "rotation_until": np.int16, "bound_until": np.int16, "shortage_subject": bool,
+                   "backbone": bool,
                    "rural_years": np.int16,
                    "principal_since": np.int16}

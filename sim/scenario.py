@@ -52,7 +52,7 @@ class CountySpec(Group):
         1.2, 0.5, 2.0, ASSUMPTION, "x provincial standard",
         "facilities of urban quality schools (urban ordinary = 1.0, the standard)")
     facilities_town_seat: float = param(
-        0.9, 0.3, 1.5, ASSUMPTION + " (seed 001 (8), seed 004: town seats still below standard)",
+        0.9, 0.3, 1.5, ASSUMPTION + " (seed 001 task 8, seed 004: town seats still below standard)",
         "x provincial standard", "facilities of town-seat schools")
     facilities_village: float = param(0.8, 0.3, 1.5, ASSUMPTION, "x provincial standard",
                                       "facilities of village primaries")

@@ -84,8 +84,9 @@ def apply(model: CountyModel, year: int) -> None:
 
 
 def costs(model: CountyModel, year: int) -> dict[str, float]:
-    """This year's cost of each lever (yuan): zero for a lever that never acted; what a lever
-    built (beds, bus routes) keeps costing after it ends."""
+    """This year's cost of each lever (yuan): zero for a lever that never acted. Running costs
+    are yearly; beds are annualised and keep costing after the lever ends; town-hub building is
+    counted as capital spent in the year facilities rise."""
     return {f"cost_lever_{name}_yuan": float(spec.cost(model, getattr(model.scenario.policies, name),
                                                  model.lever_levels[name], year))
             for name, spec in LEVERS.items()}

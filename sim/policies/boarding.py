@@ -1,4 +1,4 @@
-"""Boarding at town-seat schools (seed 001 (8); seed 004 四.一): more beds, the youngest grade
+"""Boarding at town-seat schools (seed 001 task 8; seed 004 四.一): more beds, the youngest grade
 allowed to board, and dormitory staffing.
 
 Beds let far-away pupils board instead of travelling (no distance dropout risk, shorter felt

@@ -1,6 +1,6 @@
 """Levers on teachers' careers: training hours (seed 000: >= 40 h; seed 002), directed title
 evaluation for long-serving rural teachers (seed 000 三.2: 10/20 years, outside the post quota;
-seed 002: 515 senior titles), and the rural service period binding new teachers (seed 001 (6):
+seed 002: 515 senior titles), and the rural service period binding new teachers (seed 001 task 5:
 新任职教师前两个聘期捆绑).
 
 Training adds a little effectiveness (the evidence finds little: Loyalka et al. 2019). Directed
@@ -42,7 +42,8 @@ def apply_training(model: CountyModel, lever: Training, level: float, year: int)
 
 
 def cost_training(model: CountyModel, lever: Training, level: float, year: int) -> float:
-    rural = (model.teacher_home_types() >= TOWN_SEAT).sum()
+    T = model.teachers
+    rural = (model.county.school_type[T.school[T.active()]] >= TOWN_SEAT).sum()  # who benefits
     return float(level * lever.coverage * rural * lever.hours
                  * model.params.levers.training_yuan_hour)
 

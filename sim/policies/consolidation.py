@@ -1,4 +1,4 @@
-"""Consolidation of small schools (seed 001 (8); seed 004 四.一): close teaching points or village
+"""Consolidation of small schools (seed 001 task 8; seed 004 四.一): close teaching points or village
 primaries whose enrollment is below a threshold (and, by default, shrinking), smallest first.
 
 Their pupils choose again among the remaining schools and their teachers are redeployed. A school

@@ -1,7 +1,8 @@
 """Coverage levers that reach a share of rural schools: urban-rural pairing and education groups
-(seed 000: 1:1 pairing; seed 001 (9): 40% in 2023 -> 100% in 2025), digital synchronous
-classrooms (seed 001 (15): 30%/50% -> 100% by 2025) and itinerant teaching of shortage subjects
-(seed 001 (4): 走教). The level of the timeline is the share of rural schools covered; schools
+(seed 000: 1:1 pairing; seed 001 task 9: 40% in 2023 -> 100% in 2025), digital synchronous
+classrooms (seed 001 task 12: 30%/50% -> 100% by 2025) and itinerant teaching of shortage subjects
+(seed 001 task 5: 走教). The level of the timeline is the share of rural schools covered (of
+village schools and teaching points for itinerant teaching); schools
 are covered in a fixed order (town seats first, then the largest villages), so a school keeps
 its cover as coverage grows.
 """

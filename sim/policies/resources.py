@@ -1,5 +1,5 @@
 """Levers on school resources: per-student public funding (seed 003: 900 -> 1,300 yuan primary,
-1,100 -> 1,700 middle) and town-hub strengthening of town-seat schools (seed 001 (7-8), seed
+1,100 -> 1,700 middle) and town-hub strengthening of town-seat schools (seed 001 tasks 7-8, seed
 004: town-seat schools at or above the provincial standard by 2025/2027).
 
 Extra funding raises facilities a little each year, up to a cap; town-hub investment raises

@@ -1,10 +1,12 @@
-"""Urban-rural teacher rotation (seed 000 四; seed 001 (4-5); seed 002 三.二; seed 003: 4,000 a
+"""Urban-rural teacher rotation (seed 000 四; seed 001 task 4; seed 002 三.二; seed 003: 4,000 a
 year): a share of eligible county-seat teachers, a fifth of them backbone teachers, teach at
 rural schools for a few years and then return to their post.
 
-Rotated teachers keep their home post (staffing counts them there) but teach where they are
-sent, so they raise the host school's value added; backbone teachers also raise their host
-colleagues' effectiveness. With ``senior_needs_rural_year`` a county-seat teacher cannot become
+Rotated teachers keep their home post (posts, vacancies, redeployment and title quotas count
+them there) but teach where they are sent (staff numbers, pupil-teacher ratios, value added and
+the outcome columns count them at the host), so they raise the host school's value added and
+leave their home school short for a while; backbone teachers also raise their host colleagues'
+effectiveness while they stay. With ``senior_needs_rural_year`` a county-seat teacher cannot become
 senior without a rural year, so those due for promotion ask to rotate.
 """
 
@@ -34,10 +36,10 @@ class Rotation(Lever):
         False, description="a senior title needs a year of rural service (seed 000)")
     principal_term_years: int = Field(
         0, ge=0, le=20, description="rural principals exchanged after this many years, e.g. 6 "
-        "for two terms (seed 001 (5)); 0: not applied")
+        "for two terms (seed 001 task 4); 0: not applied")
     young_principal_share: float = Field(
         0.0, ge=0, le=1, description="share of rural principal vacancies filled by young (< 45) "
-        "county-seat reserve principals (seed 001 (5): >= 50% under 45 by 2027)")
+        "county-seat reserve principals (seed 001 task 4: >= 50% under 45 by 2027)")
 
 
 def apply(model: CountyModel, lever: Rotation, level: float, year: int) -> None:
@@ -84,8 +86,10 @@ def rotate(model: CountyModel, lever: Rotation, level: float, year: int) -> int:
     T.school[back] = T.home_school[back]
     T.rotation_until[back] = 0
     T.principal_since[back] = 0
+    T.backbone[back] = False
     model.rotating = int((T.rotation_until[act] > 0).sum())
     if level <= 0:
+        _host_growth(model)
         return 0
     age = year - T.birth_year[act]
     urban_home = c.is_urban_school[T.home_school[act]]
@@ -113,10 +117,19 @@ def rotate(model: CountyModel, lever: Rotation, level: float, year: int) -> int:
     T.school[movers] = hosts
     T.rotation_until[movers] = year + lever.duration_years - 1
     T.principal_since[movers] = 0
-    growth = np.bincount(hosts[: min(backbone.size, hosts.size)], minlength=c.n_schools)
-    model.effects.teacher_growth += model.params.levers.rotation_host_growth * np.minimum(growth, 3)
+    T.backbone[movers[: min(backbone.size, hosts.size)]] = True
     model.rotating += movers.size
+    _host_growth(model)
     return movers.size
+
+
+def _host_growth(model: CountyModel) -> None:
+    """Backbone teachers raise their host colleagues' effectiveness while they are there."""
+    T = model.teachers
+    act = T.active()
+    hosts = T.school[act[T.backbone[act]]]
+    present = np.bincount(hosts, minlength=model.county.n_schools)
+    model.effects.teacher_growth += model.params.levers.rotation_host_growth * np.minimum(present, 3)
 
 
 def _host_slots(model: CountyModel, n: int) -> np.ndarray:

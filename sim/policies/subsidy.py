@@ -1,5 +1,5 @@
 """Rural teacher subsidies: allowance graded by remoteness, transport allowance, turnover housing
-(seed 000 三.1-2; seed 001 (6)).
+(seed 000 三.1-2; seed 001 task 6).
 
 The allowance acts through the exit intent (stages.labour.exit_probability) and the fill rate of
 rural posts, both only above ~15% of salary, and a rise loses part of its effect over the years
@@ -48,9 +48,13 @@ def apply(model: CountyModel, lever: Subsidy, level: float, year: int) -> None:
         if value is not None:
             target[k] = value
     new = base + level * (target - base)
-    e.allowance_rise_year[new > e.allowance + 1e-9] = year
+    transport = level * lever.transport_yuan_month
+    rural = np.arange(5) >= 2
+    # a rise in what a rural teacher receives (allowance plus transport) restarts the fading
+    rose = (new + transport * rural) > (e.allowance + e.transport_yuan * rural) + 1e-9
+    e.allowance_rise_year[rose] = year
     e.allowance = new
-    e.transport_yuan = level * lever.transport_yuan_month
+    e.transport_yuan = transport
     e.housing_share = level * lever.housing_share
 
 

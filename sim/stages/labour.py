@@ -249,7 +249,7 @@ def _redeploy(model: CountyModel, year: int) -> int:
     surplus = np.maximum(staff - tolerated, 0)
     movable = np.where(model.school_open, np.floor(surplus * tp.redeploy_rate), staff)
     if movable.sum() == 0:
-        return 0
+        return _rehouse_closed_school_staff(model)
     u = model.streams.uniform("redeploy", year, T.n)[act]
     candidates = act[admitted(sch, u, movable)]
     moved = 0
@@ -261,7 +261,28 @@ def _redeploy(model: CountyModel, year: int) -> int:
         T.home_school[movers] = slots[: movers.size]
         T.principal_since[movers] = 0
         moved += movers.size
-    return moved
+    return moved + _rehouse_closed_school_staff(model)
+
+
+def _rehouse_closed_school_staff(model: CountyModel) -> int:
+    """Teachers of a closed school left without a vacancy keep their post (编制) at the nearest
+    open rural school of the same town."""
+    T, c = model.teachers, model.county
+    act = T.active()
+    stranded = act[~model.school_open[T.home_school[act]] & (T.rotation_until[act] == 0)]
+    if stranded.size == 0:
+        return 0
+    closed = np.unique(T.home_school[stranded])
+    d = np.hypot(c.school_x[closed, None] - c.school_x[None, :],
+                 c.school_y[closed, None] - c.school_y[None, :])
+    fits = (model.school_open & (c.school_type >= TOWN_SEAT))[None, :] \
+        & (c.school_town[closed, None] == c.school_town[None, :])
+    target = np.where(fits, d, np.inf).argmin(axis=1)
+    dest = target[np.searchsorted(closed, T.home_school[stranded])]
+    T.school[stranded] = dest
+    T.home_school[stranded] = dest
+    T.principal_since[stranded] = 0
+    return int(stranded.size)
 
 
 def _recruit(model: CountyModel, year: int) -> int:
@@ -315,11 +336,12 @@ def _promote(model: CountyModel, year: int) -> None:
     act = T.active()
     u = model.streams.uniform("promotion", year, T.n)[act]
     draw = u < tp.promotion_rate
-    due = (T.title[act] < 3) & (year - T.title_year[act] >= tp.years_per_title) & draw
-    junior = act[due & (T.title[act] < 2)]
+    title = T.title[act].copy()  # this year's titles: one step per year at most
+    due = (title < 3) & (year - T.title_year[act] >= tp.years_per_title) & draw
+    junior = act[due & (title < 2)]
     T.title[junior] += 1
     T.title_year[junior] = year
-    senior_ok = due & (T.title[act] == 2) & T.bachelor[act]
+    senior_ok = due & (title == 2) & T.bachelor[act]
     if e.senior_needs_rural_year:
         senior_ok &= ~model.county.is_urban_school[T.home_school[act]] | (T.rural_years[act] > 0)
     cand = act[senior_ok]

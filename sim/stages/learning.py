@@ -85,4 +85,4 @@ def examine(model: CountyModel, year: int) -> None:
     k = int(count[:-1].sum())
     zs = np.where(key < 2 * n, z, np.float32(0)).astype(np.float64)
     model.z_mean = float(total[:-1].sum()) / k if k else 0.0
-    model.z_sd = float(np.sqrt(max(zs @ zs / k - model.z_mean**2, 0.0))) if k > 1 else 1.0
+    model.z_sd = float(np.sqrt(max(np.square(zs).sum() / k - model.z_mean**2, 0.0))) if k > 1 else 1.0
