@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -183,6 +184,7 @@ def _version() -> str:
     return __version__
 
 
+@functools.cache
 def _git_commit() -> str | None:
     if shutil.which("git") is None:
         return None
