@@ -196,3 +196,23 @@ def test_scenarios_design_with_replicates(tmp_path):
     r = sweep_mod.sweep(path, backend="serial", out=tmp_path / "sc", progress=False)
     assert list(r.table["scenario"]) == ["low", "low", "high", "high"]
     assert (r.table["status"] == "ok").all()
+
+
+@pytest.mark.parametrize("design, expected", [
+    ('method = "sobol"\nn = 4', 4 * (2 + 2)),
+    ('method = "sobol"\nn = 4\nsecond_order = true', 4 * (2 * 2 + 2)),
+    ('method = "morris"\ntrajectories = 3\nlevels = 4', 3 * (2 + 1)),
+    ('method = "grid"\nlevels = 3', 3 * 2),
+    ('method = "latin"\nn = 7', 7),
+])
+def test_designs_give_the_expected_sample_points(tmp_path, design, expected):
+    from sim.sweep import design as design_mod
+
+    path = experiment(tmp_path)
+    path.write_text(path.read_text().replace('method = "latin"\nn = 4', design))
+    exp, _, _ = sweep_mod.load_experiment(path)
+    samples = design_mod.samples(exp)
+    assert len(samples) == expected
+    values = samples["policies.subsidy.village_yuan_month"]
+    assert values.between(200.0, 2500.0).all()
+    assert set(samples["params.choice.relocation_cost"]) <= {2.0, 3.0}
