@@ -145,6 +145,22 @@ def _echo_status(st: dict, where: Path) -> None:
                f"in {where}/")
 
 
+@main.command("analyze")
+@click.argument("sweep_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--no-charts", is_flag=True, help="Tables and report only.")
+@user_errors
+def analyze_cmd(sweep_dir: Path, no_charts: bool) -> None:
+    """Sensitivity and threshold analysis of a finished sweep into SWEEP_DIR/analysis/."""
+    from .analysis import analyze, write
+
+    result = analyze(sweep_dir)
+    target = write(result, sweep_dir, charts=not no_charts)
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    click.echo(f"{len(result.indices)} indices for {len(result.noise)} outputs "
+               f"written to {target}/ (report.md)")
+
+
 @main.command("check")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=Path))

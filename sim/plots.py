@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
@@ -121,4 +122,128 @@ def save_run_charts(result: Result, out: Path) -> list[Path]:
         fig.savefig(path, dpi=110)
         plt.close(fig)
         paths.append(path)
+    return paths
+
+
+MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "delta": "delta"}
+
+
+def plot_sobol(indices: pd.DataFrame, outcome: str, year: str) -> plt.Figure:
+    """First-order and total Sobol indices of one output, with 95% intervals."""
+    rows = indices[(indices["outcome"] == outcome) & (indices["year"] == year)
+                   & (indices["method"] == "sobol")]
+    factors = list(dict.fromkeys(rows[rows["index"] == "ST"]["factor"]))
+    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(factors) + 2), 4.5), constrained_layout=True)
+    width = 0.38
+    for k, (index, color) in enumerate((("S1", COLORS[0]), ("ST", COLORS[1]))):
+        r = rows[rows["index"] == index].set_index("factor").reindex(factors)
+        x = np.arange(len(factors)) + (k - 0.5) * width
+        ax.bar(x, r["value"], width, color=color, label=index,
+               yerr=[r["value"] - r["conf_low"], r["conf_high"] - r["value"]], capsize=3)
+    ax.set_xticks(np.arange(len(factors)), [_short(f) for f in factors], rotation=30, ha="right")
+    ax.set_ylabel("Sobol index")
+    ax.set_title(f"{outcome} ({year}): Sobol indices, 95% intervals")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.legend(frameon=False)
+    ax.grid(alpha=0.3, axis="y")
+    return fig
+
+
+def plot_morris(indices: pd.DataFrame, outcome: str, year: str) -> plt.Figure:
+    """Morris screening: mu* against sigma, with mu* intervals."""
+    rows = indices[(indices["outcome"] == outcome) & (indices["year"] == year)
+                   & (indices["method"] == "morris")]
+    mu = rows[rows["index"] == "mu_star"].set_index("factor")
+    sigma = rows[rows["index"] == "sigma"].set_index("factor")["value"].reindex(mu.index)
+    fig, ax = plt.subplots(figsize=(7, 5), constrained_layout=True)
+    ax.errorbar(mu["value"], sigma, xerr=[mu["value"] - mu["conf_low"],
+                                          mu["conf_high"] - mu["value"]],
+                fmt="o", color=COLORS[0], ecolor=COLORS[5], capsize=3)
+    for f, x, y in zip(mu.index, mu["value"], sigma):
+        ax.annotate(_short(f), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xlabel("mu* (mean absolute elementary effect)")
+    ax.set_ylabel("sigma (interaction / non-linearity)")
+    ax.set_title(f"{outcome} ({year}): Morris screening")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_indices_over_time(indices: pd.DataFrame, outcome: str) -> plt.Figure:
+    """Each factor's main index (ST, mu* or delta) over the kept years of one outcome."""
+    rows = indices[(indices["outcome"] == outcome) & ~indices["method"].str.contains("half")
+                   & indices["year"].astype(str).str.isdigit()]
+    method = rows["method"].iloc[0]
+    main = rows[rows["index"] == MAIN_INDEX[method]].copy()
+    main["year"] = main["year"].astype(int)
+    fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
+    for i, (factor, g) in enumerate(main.groupby("factor", sort=False)):
+        g = g.sort_values("year")
+        color = COLORS[i % len(COLORS)]
+        ax.plot(g["year"], g["value"], marker="o", color=color, label=_short(factor))
+        ax.fill_between(g["year"], g["conf_low"], g["conf_high"], color=color, alpha=0.15, lw=0)
+    ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(MAIN_INDEX[method])
+    ax.set_title(f"{outcome}: {MAIN_INDEX[method]} over time")
+    ax.legend(frameon=False, fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_threshold_map(probability: pd.DataFrame, x: str, y: str, column: str,
+                       bins: int = 8) -> plt.Figure:
+    """Probability of meeting the 0.15 target over two levers (mean over design points in
+    each cell)."""
+    fig, ax = plt.subplots(figsize=(7, 5.5), constrained_layout=True)
+    xs, ys = probability[x].astype(float), probability[y].astype(float)
+    xe = np.linspace(xs.min(), xs.max(), bins + 1)
+    ye = np.linspace(ys.min(), ys.max(), bins + 1)
+    total, _, _ = np.histogram2d(xs, ys, [xe, ye], weights=probability[column])
+    count, _, _ = np.histogram2d(xs, ys, [xe, ye])
+    with np.errstate(invalid="ignore"):
+        mean = total / count
+    mesh = ax.pcolormesh(xe, ye, mean.T, cmap="cividis", vmin=0, vmax=1)
+    fig.colorbar(mesh, ax=ax, label="probability the difference rate < 0.15")
+    ax.set_xlabel(_short(x))
+    ax.set_ylabel(_short(y))
+    ax.set_title(f"{column}: probability of meeting the target")
+    return fig
+
+
+def _short(name: str) -> str:
+    return name.removeprefix("policies.").removeprefix("params.")
+
+
+def save_analysis_charts(analysis, out: Path) -> list[Path]:
+    """Every figure of an analysis: per outcome, bars (Sobol) or mu*-sigma (Morris) at the
+    last year, indices over time, and the threshold map over the two decisive factors."""
+    paths = []
+
+    def save(fig, name):
+        path = Path(out) / name
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+
+    idx = analysis.indices
+    full = idx[~idx["method"].str.contains("half")]
+    for outcome, g in full.groupby("outcome", sort=False):
+        years = list(dict.fromkeys(g["year"]))
+        last = years[-1]
+        method = g["method"].iloc[0]
+        tag = outcome if last == "-" else f"{outcome}_{last}"
+        if method == "sobol":
+            save(plot_sobol(idx, outcome, last), f"sobol_{tag}.png")
+        elif method == "morris":
+            save(plot_morris(idx, outcome, last), f"morris_{tag}.png")
+        if sum(str(y).isdigit() for y in years) > 1:
+            save(plot_indices_over_time(idx, outcome), f"over_time_{outcome}.png")
+    prob_cols = [c for c in analysis.probability.columns if c.startswith("P(met)@")]
+    if prob_cols and not analysis.rsa.empty:
+        last = prob_cols[-1]
+        year = last.split("@")[1]
+        top = analysis.rsa[analysis.rsa["year"] == year]["factor"].head(2).tolist()
+        if len(top) == 2:
+            save(plot_threshold_map(analysis.probability, top[0], top[1], last),
+                 f"threshold_map_{year}.png")
     return paths

@@ -21,6 +21,8 @@ class Lever(Group):
     ramp_years: int = Field(0, ge=0, le=30, description="years to reach full strength")
     schedule: dict[int, float] | None = Field(
         None, description="year -> level (0-1), interpolated; replaces start/ramp")
+    strength: float = Field(1.0, ge=0, le=1, description="full level (for coverage levers: "
+                            "the share of schools covered); scales the whole timeline")
 
     @model_validator(mode="after")
     def _check_timeline(self):
@@ -41,6 +43,9 @@ class Lever(Group):
         return self.start is not None or bool(self.schedule)
 
     def level(self, year: int) -> float:
+        return self.strength * self._timeline(year)
+
+    def _timeline(self, year: int) -> float:
         if self.end is not None and year > self.end:
             return 0.0
         if self.schedule:

@@ -1,0 +1,172 @@
+"""Sensitivity and threshold analysis of a finished sweep: ``ruraledu analyze DIR``.
+
+Indices are computed on replicate means (one value per design point), with the share of
+output variance that is stochastic noise (within-point variance over total) reported beside
+them. Sobol and Morris need every run of their design: a sweep with missing or failed runs is
+refused with what is missing and how to finish it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..sweep.store import Store
+from . import sensitivity, threshold
+from .sensitivity import METHOD_OF_DESIGN, analyze_function
+
+__all__ = ["Analysis", "analyze", "analyze_function"]
+
+
+@dataclass
+class Analysis:
+    indices: pd.DataFrame  # outcome, year, method, factor, index, value, conf_low, conf_high
+    noise: pd.DataFrame  # outcome, year, noise_share
+    probability: pd.DataFrame  # per design point: factor values, P(met) by year, first year
+    rsa: pd.DataFrame  # year, factor, ks_distance, p_value, share_met
+    boxes: pd.DataFrame  # year, box, factor, low, high, coverage, density, mass
+    warnings: list[str] = field(default_factory=list)
+    manifest: dict = field(default_factory=dict)
+
+
+def split_output(name: str) -> tuple[str, str]:
+    column, _, when = name.partition("@")
+    return column, when or "-"
+
+
+def load_complete(out: Path, allow_failed: bool) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    store = Store(out)
+    manifest = store.manifest()
+    if manifest is None:
+        raise InputError(out, "no sweep here (no manifest.json): run `ruraledu sweep` first")
+    runs = store.runs()
+    expected, have = manifest["n_runs"], len(runs)
+    failed = int((runs["status"] == "failed").sum()) if have else 0
+    if have < expected:
+        raise InputError(out, f"{expected - have} of {expected} runs are missing: finish the "
+                         f"sweep first (run the same `ruraledu sweep` command again)")
+    if failed and not allow_failed:
+        ids = runs.loc[runs["status"] == "failed", "run_id"].head(5).tolist()
+        raise InputError(out, f"{failed} runs failed (e.g. run_id {ids}); the "
+                         f"{manifest['design']['method']} design needs every run: see their "
+                         "errors in runs/, fix the cause, delete those shards and resume")
+    return manifest, runs, pd.read_parquet(store.samples_path)
+
+
+def analyze(out: str | Path, seed: int = 1) -> Analysis:
+    out = Path(out)
+    store_manifest = Store(out).manifest() or {}
+    method_of = store_manifest.get("design", {}).get("method")
+    method = METHOD_OF_DESIGN.get(method_of)
+    manifest, runs, samples = load_complete(out, allow_failed=method in (None, "delta"))
+    warnings: list[str] = []
+    ok = runs[runs["status"] == "ok"]
+    dropped = len(runs) - len(ok)
+    if dropped:
+        warnings.append(f"{dropped} failed runs left out of the {method_of} analysis")
+    outputs = manifest["outputs"]
+    factors = list(manifest["factors"])
+    problem = manifest.get("problem")
+    means = ok.groupby("sample_id")[outputs].mean().reindex(samples["sample_id"])
+    end_year = max(int(w) for o in outputs for _, w in [split_output(o)] if w.isdigit()) \
+        if any(split_output(o)[1].isdigit() for o in outputs) else None
+
+    noise_rows, index_frames = [], []
+    for name in outputs:
+        col, when = split_output(name)
+        values = ok[name]
+        if col.startswith("first_year"):
+            values = values.fillna((end_year or 0) + 1)  # never met: censored
+        total = values.var(ddof=1)
+        within = values.groupby(ok["sample_id"]).var(ddof=1).mean()
+        share = float(np.clip(within / total, 0, 1)) if total > 0 else np.nan
+        noise_rows.append({"outcome": col, "year": when, "noise_share": share})
+        if method is None:
+            continue
+        Y = means[name].to_numpy(float)
+        if col.startswith("first_year"):
+            Y = np.where(np.isnan(Y), (end_year or 0) + 1, Y)  # never met: censored
+        if np.isnan(Y).any():
+            warnings.append(f"{name}: {int(np.isnan(Y).sum())} design points without a value "
+                            "(all their runs failed); left out of the indices")
+            continue
+        X = samples[[f"u:{f}" for f in factors]].to_numpy(float)
+        design = manifest["design"]
+        kw = {"second_order": design.get("second_order", False),
+              "num_levels": design.get("levels", 4), "seed": seed}
+        full = sensitivity.indices(method, problem, X, Y, **kw)
+        Xh, Yh = sensitivity.first_half(method, problem, X, Y, kw["second_order"])
+        try:
+            half = sensitivity.indices(method, problem, Xh, Yh, **kw)
+            half["method"] = f"{method} (first half)"
+        except (ValueError, IndexError, ZeroDivisionError):
+            half = pd.DataFrame(columns=full.columns)
+        n = design.get("n") if method != "morris" else design.get("trajectories")
+        warnings += sensitivity.warnings_for(full, method, n, name)
+        for frame in (full, half):
+            frame.insert(0, "year", when)
+            frame.insert(0, "outcome", col)
+            index_frames.append(frame)
+    table = pd.concat(index_frames, ignore_index=True) if index_frames else \
+        pd.DataFrame(columns=["outcome", "year", *sensitivity.COLUMNS])
+
+    gap_outputs = [o for o in outputs if split_output(o)[0] == "gap_rate"
+                   and split_output(o)[1].isdigit()]
+    prob = threshold.meet_probability(ok, gap_outputs) if gap_outputs else \
+        pd.DataFrame(index=samples["sample_id"])
+    shown = [c for c in samples.columns if not c.startswith("u:") and c != "overrides"]
+    probability = samples[shown].set_index("sample_id").join(prob)
+    if "first_year_gap_met" in outputs:
+        probability["first_year_met (median)"] = ok.groupby("sample_id")[
+            "first_year_gap_met"].median()
+    rsa_rows, box_rows = [], []
+    numeric = [f for f in factors if pd.api.types.is_numeric_dtype(samples[f])]
+    for name in gap_outputs:
+        year = split_output(name)[1]
+        p = probability[f"P(met)@{year}"].to_numpy(float)
+        X_values = samples.set_index("sample_id")[numeric]
+        if numeric and method is not None:
+            r = threshold.regional_sensitivity(X_values, p >= 0.5)
+            r.insert(0, "year", year)
+            rsa_rows.append(r)
+            b = threshold.prim_boxes(X_values, p >= threshold.PROBABILITY)
+            b.insert(0, "year", year)
+            box_rows.append(b)
+    rsa = pd.concat(rsa_rows, ignore_index=True) if rsa_rows else pd.DataFrame()
+    boxes = pd.concat(box_rows, ignore_index=True) if box_rows else pd.DataFrame()
+    return Analysis(table, pd.DataFrame(noise_rows), probability.reset_index(), rsa, boxes,
+                    warnings, manifest)
+
+
+def write(analysis: Analysis, out: str | Path, charts: bool = True) -> Path:
+    """Write DIR/analysis/: indices.csv, noise.csv, threshold.csv, rsa.csv, prim_boxes.csv,
+    figures and report.md; files appear whole or not at all."""
+    from .report import markdown
+
+    target = Path(out) / "analysis"
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target, prefix=".partial-") as tmp:
+        tmp = Path(tmp)
+        analysis.indices.to_csv(tmp / "indices.csv", index=False)
+        analysis.noise.to_csv(tmp / "noise.csv", index=False)
+        analysis.probability.to_csv(tmp / "threshold.csv", index=False)
+        analysis.rsa.to_csv(tmp / "rsa.csv", index=False)
+        analysis.boxes.to_csv(tmp / "prim_boxes.csv", index=False)
+        figures = []
+        if charts:
+            from ..plots import save_analysis_charts
+
+            figures = save_analysis_charts(analysis, tmp)
+        (tmp / "report.md").write_text(markdown(analysis, [f.name for f in figures]),
+                                       encoding="utf-8")
+        (tmp / "warnings.json").write_text(json.dumps(analysis.warnings, indent=2))
+        for f in tmp.iterdir():
+            os.replace(f, target / f.name)
+    return target

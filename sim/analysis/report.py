@@ -1,0 +1,77 @@
+"""A short Markdown report of an analysis, for a paper's appendix."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "delta": "delta"}
+
+
+def _top(indices: pd.DataFrame, outcome: str, year: str, k: int = 3) -> str:
+    rows = indices[(indices["outcome"] == outcome) & (indices["year"] == year)
+                   & ~indices["method"].str.contains("half")]
+    if rows.empty:
+        return "-"
+    method = rows["method"].iloc[0]
+    main = rows[rows["index"] == MAIN_INDEX[method]].sort_values("value", ascending=False)
+    return "; ".join(f"{r.factor} {r.value:.2f} [{r.conf_low:.2f}, {r.conf_high:.2f}]"
+                     for r in main.head(k).itertuples())
+
+
+def markdown(a, figures: list[str]) -> str:
+    m = a.manifest
+    d = m.get("design", {})
+    method = {"sobol": "Sobol (Saltelli sampling, SALib)", "morris": "Morris elementary effects",
+              "latin": "Latin hypercube with the delta moment-independent method",
+              "grid": "full grid with the delta method", "scenarios": "named scenarios"}
+    lines = [
+        f"# Sensitivity analysis: {m.get('experiment', '')}", "",
+        f"Design: {method.get(d.get('method'), d.get('method'))}; {m.get('n_samples')} design "
+        f"points x {m.get('replicates')} replicates = {m.get('n_runs')} runs of the model "
+        f"(seeds: experiment seed {m.get('seed')} + replicate, common to all points). "
+        f"Factors: {', '.join(m.get('factors', {}))}. Indices are computed on the mean over "
+        "replicates at each point, with 95% bootstrap intervals; the table `indices.csv` holds "
+        "every index, including the same indices on the first half of the design "
+        "(convergence).", "",
+        "## Most influential factors", "",
+        "| outcome | year | noise share | top factors (index [95% interval]) |",
+        "|---|---|---|---|",
+    ]
+    for r in a.noise.itertuples():
+        lines.append(f"| {r.outcome} | {r.year} | {r.noise_share:.2f} | "
+                     f"{_top(a.indices, r.outcome, r.year)} |")
+    lines += ["", "The noise share is the part of an output's variance between runs that "
+              "comes from the model's randomness at a fixed design point (within-point over "
+              "total variance); indices describe the rest.", ""]
+    prob_cols = [c for c in a.probability.columns if c.startswith("P(met)@")]
+    if prob_cols:
+        lines += ["## The 0.15 difference-rate target", ""]
+        for c in prob_cols:
+            p = a.probability[c]
+            lines.append(f"- {c.split('@')[1]}: met with >= 90% probability at "
+                         f"{(p >= 0.9).mean():.0%} of the design points (mean probability "
+                         f"{p.mean():.2f}).")
+        if not a.rsa.empty:
+            last = a.rsa[a.rsa["year"] == a.rsa["year"].max()].head(3)
+            last = last.dropna(subset=["ks_distance"])
+            if not last.empty:
+                lines += ["", "Regional sensitivity (KS distance between points that meet the "
+                          f"target and those that do not, {last['year'].iloc[0]}): "
+                          + "; ".join(f"{r.factor} {r.ks_distance:.2f}"
+                                      for r in last.itertuples()) + "."]
+            else:
+                lines += ["", "Regional sensitivity: too few points on one side of the target "
+                          "to compare."]
+        if not a.boxes.empty:
+            last_year = a.boxes["year"].max()
+            box = a.boxes[a.boxes["year"] == last_year]
+            lines += ["", f"Scenario discovery (PRIM, {last_year}): the target is met with >= "
+                      f"90% probability in the box {', '.join(f'{r.low:g} <= {r.factor} <= {r.high:g}' for r in box.itertuples())} "
+                      f"(coverage {box['coverage'].iloc[0]:.2f}, density "
+                      f"{box['density'].iloc[0]:.2f})."]
+        lines.append("")
+    if a.warnings:
+        lines += ["## Warnings", ""] + [f"- {w}" for w in a.warnings] + [""]
+    if figures:
+        lines += ["## Figures", ""] + [f"![{f}]({f})" for f in figures] + [""]
+    return "\n".join(lines)
