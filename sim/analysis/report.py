@@ -65,10 +65,10 @@ def markdown(a, figures: list[str]) -> str:
         if not a.boxes.empty:
             last_year = a.boxes["year"].max()
             box = a.boxes[a.boxes["year"] == last_year]
+            limits = ", ".join(f"{r.low:g} <= {r.factor} <= {r.high:g}" for r in box.itertuples())
             lines += ["", f"Scenario discovery (PRIM, {last_year}): the target is met with >= "
-                      f"90% probability in the box {', '.join(f'{r.low:g} <= {r.factor} <= {r.high:g}' for r in box.itertuples())} "
-                      f"(coverage {box['coverage'].iloc[0]:.2f}, density "
-                      f"{box['density'].iloc[0]:.2f})."]
+                      f"90% probability in the box {limits} (coverage "
+                      f"{box['coverage'].iloc[0]:.2f}, density {box['density'].iloc[0]:.2f})."]
         lines.append("")
     if a.warnings:
         lines += ["## Warnings", ""] + [f"- {w}" for w in a.warnings] + [""]
