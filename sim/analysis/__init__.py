@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings as warnings_module
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,10 +102,16 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
         design = manifest["design"]
         kw = {"second_order": design.get("second_order", False),
               "num_levels": design.get("levels", 4), "seed": seed}
-        full = sensitivity.indices(method, problem, X, Y, **kw)
+        with warnings_module.catch_warnings(record=True) as caught:
+            warnings_module.simplefilter("always")
+            full = sensitivity.indices(method, problem, X, Y, **kw)
+        warnings += [f"{name}: {w.message}".strip() for w in caught
+                     if issubclass(w.category, UserWarning)][:3]
         Xh, Yh = sensitivity.first_half(method, problem, X, Y, kw["second_order"])
         try:
-            half = sensitivity.indices(method, problem, Xh, Yh, **kw)
+            with warnings_module.catch_warnings():
+                warnings_module.simplefilter("ignore")
+                half = sensitivity.indices(method, problem, Xh, Yh, **kw)
             half["method"] = f"{method} (first half)"
         except (ValueError, IndexError, ZeroDivisionError):
             half = pd.DataFrame(columns=full.columns)

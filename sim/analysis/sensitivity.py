@@ -42,7 +42,7 @@ def indices(method: str, problem: dict, X: np.ndarray, Y: np.ndarray, *,
         add("mu", s["mu"])
     elif method == "delta":
         s = delta_analyzer.analyze(problem, X, Y, seed=seed)
-        add("delta", s["delta"], s["delta_conf"])
+        add("delta", s["delta_balanced"], s["delta_balanced_conf"])  # SALib 1.6: bias-balanced
         add("S1", s["S1"], s["S1_conf"])
     else:
         raise ValueError(method)

@@ -1,0 +1,140 @@
+"""Sensitivity and threshold analysis: known indices (Ishigami), every file from a small real
+sweep, and refusal of incomplete sweeps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+from SALib.test_functions import Ishigami
+
+import sim.sweep as sweep_mod
+from sim.analysis import analyze, analyze_function, write
+from sim.cli import main
+from sim.errors import InputError
+
+BASE = (ROOT / "scenarios" / "baseline.toml").as_posix()
+ISHIGAMI = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
+# Analytic values for a = 7, b = 0.1 (Ishigami & Homma 1990; SALib's regression tests)
+S1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
+ST = {"x1": 0.5576, "x2": 0.4424, "x3": 0.2437}
+
+
+def test_ishigami_sobol_indices_contain_the_analytic_values():
+    t = analyze_function(Ishigami.evaluate, ISHIGAMI, "sobol", n=2048, second_order=True)
+    for index, truth in (("S1", S1), ("ST", ST)):
+        rows = t[t["index"] == index].set_index("factor")
+        for factor, value in truth.items():
+            lo, hi = rows.loc[factor, ["conf_low", "conf_high"]]
+            assert lo <= value <= hi, (index, factor, lo, value, hi)
+    s13 = t[(t["index"] == "S2") & (t["factor"] == "x1 x x3")].iloc[0]
+    assert s13["conf_low"] <= 0.2437 <= s13["conf_high"]
+
+
+def test_ishigami_screening_ranks_the_inert_first_order_factor_last():
+    t = analyze_function(Ishigami.evaluate, ISHIGAMI, "morris", n=60)
+    mu = t[t["index"] == "mu"].set_index("factor")["value"]
+    assert abs(mu["x2"]) < abs(mu["x1"])  # x2 acts through sin^2: its mean effect cancels
+    d = analyze_function(Ishigami.evaluate, ISHIGAMI, "delta", n=2000)
+    s1 = d[d["index"] == "S1"].set_index("factor")["value"]
+    assert s1["x2"] > s1["x1"] > s1["x3"]
+
+
+def small_sweep(tmp_path, method: str = 'method = "sobol"\nn = 8', name: str = "a"):
+    text = f'''
+name = "{name}"
+base = "{BASE}"
+seed = 2
+replicates = 2
+shard_size = 8
+outputs = ["gap_rate@2022", "gap_rate@2024", "student_retention@2024",
+           "teacher_retention@mean", "first_year_gap_met"]
+[overrides]
+end_year = 2024
+"county.students" = 4000
+"county.towns" = 8
+"county.villages_per_town" = 15
+"policies.pairing.start" = 2021
+"policies.digital.start" = 2021
+[design]
+{method}
+[factors."params.levers.pairing_value_added"]
+dist = "uniform"
+low = 0.0
+high = 0.06
+[factors."params.levers.digital_value_added"]
+dist = "uniform"
+low = 0.0
+high = 0.08
+'''
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    out = tmp_path / f"sweep-{name}"
+    sweep_mod.sweep(path, backend="serial", out=out, progress=False)
+    return out
+
+
+def test_a_small_real_sweep_gives_every_file(tmp_path):
+    out = small_sweep(tmp_path)
+    r = CliRunner().invoke(main, ["analyze", str(out)])
+    assert r.exit_code == 0, r.output
+    a = out / "analysis"
+    for name in ("indices.csv", "noise.csv", "threshold.csv", "rsa.csv", "prim_boxes.csv",
+                 "report.md", "sobol_gap_rate_2024.png", "over_time_gap_rate.png"):
+        assert (a / name).exists(), name
+    idx = pd.read_csv(a / "indices.csv")
+    assert list(idx.columns) == ["outcome", "year", "method", "factor", "index", "value",
+                                 "conf_low", "conf_high"]
+    assert {"sobol", "sobol (first half)"} <= set(idx["method"])
+    assert {"S1", "ST"} <= set(idx["index"])
+    noise = pd.read_csv(a / "noise.csv")
+    assert noise["noise_share"].between(0, 1).all()
+    prob = pd.read_csv(a / "threshold.csv")
+    assert {"P(met)@2022", "P(met)@2024"} <= set(prob.columns)
+    assert prob["P(met)@2024"].between(0, 1).all()
+    text = (a / "report.md").read_text()
+    assert "Most influential factors" in text and "0.15" in text
+
+
+def test_more_value_added_from_levers_is_what_moves_the_gap(tmp_path):
+    a = analyze(small_sweep(tmp_path, 'method = "sobol"\nn = 16', name="b"))
+    st = a.indices[(a.indices["outcome"] == "gap_rate") & (a.indices["year"] == "2024")
+                   & (a.indices["method"] == "sobol") & (a.indices["index"] == "ST")]
+    assert st["value"].sum() > 0.5  # the two factors explain the gap's variation
+
+
+def test_morris_and_latin_sweeps_are_analysed(tmp_path):
+    m = analyze(small_sweep(tmp_path, 'method = "morris"\ntrajectories = 4', name="m"))
+    assert "mu_star" in set(m.indices["index"])
+    d = analyze(small_sweep(tmp_path, 'method = "latin"\nn = 20', name="l"))
+    assert "delta" in set(d.indices["index"])
+    write(d, tmp_path / "sweep-l", charts=False)
+    assert (tmp_path / "sweep-l" / "analysis" / "report.md").exists()
+
+
+def test_a_sweep_with_a_missing_run_is_refused(tmp_path):
+    out = small_sweep(tmp_path, name="c")
+    next((out / "runs").glob("shard-*.parquet")).unlink()
+    with pytest.raises(InputError, match="runs are missing: finish the sweep"):
+        analyze(out)
+    r = CliRunner().invoke(main, ["analyze", str(out)])
+    assert r.exit_code == 2 and "missing" in r.output and "Traceback" not in r.output
+    assert not (out / "analysis").exists()
+
+
+def test_failed_runs_block_a_sobol_analysis(tmp_path):
+    out = small_sweep(tmp_path, name="d")
+    shard = next((out / "runs").glob("shard-*.parquet"))
+    frame = pd.read_parquet(shard)
+    frame.loc[0, "status"] = "failed"
+    frame.loc[0, "error"] = "RuntimeError: boom"
+    frame.to_parquet(shard, index=False)
+    with pytest.raises(InputError, match="1 runs failed"):
+        analyze(out)
+
+
+def test_not_a_sweep(tmp_path):
+    with pytest.raises(InputError, match="no sweep here"):
+        analyze(tmp_path)
