@@ -170,6 +170,13 @@ def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
     failed = False
     for path in files:
         try:
+            if _is_experiment(path):
+                from .sweep import load_experiment
+
+                exp, base, _ = load_experiment(path)
+                click.echo(f"ok: {path} - experiment '{exp.name}', {exp.design.method} design, "
+                           f"{len(exp.factors)} factors, base '{base.name}'")
+                continue
             sc = load_scenario(path, parse_sets(sets))
             if sc.roster_path() is not None:
                 roster_county(sc.roster_path(), sc.county)
@@ -182,6 +189,16 @@ def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
         click.echo(f"ok: {path} - scenario '{sc.name}', {sc.start_year}-{sc.end_year}, {county}")
     if failed:
         sys.exit(2)
+
+
+def _is_experiment(path: Path) -> bool:
+    """An experiment file has a [design] table; a scenario does not."""
+    from .scenario import read_toml
+
+    try:
+        return "design" in read_toml(path)
+    except InputError:
+        return False
 
 
 def format_summary(result: Result) -> str:
