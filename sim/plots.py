@@ -113,11 +113,87 @@ def save_comparison_charts(comparison, out: Path) -> list[Path]:
     return [path]
 
 
+TYPE_MARKERS = {"urban_quality": "*", "urban_ordinary": "s", "town_seat": "D", "village": "o",
+                "teaching_point": "^"}
+
+
+def plot_county_map(schools: pd.DataFrame, places: pd.DataFrame, year: int | None = None,
+                    title: str = "") -> plt.Figure:
+    """The county in one picture: villages and their links to the local primary school,
+    schools by type (marker) and size (area), coloured by their difference rate to urban
+    quality schools, closed schools crossed out."""
+    year = int(schools["year"].max()) if year is None else year
+    s = schools[schools["year"] == year]
+    fig, ax = plt.subplots(figsize=(9, 8), constrained_layout=True)
+    by_id = s.set_index("school")
+    linked = places[places["local_school"] >= 0]
+    ends = by_id.reindex(linked["local_school"])
+    for (x0, y0), (x1, y1) in zip(linked[["x_km", "y_km"]].to_numpy(),
+                                  ends[["x_km", "y_km"]].to_numpy()):
+        ax.plot([x0, x1], [y0, y1], color="0.8", lw=0.5, zorder=1)
+    villages = places[places["kind"] != "county_seat"]
+    ax.scatter(villages["x_km"], villages["y_km"], s=6, color="0.55", zorder=2,
+               label="village / town seat (home)")
+    norm = matplotlib.colors.Normalize(vmin=0.0, vmax=0.3)
+    cmap = plt.get_cmap("cividis_r")
+    for kind, marker in TYPE_MARKERS.items():
+        k = s[(s["type"] == kind) & s["open"]]
+        if k.empty:
+            continue
+        rate = k["difference_rate"].fillna(0.0)
+        color = "0.3" if kind.startswith("urban") else cmap(norm(rate))
+        ax.scatter(k["x_km"], k["y_km"], s=20 + k["students"] / 8, marker=marker, c=color,
+                   edgecolors="black", linewidths=0.5, zorder=3, label=kind.replace("_", " "))
+    closed = s[~s["open"]]
+    if not closed.empty:
+        ax.scatter(closed["x_km"], closed["y_km"], marker="x", s=60, color=COLORS[3], zorder=4,
+                   label="closed school")
+    sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
+    fig.colorbar(sm, ax=ax, shrink=0.7, label="difference rate to urban quality schools "
+                 f"(target < {GAP_TARGET})")
+    ax.set_aspect("equal")
+    ax.set_xlabel("km east of the county seat")
+    ax.set_ylabel("km north of the county seat")
+    ax.set_title(title or f"County schools in {year} (marker size: students)")
+    ax.legend(loc="upper left", fontsize=8, frameon=True, markerscale=0.6)
+    return fig
+
+
+def plot_targets(ts: pd.DataFrame, targets=None, title: str = "") -> plt.Figure:
+    """Targets dashboard: each seed target's indicator over time, the threshold and the
+    deadline, green where met."""
+    from .results import TARGETS
+
+    targets = targets or TARGETS
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
+    for ax, (col, op, threshold, deadline, source) in zip(axes.ravel(), targets):
+        ax.plot(ts["year"], ts[col], color=COLORS[0], lw=2, label=col)
+        ax.axhline(threshold, color=COLORS[3], ls="--", lw=1, label=f"target {op} {threshold:g}")
+        if deadline is not None:
+            ax.axvline(deadline, color="0.5", ls=":", lw=1, label=f"by {deadline}")
+        met = {"<": ts[col] < threshold, "<=": ts[col] <= threshold,
+               ">=": ts[col] >= threshold}[op]
+        ax.scatter(ts["year"][met], ts[col][met], color=COLORS[2], zorder=3, s=18, label="met")
+        ax.set_title(f"{col} {op} {threshold:g}" + (f" by {deadline}" if deadline else ""),
+                     fontsize=10)
+        ax.set_ylabel(col)
+        ax.set_xlabel("year")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend(frameon=False, fontsize=7)
+    fig.suptitle(title or "The seeds' targets")
+    return fig
+
+
 def save_run_charts(result: Result, out: Path) -> list[Path]:
     name = result.summary.get("scenario", "")
     paths = []
-    for fname, fig in (("indicators.png", plot_indicators(result.timeseries, name)),
-                       ("school_gaps.png", plot_school_gaps(result.schools, name))):
+    charts = [("indicators.png", plot_indicators(result.timeseries, name)),
+              ("school_gaps.png", plot_school_gaps(result.schools, name)),
+              ("targets.png", plot_targets(result.timeseries, title=f"{name}: targets"))]
+    if result.places is not None:
+        charts.append(("county_map.png", plot_county_map(result.schools, result.places)))
+    for fname, fig in charts:
         path = Path(out) / fname
         fig.savefig(path, dpi=110)
         plt.close(fig)

@@ -40,6 +40,7 @@ class Result:
     schools: pd.DataFrame
     summary: dict
     towns: pd.DataFrame | None = None  # a row per town and year
+    places: pd.DataFrame | None = None  # where children live (for maps)
 
     def write(self, out: str | Path, charts: bool = True) -> Path:
         """Write the frames, summary and charts; files appear whole or not at all."""
@@ -51,6 +52,8 @@ class Result:
             self.schools.to_parquet(tmp / "schools.parquet", index=False)
             if self.towns is not None:
                 self.towns.to_parquet(tmp / "towns.parquet", index=False)
+            if self.places is not None:
+                self.places.to_parquet(tmp / "places.parquet", index=False)
             (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2, default=_json))
             if charts:
                 from .plots import save_run_charts
@@ -106,7 +109,21 @@ def collect(model: CountyModel, start_counts: dict, elapsed: float) -> Result:
     schools.insert(3, "type", pd.Categorical(np.asarray(SCHOOL_TYPES)[c.school_type[
         schools["school"]]], categories=SCHOOL_TYPES))
     schools.insert(4, "town", c.school_town[schools["school"]])
-    return Result(ts, schools, summarise(model, ts, start_counts, elapsed), towns)
+    schools.insert(5, "x_km", c.school_x[schools["school"]])
+    schools.insert(6, "y_km", c.school_y[schools["school"]])
+    return Result(ts, schools, summarise(model, ts, start_counts, elapsed), towns,
+                  places_frame(model))
+
+
+def places_frame(model: CountyModel) -> pd.DataFrame:
+    """Where children live: a row per place with its location, kind, town, yearly birth
+    cohort weight and the primary school it is nearest to at the end of the run."""
+    c = model.county
+    kinds = np.array(["county_seat", "town_seat", "village"])[c.place_kind]
+    local = model.options[:, 0, 0]
+    return pd.DataFrame({"place": np.arange(c.n_places), "x_km": c.place_x, "y_km": c.place_y,
+                         "kind": kinds, "town": c.place_town, "cohort_weight": c.place_weight,
+                         "local_school": np.where(local < c.n_schools, local, -1)})
 
 
 def _frame(rows: list[dict[str, np.ndarray]]) -> pd.DataFrame:
