@@ -7,14 +7,13 @@ luck, so the difference between them is the policy, not noise.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .files import writing_into
 from .results import TARGETS, _compare, run
 from .scenario import Scenario
 
@@ -33,9 +32,7 @@ class Comparison:
 
     def write(self, out: str | Path, charts: bool = True) -> Path:
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=out, prefix=".partial-") as tmp:
-            tmp = Path(tmp)
+        with writing_into(out) as tmp:
             self.runs.to_parquet(tmp / "runs.parquet", index=False)
             self.bands.to_parquet(tmp / "bands.parquet", index=False)
             self.targets.to_csv(tmp / "targets.csv", index=False)
@@ -44,8 +41,6 @@ class Comparison:
                 from .plots import save_comparison_charts
 
                 save_comparison_charts(self, tmp)
-            for f in tmp.iterdir():
-                os.replace(f, out / f.name)
         return out
 
 

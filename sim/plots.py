@@ -166,7 +166,7 @@ def plot_targets(ts: pd.DataFrame, targets=None, title: str = "") -> plt.Figure:
 
     targets = targets or TARGETS
     fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
-    for ax, (col, op, threshold, deadline, source) in zip(axes.ravel(), targets):
+    for ax, (col, op, threshold, deadline, _source) in zip(axes.ravel(), targets):
         ax.plot(ts["year"], ts[col], color=COLORS[0], lw=2, label=col)
         ax.axhline(threshold, color=COLORS[3], ls="--", lw=1, label=f"target {op} {threshold:g}")
         if deadline is not None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import platform
 import shutil
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .county import SCHOOL_TYPES
+from .files import writing_into
 from .model import CountyModel
 from .scenario import Scenario
 
@@ -45,9 +44,7 @@ class Result:
     def write(self, out: str | Path, charts: bool = True) -> Path:
         """Write the frames, summary and charts; files appear whole or not at all."""
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=out, prefix=".partial-") as tmp:
-            tmp = Path(tmp)
+        with writing_into(out) as tmp:
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
             self.schools.to_parquet(tmp / "schools.parquet", index=False)
             if self.towns is not None:
@@ -59,8 +56,6 @@ class Result:
                 from .plots import save_run_charts
 
                 save_run_charts(self, tmp)
-            for f in tmp.iterdir():
-                os.replace(f, out / f.name)
         return out
 
 

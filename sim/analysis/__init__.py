@@ -9,8 +9,6 @@ refused with what is missing and how to finish it.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import warnings as warnings_module
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..files import writing_into
 from ..sweep.store import Store
 from . import sensitivity, threshold
 from .sensitivity import METHOD_OF_DESIGN, analyze_function
@@ -158,9 +157,7 @@ def write(analysis: Analysis, out: str | Path, charts: bool = True) -> Path:
     from .report import markdown
 
     target = Path(out) / "analysis"
-    target.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target, prefix=".partial-") as tmp:
-        tmp = Path(tmp)
+    with writing_into(target) as tmp:
         analysis.indices.to_csv(tmp / "indices.csv", index=False)
         analysis.noise.to_csv(tmp / "noise.csv", index=False)
         analysis.probability.to_csv(tmp / "threshold.csv", index=False)
@@ -174,6 +171,4 @@ def write(analysis: Analysis, out: str | Path, charts: bool = True) -> Path:
         (tmp / "report.md").write_text(markdown(analysis, [f.name for f in figures]),
                                        encoding="utf-8")
         (tmp / "warnings.json").write_text(json.dumps(analysis.warnings, indent=2))
-        for f in tmp.iterdir():
-            os.replace(f, target / f.name)
     return target

@@ -3,16 +3,14 @@ the same function serves a local pool, Dask workers and Slurm array tasks."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..files import write_atomic
 from ..results import Result, run
 from ..scenario import load_scenario
 
@@ -82,14 +80,6 @@ def run_shard(spec: ShardSpec) -> dict:
     if "traceback" not in frame:
         frame["traceback"] = ""
     frame["traceback"] = frame["traceback"].fillna("")
-    path = Path(spec.shard_path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomic(spec.shard_path, lambda tmp: frame.to_parquet(tmp, index=False))
     failed = int((frame["status"] == "failed").sum())
     return {"shard_id": spec.shard_id, "runs": len(rows), "failed": failed}

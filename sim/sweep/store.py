@@ -5,9 +5,7 @@ already there and does only what is missing."""
 from __future__ import annotations
 
 import json
-import os
 import platform
-import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -15,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..files import write_atomic
 from ..results import _git_commit
 
 PACKAGES = ("ruraledu", "mesa", "numpy", "pandas", "SALib", "scipy")
@@ -45,11 +44,11 @@ class Store:
                                  "differs): choose another --out or delete the folder")
             return True
         self.runs_dir.mkdir(parents=True, exist_ok=True)
-        _atomic(self.samples_path, lambda p: samples.to_parquet(p, index=False))
+        write_atomic(self.samples_path, lambda p: samples.to_parquet(p, index=False))
         manifest = {**manifest, "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
                     "python": platform.python_version(), "git_commit": _git_commit(),
                     "packages": {p: _version(p) for p in PACKAGES}}
-        _atomic(self.manifest_path, lambda p: Path(p).write_text(
+        write_atomic(self.manifest_path, lambda p: Path(p).write_text(
             json.dumps(manifest, indent=2, default=str), encoding="utf-8"))
         return False
 
@@ -76,17 +75,6 @@ class Store:
         return {"experiment": m["experiment"], "runs": m["n_runs"], "done": done - failed,
                 "failed": failed, "left": m["n_runs"] - done, "shards": m["n_shards"],
                 "shards_done": len(self.done())}
-
-
-def _atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _version(package: str) -> str | None:
