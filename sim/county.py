@@ -75,10 +75,6 @@ class County:
     def is_urban_school(self) -> np.ndarray:
         return self.school_type <= URBAN_ORDINARY
 
-    @property
-    def is_rural_place(self) -> np.ndarray:
-        return self.place_kind != URBAN_PLACE
-
 
 def facilities_by_type(spec: CountySpec) -> np.ndarray:
     """Facilities relative to the provincial standard (1.0) for each school type."""
