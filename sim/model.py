@@ -99,11 +99,6 @@ class CountyModel(mesa.Model):
         """Rural schools closed: recompute the places' local and town-seat options."""
         enrollment.build_options(self, rural_only=True)
 
-    def teacher_home_types(self) -> np.ndarray:
-        """School type of each teaching teacher's home post."""
-        T = self.teachers
-        return self.county.school_type[T.home_school[T.active()]]
-
     def pupils_by_place(self) -> np.ndarray:
         """Enrolled students this year by home place."""
         s = self.students

@@ -75,18 +75,20 @@ def measure_enrollment(model: CountyModel, year: int) -> None:
     classes_m = np.ceil(per_class[:, 6:] / st.class_max_middle).sum()
     n_mid = int(model.enrolled[:, 1].sum())
     n_pri = n_all - n_mid
-    travel_hist = np.bincount(np.round(model.travel * 10).astype(np.intp))
+    travel_hist = np.bincount((model.travel * 10 + 0.5).astype(np.intp))
     travel_hist[0] -= school.size - n_all  # those not enrolled carry travel 0
     model.school_boarders = np.bincount(school[boarding], minlength=n)
     boarders_mid = int((boarding & middle).sum())
     model.snapshot_boarders = (int(model.school_boarders.sum()) - boarders_mid, boarders_mid)
     model.school_travel = np.bincount(school, weights=model.travel, minlength=n + 1)[:n]
     towns = model.county.n_towns
-    home = s.hukou_town[win].astype(np.intp)
-    model.town_children = np.bincount(home[of_age], minlength=towns)[:towns]
-    model.town_attending = np.bincount(home[local & in_rural], minlength=towns)[:towns]
+    # one count per town of local children, split by whether they attend a rural school
+    key = s.hukou_town[win].astype(np.intp) * 2 + in_rural
+    per_town = np.bincount(key[of_age], minlength=2 * towns)[: 2 * towns].reshape(towns, 2)
+    model.town_children = per_town.sum(axis=1)
+    model.town_attending = per_town[:, 1]
     model.snapshot = {
-        "student_retention": _ratio((local & in_rural).sum(), of_age.sum()),
+        "student_retention": _ratio(model.town_attending.sum(), model.town_children.sum()),
         "boarding_rate": _ratio(model.school_boarders.sum(), n_all),
         "boarding_rate_primary": _ratio(model.snapshot_boarders[0], n_pri),
         "boarding_rate_middle": _ratio(boarders_mid, n_mid),

@@ -42,8 +42,7 @@ def apply_training(model: CountyModel, lever: Training, level: float, year: int)
 
 
 def cost_training(model: CountyModel, lever: Training, level: float, year: int) -> float:
-    T = model.teachers
-    rural = (model.county.school_type[T.school[T.active()]] >= TOWN_SEAT).sum()  # who benefits
+    rural = model.staff[model.county.school_type >= TOWN_SEAT].sum()  # who teaches there
     return float(level * lever.coverage * rural * lever.hours
                  * model.params.levers.training_yuan_hour)
 

@@ -63,6 +63,6 @@ def cost(model: CountyModel, lever: Subsidy, level: float, year: int) -> float:
     extra = (e.allowance - baseline_allowance(model))[2:] + e.transport_yuan
     if not extra.any() and e.housing_share == 0:
         return 0.0
-    per_type = np.bincount(model.teacher_home_types(), minlength=5)
+    per_type = model.posts_by_type
     return float(12 * (per_type[2:] * extra).sum()
                  + e.housing_share * per_type[2:].sum() * lp.housing_yuan_year)

@@ -105,8 +105,24 @@ def place_utilities(model: CountyModel, year: int) -> np.ndarray:
     school_u[:n] -= p.levers.curriculum_weight * ~full[:, None]
     middle = (grades >= 7)[None, :, None]
     v = school_u[opt, middle.astype(np.intp)]
-    dist = model.option_distance[np.arange(c.n_places)[:, None, None], opt]
+    journey, relocating = _journey_terms(model, opt, grades)
+    reloc_cost = cp.relocation_cost - cp.relocation_cost_trend * (year - model.scenario.start_year)
+    return (v - journey - relocating * np.float32(reloc_cost)).astype(np.float32)
+
+
+def _journey_terms(model: CountyModel, opt: np.ndarray, grades: np.ndarray):
+    """The travel disutility of every place's options and which of them mean relocating. They
+    change only when schools close, beds appear, the boarding age or buses change, so they are
+    kept until one of those does."""
+    c, p = model.county, model.params
+    cp = p.choice
     beds = np.append(model.beds > 0, False)
+    key = (opt.tobytes(), beds.tobytes(), min_board_grade(model), model.effects.bus.tobytes())
+    cached = getattr(model, "_journey_cache", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    middle = (grades >= 7)[None, :, None]
+    dist = model.option_distance[np.arange(c.n_places)[:, None, None], opt]
     boardable = beds[opt] & (grades >= min_board_grade(model))[None, :, None]
     dist = np.where(boardable, np.minimum(dist, np.float32(p.boarding.distance_km)), dist)
     # a school bus (for villages whose school closed) shortens the felt journey
@@ -114,10 +130,9 @@ def place_utilities(model: CountyModel, year: int) -> np.ndarray:
     dist = np.where(bus, dist * np.float32(p.levers.bus_distance_factor), dist)
     relocating = (c.place_kind != URBAN_PLACE)[:, None, None] & model.urban_option[opt]
     dist = np.where(relocating, np.float32(cp.relocated_travel_km), dist)
-    v -= np.where(middle, 0.5, 1.0) * cp.distance_weight * dist
-    reloc_cost = cp.relocation_cost - cp.relocation_cost_trend * (year - model.scenario.start_year)
-    v -= relocating * np.float32(reloc_cost)
-    return v.astype(np.float32)
+    journey = (np.where(middle, 0.5, 1.0) * cp.distance_weight * dist).astype(np.float32)
+    model._journey_cache = (key, (journey, relocating))
+    return journey, relocating
 
 
 def min_board_grade(model: CountyModel) -> int:

@@ -435,6 +435,7 @@ def update_school_staff(model: CountyModel, year: int) -> None:
     ptr = np.divide(pupils, staff, out=np.full(n, 5 * st.ptr_primary), where=staff > 0)
     crowding = np.log(np.clip(ptr / norm, 1.0, 5.0))
     model.staff = staff
+    model.posts_by_type = np.bincount(c.school_type[T.home_school[act]], minlength=5)
     model.has_shortage_teacher = np.bincount(sch[T.shortage_subject[act]], minlength=n) > 0
     model.value_added = (mean_eff - lp.understaffing_penalty * crowding
                          + lp.resources_effect * (model.facilities - 1.0)
