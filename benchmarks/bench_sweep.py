@@ -47,6 +47,15 @@ high = 0.3
 """
 
 
+def current_rss_mb() -> float:
+    """Resident memory now (Linux), not the peak."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def timed(exp: Path, out: Path, backend: str, workers: int):
     t0 = time.perf_counter()
     result = sweep.sweep(exp, backend=backend, workers=workers, out=out, progress=False)
@@ -63,9 +72,9 @@ def main() -> None:
         exp = tmp / "bench.toml"
         exp.write_text(EXPERIMENT.format(base=(ROOT / "scenarios" / "baseline.toml").as_posix(),
                                          points=args.runs // 2))
-        rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss0 = current_rss_mb()
         serial_s, serial = timed(exp, tmp / "serial", "serial", 1)
-        rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss1 = current_rss_mb()
         pool_s, pool = timed(exp, tmp / "pool", "process", args.workers)
         child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     n = len(serial.table)
@@ -76,8 +85,8 @@ def main() -> None:
     print(f"  parallel efficiency   {serial_s / (args.workers * pool_s):7.1%} (bar 85%)")
     print(f"  overhead (serial)     {(serial_s - model_s) / model_s:7.1%} of run time "
           f"(bar 5%): scheduling, validation, storage")
-    print(f"  memory: main process peak {rss0:.0f} MB before, {rss1:.0f} MB after {n} serial runs; "
-          f"largest worker {child_mb:.0f} MB")
+    print(f"  memory: main process {rss0:.0f} MB before and {rss1:.0f} MB after {n} serial runs "
+          f"(resident); largest worker peak {child_mb:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -131,6 +131,12 @@ class CountyModel(mesa.Model):
         id counter (``mesa.Agent._ids``, fixed upstream in mesa#3180), which grows memory over
         a sweep of thousands of runs."""
         mesa.Agent._ids.pop(self, None)
+        # Mesa's agents and wrapped step make the model a reference cycle that waits for the
+        # garbage collector; drop the large state now so its memory is freed at once.
+        for name in ("students", "teachers", "county", "options", "option_distance",
+                     "nearest_first", "own_town_sorted", "_journey_cache", "school_rows",
+                     "town_rows", "travel", "stage_key", "datacollector"):
+            self.__dict__.pop(name, None)
 
 
 def _reporter(name: str):

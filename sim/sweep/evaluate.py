@@ -3,6 +3,7 @@ the same function serves a local pool, Dask workers and Slurm array tasks."""
 
 from __future__ import annotations
 
+import ctypes
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -59,6 +60,26 @@ def extract(result: Result, outputs: list[str]) -> dict[str, float]:
     return row
 
 
+def return_memory() -> None:
+    """Give freed memory back to the system between shards. glibc keeps the arenas of the
+    many short-lived arrays of a run, so a long-lived worker's footprint would creep up by
+    ~0.5 MB a run although nothing is leaked; ``malloc_trim`` keeps it flat."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc():
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # noqa: B018 (glibc only)
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+_LIBC = _load_libc()
+
+
 def run_shard(spec: ShardSpec) -> dict:
     """Run every run of the shard, record failures with their error, write the shard file
     atomically (a shard is either complete on disk or absent). Returns a small report."""
@@ -81,5 +102,6 @@ def run_shard(spec: ShardSpec) -> dict:
         frame["traceback"] = ""
     frame["traceback"] = frame["traceback"].fillna("")
     write_atomic(spec.shard_path, lambda tmp: frame.to_parquet(tmp, index=False))
+    return_memory()
     failed = int((frame["status"] == "failed").sum())
     return {"shard_id": spec.shard_id, "runs": len(rows), "failed": failed}
