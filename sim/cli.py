@@ -166,7 +166,8 @@ def analyze_cmd(sweep_dir: Path, no_charts: bool) -> None:
                 type=click.Path(dir_okay=False, path_type=Path))
 @SET_OPTION
 def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
-    """Validate scenario files and explain every error (exit code 2 if any is invalid)."""
+    """Validate scenario or experiment files and explain every error (exit code 2 if any is
+    invalid)."""
     failed = False
     for path in files:
         try:

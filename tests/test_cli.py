@@ -8,8 +8,8 @@ import sys
 
 import pandas as pd
 from click.testing import CliRunner
-from conftest import ROOT
 
+from conftest import ROOT
 from sim.cli import main
 
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")
@@ -83,3 +83,19 @@ def test_console_entry_points_exist():
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2 and "file not found" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_demo_runs_the_embedded_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = invoke("demo")
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "results" / "runs" / "demo"
+    for name in ("timeseries.parquet", "schools.parquet", "towns.parquet", "places.parquet",
+                 "summary.json", "indicators.png", "county_map.png", "targets.png"):
+        assert (out / name).exists(), name
+    assert "scenario demo" in r.output and "targets:" in r.output
+
+
+def test_check_explains_experiment_files(tmp_path):
+    r = invoke("check", str(ROOT / "experiments" / "levers-sobol.toml"))
+    assert r.exit_code == 0 and "experiment 'levers-sobol', sobol design" in r.output
