@@ -62,6 +62,13 @@ class CountySpec(Group):
                                      "years", "mean age of rural teachers at the start")
     teacher_age_urban: float = param(40.0, 30.0, 55.0, ASSUMPTION, "years",
                                      "mean age of county-seat teachers at the start")
+    female_rural: float = param(0.6, 0.3, 0.9, ASSUMPTION + " (MoE 2020: ~70% of teachers are "
+                                "women, fewer in rural schools)", "share",
+                                "rural teachers who are women at the start")
+    female_urban: float = param(0.75, 0.3, 0.9, ASSUMPTION + " (MoE 2020: ~70% overall)", "share",
+                                "county-seat teachers who are women at the start")
+    teacher_age_sd: float = param(9.0, 3.0, 15.0, ASSUMPTION, "years",
+                                  "spread of teachers' ages at the start")
     bachelor_rural: float = param(0.72, 0.2, 1.0, ASSUMPTION + " (seed 001 sets the 1.05 ratio target)",
                                   "share", "rural teachers with a bachelor's degree at the start")
     bachelor_urban: float = param(0.85, 0.2, 1.0, ASSUMPTION, "share",

@@ -94,9 +94,9 @@ def initial_teachers(model: CountyModel) -> None:
     rural = kind >= TOWN_SEAT
     g = model.streams.generator("teachers")
     spec = model.scenario.county
-    female = g.random(total) < np.where(rural, 0.6, 0.75)  # assumption (MoE 2020: 70% overall)
-    age = np.round(g.normal(np.where(rural, spec.teacher_age_rural, spec.teacher_age_urban), 9,
-                            total))
+    female = g.random(total) < np.where(rural, spec.female_rural, spec.female_urban)
+    age = np.round(g.normal(np.where(rural, spec.teacher_age_rural, spec.teacher_age_urban),
+                            spec.teacher_age_sd, total))
     oldest = np.where(female, 54, 59)
     age = np.where(age > oldest, 2 * oldest - age, age)  # reflect, so no pile at the limit
     age = np.clip(age, 22, oldest).astype(np.int64)
