@@ -9,10 +9,10 @@
 from .compare import Comparison, compare
 from .errors import InputError
 from .model import CountyModel
+from .provenance import VERSION as __version__
 from .results import Result, run
 from .scenario import Scenario, load_scenario
 
-__version__ = "0.1.0"
 __all__ = ["Comparison", "CountyModel", "InputError", "Result", "Scenario", "compare",
            "load_scenario", "run",
            "__version__"]

@@ -31,6 +31,14 @@ def user_errors(func):
     return wrapper
 
 
+def _charts(name: str) -> tuple:
+    """The chart writer ``name`` of sim.plots (imported only when charts are drawn: matplotlib
+    is slow to import)."""
+    from . import plots
+
+    return (getattr(plots, name),)
+
+
 def parse_sets(pairs: tuple[str, ...]) -> dict:
     overrides = {}
     for pair in pairs:
@@ -59,12 +67,17 @@ SET_OPTION = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Output folder (default: results/runs/<scenario name>/).")
 @SET_OPTION
 @click.option("--no-charts", is_flag=True, help="Skip the PNG charts.")
+@click.option("--profile", is_flag=True, help="Also print the seconds spent in each stage of "
+              "the year (summed over the years).")
 @user_errors
 def run_cmd(scenario: Path, seed: int | None, out: Path | None, sets: tuple[str, ...],
-            no_charts: bool) -> None:
+            no_charts: bool, profile: bool) -> None:
     """Run one SCENARIO (a TOML file) and write its frames, summary and charts."""
     sc = load_scenario(scenario, parse_sets(sets))
-    _run_and_report(sc, seed, out, charts=not no_charts)
+    result = _run_and_report(sc, seed, out, charts=not no_charts)
+    if profile:
+        click.echo("
+" + format_timings(result.timings))
 
 
 @main.command("demo")
@@ -82,7 +95,7 @@ def _run_and_report(sc: Scenario, seed: int | None, out: Path | None,
                     charts: bool = True) -> Result:
     result = run(sc, seed=seed, progress=sys.stderr.isatty())
     out = out or DEFAULT_RUNS / sc.name
-    result.write(out, charts=charts)
+    result.write(out, extras=_charts("save_run_charts") if charts else ())
     click.echo(format_summary(result))
     click.echo(f"\nwritten to {out}/")
     return result
@@ -109,7 +122,7 @@ def compare_cmd(scenarios: tuple[Path, ...], replicates: int, first_seed: int, o
     result = compare(loaded, replicates=replicates, first_seed=first_seed,
                      progress=sys.stderr.isatty())
     out = out or Path("results") / "compare" / "-vs-".join(s.name for s in loaded)[:120]
-    result.write(out, charts=not no_charts)
+    result.write(out, extras=() if no_charts else _charts("save_comparison_charts"))
     click.echo(targets_markdown(result.targets))
     click.echo(f"written to {out}/")
 
@@ -154,7 +167,8 @@ def analyze_cmd(sweep_dir: Path, no_charts: bool) -> None:
     from .analysis import analyze, write
 
     result = analyze(sweep_dir)
-    target = write(result, sweep_dir, charts=not no_charts)
+    figures = None if no_charts else _charts("save_analysis_charts")[0]
+    target = write(result, sweep_dir, figures=figures)
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
     click.echo(f"{len(result.indices)} indices for {len(result.noise)} outputs "
@@ -225,4 +239,14 @@ def format_summary(result: Result) -> str:
         value = "n/a" if t["value"] is None else f"{t['value']:.3f}"
         lines.append(f"  [{mark}] {t['indicator']} {t['target']}{by}: {value} "
                      f"(first met: {first_met})")
+    return "\n".join(lines)
+
+
+def format_timings(timings: dict[str, float]) -> str:
+    """Seconds per stage of the year, in the order of the year, with shares."""
+    total = sum(timings.values()) or 1.0
+    lines = [f"{'stage of the year':<24}{'seconds':>10}{'share':>8}"]
+    for name, sec in timings.items():
+        lines.append(f"{name:<24}{sec:>10.4f}{sec / total:>8.1%}")
+    lines.append(f"{'all stages':<24}{sum(timings.values()):>10.4f}")
     return "\n".join(lines)

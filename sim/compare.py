@@ -7,6 +7,7 @@ luck, so the difference between them is the policy, not noise.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,14 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .files import writing_into
-from .results import TARGETS, _compare, run
+from .indicators import BAND_COLUMNS, TARGETS, Target, meets
+from .results import run
 from .scenario import Scenario
-
-BAND_COLUMNS = ("gap_rate", "gap_sd", "share_towns_gap_met", "student_retention",
-                "teacher_retention", "middle_retention_3yr", "dropout_rate", "boarding_rate",
-                "mean_travel_km", "schools_open", "students", "bachelor_ratio",
-                "share_rural_schools_4_seniors", "rural_principals_under45", "cost_policy_yuan",
-                "cost_total_yuan")
 
 
 @dataclass
@@ -30,17 +26,18 @@ class Comparison:
     bands: pd.DataFrame  # scenario, year, indicator, p10, median, p90
     targets: pd.DataFrame  # a row per scenario: target years, costs, effects vs reference
 
-    def write(self, out: str | Path, charts: bool = True) -> Path:
+    def write(self, out: str | Path,
+              extras: Iterable[Callable[[Comparison, Path], object]] = ()) -> Path:
+        """Write the runs, bands and targets table, then each of ``extras`` (e.g.
+        ``plots.save_comparison_charts``); files appear whole or not at all."""
         out = Path(out)
         with writing_into(out) as tmp:
             self.runs.to_parquet(tmp / "runs.parquet", index=False)
             self.bands.to_parquet(tmp / "bands.parquet", index=False)
             self.targets.to_csv(tmp / "targets.csv", index=False)
             (tmp / "targets.md").write_text(targets_markdown(self.targets), encoding="utf-8")
-            if charts:
-                from .plots import save_comparison_charts
-
-                save_comparison_charts(self, tmp)
+            for extra in extras:
+                extra(self, tmp)
         return out
 
 
@@ -68,7 +65,8 @@ def compare(scenarios: list[Scenario], replicates: int = 10, first_seed: int = 1
     return Comparison(runs, bands(runs), target_table(runs, names))
 
 
-def bands(runs: pd.DataFrame, columns=BAND_COLUMNS) -> pd.DataFrame:
+def bands(runs: pd.DataFrame, columns: Iterable[str] = BAND_COLUMNS) -> pd.DataFrame:
+    """Per scenario, year and indicator: the 10%, 50% and 90% quantiles over replicates."""
     long = runs.melt(id_vars=["scenario", "year"], value_vars=list(columns),
                      var_name="indicator")
     g = long.groupby(["scenario", "year", "indicator"], observed=True)["value"]
@@ -77,9 +75,9 @@ def bands(runs: pd.DataFrame, columns=BAND_COLUMNS) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _first_years(runs: pd.DataFrame, column: str, op: str, threshold: float) -> pd.Series:
+def _first_years(runs: pd.DataFrame, target: Target) -> pd.Series:
     """First year each (scenario, replicate) meets the target; NaN if never."""
-    hit = runs[_compare(runs[column].to_numpy(), op, threshold)]
+    hit = runs[meets(runs[target.indicator].to_numpy(), target.op, target.threshold)]
     first = hit.groupby(["scenario", "replicate"], observed=True)["year"].min()
     index = runs.groupby(["scenario", "replicate"], observed=True).size().index
     return first.reindex(index)
@@ -90,11 +88,11 @@ def target_table(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     meet it at all), student retention rising every year, costs, and effects against the first
     scenario with the same seeds."""
     rows = {name: {} for name in names}
-    for column, op, threshold, _deadline, _source in TARGETS:
-        first = _first_years(runs, column, op, threshold)
+    for target in TARGETS:
+        first = _first_years(runs, target)
         for name in names:
             years = first.loc[name]
-            label = f"{column} {op} {threshold:g}"
+            label = target.label
             median = years.median()
             rows[name][f"{label}: first year (median)"] = None if np.isnan(median) else int(median)
             rows[name][f"{label}: share of runs meeting it"] = float(years.notna().mean())

@@ -8,16 +8,18 @@ circuity factor).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from .errors import InputError
-from .kinds import (  # noqa: F401
+from .kinds import (
+    GRADE_RANGES,
     SCHOOL_TYPES,
-    STAGES,
     TEACHING_POINT,
     TOWN_SEAT,
     TOWN_SEAT_PLACE,
@@ -27,7 +29,70 @@ from .kinds import (  # noqa: F401
     VILLAGE,
     VILLAGE_PLACE,
 )
-from .scenario import CountySpec
+from .parameters import ASSUMPTION, Group, param
+
+
+class CountySpec(Group):
+    """The county: synthetic (generated from these sizes) or loaded from a school roster."""
+
+    source: Literal["synthetic", "roster"] = "synthetic"
+    roster: str | None = Field(None, description="roster CSV, relative to the scenario file")
+    towns: int = param(12, 8, 20, "MODEL.md; Gaotang county: 3 subdistricts + 9 towns", "towns",
+                       "towns (乡镇) around the county seat")
+    villages_per_town: int = param(
+        40, 10, 80, "Shandong ~69,000 villages in ~1,800 townships (statistical yearbook)", "villages",
+        "villages per town")
+    students: int = param(60_000, 2_000, 2_000_000, "MODEL.md (Shandong plains county)",
+                          "students", "compulsory-age students at the start")
+    radius_km: float = param(18.0, 5.0, 60.0, "plains county of ~1,000 km2 (Gaotang 949 km2)", "km",
+                             "distance from the county seat to the outer towns")
+    road_factor: float = param(1.3, 1.0, 2.0, "Ballou, Rahardja & Sakai 2002 (road circuity)",
+                               "ratio", "road distance per straight-line km")
+    urban_quality_schools: int = param(3, 1, 20, ASSUMPTION, "schools",
+                                       "county-seat quality schools (primary, middle alternating)")
+    urban_ordinary_schools: int = param(10, 1, 60, ASSUMPTION, "schools",
+                                        "county-seat ordinary schools (every third a middle school)")
+    village_primaries_per_town: int = param(7, 1, 25, ASSUMPTION, "schools",
+                                            "complete primaries in a town's largest villages")
+    teaching_points_per_town: int = param(3, 0, 15, ASSUMPTION, "schools",
+                                          "teaching points (grades 1-3) in the remotest villages")
+    nine_year_town_share: float = param(0.25, 0.0, 1.0, ASSUMPTION, "share",
+                                        "town seats with one nine-year school")
+    urban_capacity_slack: float = param(0.05, 0.0, 1.0, ASSUMPTION, "share",
+                                        "county-seat places beyond initial enrollment")
+    facilities_urban_quality: float = param(
+        1.2, 0.5, 2.0, ASSUMPTION, "x provincial standard",
+        "facilities of urban quality schools (urban ordinary = 1.0, the standard)")
+    facilities_town_seat: float = param(
+        0.9, 0.3, 1.5, ASSUMPTION + " (seed 001 task 8, seed 004: town seats still below standard)",
+        "x provincial standard", "facilities of town-seat schools")
+    facilities_village: float = param(0.8, 0.3, 1.5, ASSUMPTION, "x provincial standard",
+                                      "facilities of village primaries")
+    facilities_teaching_point: float = param(0.7, 0.3, 1.5, ASSUMPTION, "x provincial standard",
+                                             "facilities of teaching points")
+    teacher_age_rural: float = param(44.0, 30.0, 55.0, ASSUMPTION + " (CRED 2013-14: ageing rural force)",
+                                     "years", "mean age of rural teachers at the start")
+    teacher_age_urban: float = param(40.0, 30.0, 55.0, ASSUMPTION, "years",
+                                     "mean age of county-seat teachers at the start")
+    female_rural: float = param(0.6, 0.3, 0.9, ASSUMPTION + " (MoE 2020: ~70% of teachers are "
+                                "women, fewer in rural schools)", "share",
+                                "rural teachers who are women at the start")
+    female_urban: float = param(0.75, 0.3, 0.9, ASSUMPTION + " (MoE 2020: ~70% overall)", "share",
+                                "county-seat teachers who are women at the start")
+    teacher_age_sd: float = param(9.0, 3.0, 15.0, ASSUMPTION, "years",
+                                  "spread of teachers' ages at the start")
+    bachelor_rural: float = param(0.72, 0.2, 1.0, ASSUMPTION + " (seed 001 sets the 1.05 ratio target)",
+                                  "share", "rural teachers with a bachelor's degree at the start")
+    bachelor_urban: float = param(0.85, 0.2, 1.0, ASSUMPTION, "share",
+                                  "county-seat teachers with a bachelor's degree at the start")
+    staffing_rural: float = param(
+        1.1, 0.7, 1.5, ASSUMPTION + " (CRED 2013-14: shrinking rural schools keep surplus posts)",
+        "x norm", "rural teachers at the start relative to the staffing norm")
+    staffing_urban: float = param(0.95, 0.7, 1.5, ASSUMPTION, "x norm",
+                                  "county-seat teachers at the start relative to the norm")
+    initial_sorting: float = param(
+        0.3, 0.0, 2.0, ASSUMPTION + " (calibrated to the CEPS gap)", "teacher SD",
+        "how far apart school types' teachers start, in teacher-effectiveness SDs per type rank")
 
 
 @dataclass
@@ -118,7 +183,7 @@ def synthetic_county(spec: CountySpec, rng: np.random.Generator) -> County:
     names, types, lo, hi, stown, sx_, sy_ = [], [], [], [], [], [], []
 
     def add_school(name: str, kind: int, stage: str, town: int, x: float, y: float) -> None:
-        g0, g1 = STAGES[stage]
+        g0, g1 = GRADE_RANGES[stage]
         names.append(name), types.append(kind), lo.append(g0), hi.append(g1)
         stown.append(town), sx_.append(x), sy_.append(y)
 
@@ -171,7 +236,7 @@ def roster_county(path: Path, spec: CountySpec) -> County:
     """A real county from a school roster: a UTF-8 CSV, a header line, then one row per school.
 
     Required columns (ROSTER_COLUMNS): ``school`` (a unique name), ``type`` (one of
-    SCHOOL_TYPES), ``stage`` (one of STAGES), ``town`` (the town's name; the county-seat schools
+    SCHOOL_TYPES), ``stage`` (one of GRADE_RANGES), ``town`` (the town's name; the county-seat schools
     share one, e.g. ``county-seat``), ``x_km``/``y_km`` (the site, km east/north of the county
     seat), ``enrollment`` and ``teachers`` (whole numbers at the start). Optional columns
     (OPTIONAL_COLUMNS; an empty cell takes the default): ``capacity`` (places; default: sized from
@@ -228,7 +293,7 @@ def roster_county(path: Path, spec: CountySpec) -> County:
 
     whole = "a whole number >= 0"
     optional = "; empty for the default"
-    stages = ", ".join(f"{s} (grades {a}-{b})" for s, (a, b) in STAGES.items())
+    stages = ", ".join(f"{s} (grades {a}-{b})" for s, (a, b) in GRADE_RANGES.items())
     rules = {  # column: (lowest, highest, what is allowed)
         "school": (None, None, "a school name, unique in the roster"),
         "type": (None, None, ", ".join(SCHOOL_TYPES)),
@@ -289,7 +354,7 @@ def roster_county(path: Path, spec: CountySpec) -> County:
         if rec["type"] and rec["type"] not in SCHOOL_TYPES:
             problems.append(f"line {line}, column 'type' = {rec['type']!r}: unknown school type "
                             f"(allowed: {rules['type'][2]})")
-        if rec["stage"] and rec["stage"] not in STAGES:
+        if rec["stage"] and rec["stage"] not in GRADE_RANGES:
             problems.append(f"line {line}, column 'stage' = {rec['stage']!r}: unknown stage "
                             f"(allowed: {stages})")
         elif rec["type"] == "teaching_point" and rec["stage"] not in ("", "lower_primary",
@@ -313,7 +378,7 @@ def roster_county(path: Path, spec: CountySpec) -> County:
         taught = set()
         for rec in rows:
             if rec["type"] == "urban_quality":
-                a, b = STAGES[rec["stage"]]
+                a, b = GRADE_RANGES[rec["stage"]]
                 taught.update(range(a, b + 1))
         gaps = [g for g in range(1, 10) if g not in taught]
         if not taught:
@@ -368,7 +433,7 @@ def _county_from_table(df: pd.DataFrame, spec: CountySpec) -> County:
                        np.int16)
     # Each school's site is a place; children live where the primary schools are (a middle
     # school's pupils come from its town's primary places), weighted by primary enrollment.
-    grades = [STAGES[s] for s in df["stage"]]
+    grades = [GRADE_RANGES[s] for s in df["stage"]]
     lo = np.array([g[0] for g in grades], np.int8)
     hi = np.array([g[1] for g in grades], np.int8)
     # a yearly cohort at the site: enrollment per grade of the primary grades it teaches
@@ -396,3 +461,12 @@ def _county_from_table(df: pd.DataFrame, spec: CountySpec) -> County:
 
 def build_county(spec: CountySpec, rng: np.random.Generator, roster: Path | None) -> County:
     return roster_county(roster, spec) if roster is not None else synthetic_county(spec, rng)
+
+
+def with_urban_residence(county: County, share: float) -> County:
+    """A copy of ``county`` whose county-seat neighbourhoods hold ``share`` of each birth cohort
+    (the input geography is left as it was)."""
+    w = county.place_weight.copy()
+    urban = county.place_kind == URBAN_PLACE
+    w[urban] *= share / (1 - share) * w[~urban].sum() / w[urban].sum()
+    return replace(county, place_weight=w)

@@ -1,6 +1,77 @@
-"""Codes for school types, place kinds and school stages, shared by every layer."""
+"""Codes shared by every layer: school types, place kinds, statuses, titles and school stages.
 
-SCHOOL_TYPES = ("urban_quality", "urban_ordinary", "town_seat", "village", "teaching_point")
-URBAN_QUALITY, URBAN_ORDINARY, TOWN_SEAT, VILLAGE, TEACHING_POINT = range(5)
-URBAN_PLACE, TOWN_SEAT_PLACE, VILLAGE_PLACE = range(3)
-STAGES = {"primary": (1, 6), "middle": (7, 9), "nine_year": (1, 9), "lower_primary": (1, 3)}
+They are ``IntEnum`` so that the arrays stay small integers (numpy compares them as ints) while
+the code says what a number means. ``SchoolType`` is ordered from the county seat outwards:
+``school_type >= TOWN_SEAT`` is "a rural school".
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class SchoolType(IntEnum):
+    URBAN_QUALITY = 0  # county-seat quality school (the seed 004 reference)
+    URBAN_ORDINARY = 1
+    TOWN_SEAT = 2
+    VILLAGE = 3
+    TEACHING_POINT = 4  # grades 1-3 in a remote village
+
+
+class PlaceKind(IntEnum):
+    URBAN = 0  # county-seat neighbourhood
+    TOWN_SEAT = 1
+    VILLAGE = 2
+
+
+class StudentStatus(IntEnum):
+    NOT_ENTERED = 0
+    ENROLLED = 1
+    GRADUATED = 2
+    DROPPED_OUT = 3
+    MOVED_AWAY = 4
+
+
+class TeacherStatus(IntEnum):
+    EMPTY = 0  # a slot not yet used
+    TEACHING = 1
+    RETIRED = 2
+    LEFT = 3
+
+
+class Title(IntEnum):
+    """Professional titles (职称): untitled, level 2 (二级), level 1 (一级), senior (高级)."""
+
+    NONE = 0
+    LEVEL2 = 1
+    LEVEL1 = 2
+    SENIOR = 3
+
+
+class Stage(IntEnum):
+    """School stages, the second index of per-school (primary, middle) arrays."""
+
+    PRIMARY = 0
+    MIDDLE = 1
+
+
+SCHOOL_TYPES = tuple(t.name.lower() for t in SchoolType)
+URBAN_QUALITY, URBAN_ORDINARY, TOWN_SEAT, VILLAGE, TEACHING_POINT = SchoolType
+URBAN_PLACE, TOWN_SEAT_PLACE, VILLAGE_PLACE = PlaceKind
+STUDENT_STATUS = tuple(s.name.lower() for s in StudentStatus)
+TEACHER_STATUS = tuple(s.name.lower() for s in TeacherStatus)
+N_SCHOOL_TYPES = len(SchoolType)
+FIRST_MIDDLE_GRADE = 7  # grades 1-6 primary, 7-9 middle (Compulsory Education Law)
+GRADE_RANGES = {"primary": (1, 6), "middle": (7, 9), "nine_year": (1, 9), "lower_primary": (1, 3)}
+
+
+def is_rural(school_type: np.ndarray) -> np.ndarray:
+    """Town-seat, village and teaching-point schools (the seeds' 乡村学校)."""
+    return school_type >= TOWN_SEAT
+
+
+def is_urban(school_type: np.ndarray) -> np.ndarray:
+    """County-seat schools, quality and ordinary."""
+    return school_type <= URBAN_ORDINARY

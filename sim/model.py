@@ -1,145 +1,148 @@
-"""CountyModel: one county, one school year per step, stages in a fixed documented order."""
+"""CountyModel: one county, one school year per step, the stages of the year in a table.
+
+The state lives in ``sim.state.CountyState`` (``model.state``); the stages and levers are
+functions over it. ``YEAR`` below is the year, in order: the code is the list that docs/ODD.md
+(process overview) explains, and ``model.timings`` records the seconds spent in each line.
+"""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 import mesa
 import numpy as np
 
 from . import outcomes, policies
-from .county import TOWN_SEAT, URBAN_PLACE, build_county
-from .policies.effects import Effects
-from .policies.subsidy import baseline_allowance
+from .county import build_county, with_urban_residence
+from .kinds import TOWN_SEAT
+from .pay import baseline_allowance
 from .rng import Streams
 from .scenario import Scenario
 from .schools import School
-from .stages import demography, enrollment, labour, learning, progression
+from .stages import demography, enrollment, labour, learning, progression, rotation
+from .state import (
+    CountyState,
+    Effects,
+    ExamState,
+    LeverState,
+    SchoolState,
+    Teachers,
+    YearState,
+)
+
+Stage = Callable[[CountyState, int], None]
+
+# One school year, in order (docs/ODD.md, process overview).
+YEAR: tuple[tuple[str, Stage], ...] = (
+    ("levers", policies.apply),  # every lever sets this year's effects or acts on schools
+    ("demography", demography.enter_and_migrate),  # entrants; moving away or to the county seat
+    ("enrollment", enrollment.choose_schools),  # school choice, places, beds, travel
+    ("observe enrollment", outcomes.measure_enrollment),  # who attends where, boards, travels
+    ("teacher exits", labour.retire_and_quit),  # retirement, quits, transfer requests
+    ("rotation", rotation.rotate),  # rotations end and start (rotation lever)
+    ("teacher posts", labour.fill_posts),  # transfers, redeployment, hiring, titles, principals
+    ("learning", learning.learn_and_examine),  # achievement grows; the year's exam
+    ("progression", progression.progress),  # dropout, graduation, next grade
+    ("costs", policies.costs),  # each lever's cost this year
+    ("observe year", outcomes.observe_year),  # the timeseries row, school and town rows
+)
 
 
 class CountyModel(mesa.Model):
     """A county's compulsory schools, teachers and students.
 
-    Students and teachers are struct-of-arrays (``self.students``, ``self.teachers``); schools are
-    Mesa agents over the school arrays. ``step()`` runs one school year; the order of its stages
-    is the ODD process overview (docs/ODD.md).
+    ``state`` holds everything (sim.state); schools are also Mesa agents, read-only views of
+    ``state.schools``; the DataCollector gathers the timeseries. ``step()`` runs one school year
+    through ``YEAR``; at the scenario's end year ``running`` turns False, so ``mesa.batch_run``
+    and Mesa's visualisation stop there.
     """
 
     def __init__(self, scenario: Scenario | None = None, seed: int | None = None):
         scenario = scenario or Scenario()
         seed = scenario.seed if seed is None else int(seed)
         super().__init__(seed=seed)
-        self.scenario = scenario
-        self.params = scenario.params
-        self.seed = seed
-        self.streams = Streams(seed)
-        self.year = scenario.start_year - 1  # the last completed year
-        self.county = build_county(scenario.county, self.streams.generator("county"),
-                                   scenario.roster_path())
-        if self.county.roster_students is None:
-            self._set_urban_residence(self.params.demography.urban_residence_share)
-        n = self.county.n_schools
-        self.school_open = np.ones(n, bool)
-        self.closed_in = np.zeros(n, np.int16)  # year a school was closed
-        self.capacity = self.county.capacity.copy()
-        self.beds = np.nan_to_num(self.county.beds, nan=0.0)
-        self.beds_added = np.zeros(n)
-        self.facilities = self.county.facilities.astype(float)
-        self.town_hub_spent = 0.0
-        self.rotating = 0  # teachers on rotation this year
-        self.principal_rotation_years = 0
-        self.enrollment_history: list[np.ndarray] = []
-        self.effects = Effects(n, self.county.n_places)
-        self.effects.allowance = baseline_allowance(self)
-        self.effects.allowance_rise_year = np.full(5, -10_000)
-        self.lever_levels = dict.fromkeys(policies.LEVERS, 0.0)
-        self.has_shortage_teacher = np.ones(n, bool)  # until teachers exist
-        self.enrolled = np.zeros((n, 2), np.int64)  # primary, middle
-        self.staff = np.zeros(n, np.int64)
-        self.required = np.zeros(n, np.int64)
-        self.value_added = np.zeros(n)
-        self.mean_z = np.full((n, 2), np.nan)  # last exam's mean achievement by stage
-        self.exam_count = np.zeros((n, 2), np.int64)
-        self.z_mean, self.z_sd = 0.0, 1.0
-        self.difference_rate = np.full(n, np.nan)
-        self.flows: dict[str, int] = {}
-        self.indicators: dict[str, float] = {}
-        self.school_rows: list[dict[str, np.ndarray]] = []
-        self.town_rows: list[dict[str, np.ndarray]] = []
-        self.snapshot: dict[str, float] = {}  # indicators measured at enrollment time
-        for i in range(n):
+        self.state: CountyState = build_state(scenario, seed)
+        self.timings: dict[str, float] = {name: 0.0 for name, _ in YEAR}
+        for i in range(self.state.county.n_schools):
             School(self, i)
-
-        demography.initial_students(self)
-        enrollment.initial_enrollment(self)
-        self.initial_beds = self.beds.copy()
-        self.cover_order = self._cover_order()
-        labour.initial_teachers(self)
-        learning.initial_history(self)
-
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in outcomes.TIMESERIES_COLUMNS})
-
-    def _set_urban_residence(self, share: float) -> None:
-        """Scale county-seat neighbourhoods so they hold ``share`` of each birth cohort."""
-        w = self.county.place_weight
-        urban = self.county.place_kind == URBAN_PLACE
-        w[urban] *= share / (1 - share) * w[~urban].sum() / w[urban].sum()
-
-    def _cover_order(self) -> np.ndarray:
-        """Order in which coverage levers reach rural schools: town seats, then by size."""
-        size = self.enrolled.sum(axis=1)
-        kind = self.county.school_type
-        order = np.lexsort((-size, kind != TOWN_SEAT))
-        return order[kind[order] >= TOWN_SEAT]
 
     @property
     def schools(self) -> mesa.agent.AgentSet:
         return self.agents_by_type[School]
 
-    def rebuild_options(self) -> None:
-        """Rural schools closed: recompute the places' local and town-seat options."""
-        enrollment.build_options(self, rural_only=True)
+    @property
+    def year(self) -> int:
+        return self.state.year
 
-    def pupils_by_place(self) -> np.ndarray:
-        """Enrolled students this year by home place."""
-        s = self.students
-        win = s.window(self.year)
-        enrolled = self.stage_key < 2 * self.county.n_schools
-        return np.bincount(s.place[win][enrolled], minlength=self.county.n_places)
+    @property
+    def indicators(self) -> dict[str, float]:
+        """The last year's timeseries row."""
+        return self.state.history.indicators[-1]
 
     def step(self) -> None:
-        """One school year, in the order of docs/ODD.md (process overview)."""
-        self.year += 1
-        self.flows = dict.fromkeys(outcomes.FLOW_NAMES, 0)
-        policies.apply(self, self.year)
-        demography.enter_and_migrate(self, self.year)
-        enrollment.choose_schools(self, self.year)
-        labour.labour_market(self, self.year)
-        learning.learn_and_examine(self, self.year)
-        progression.progress(self, self.year)
-        self.indicators = outcomes.measure(self, self.year)
-        self.school_rows.append(outcomes.school_rows(self, self.year))
-        self.town_rows.append(outcomes.town_rows(self, self.year))
-        self.enrollment_history.append(self.enrolled.sum(axis=1))
+        """One school year: the stages of ``YEAR`` in order, each timed."""
+        st = self.state
+        st.begin_year(outcomes.FLOW_NAMES)
+        for name, stage in YEAR:
+            t0 = time.perf_counter()
+            stage(st, st.year)
+            self.timings[name] += time.perf_counter() - t0
         self.datacollector.collect(self)
+        self.running = st.year < st.scenario.end_year
 
     def run_model(self) -> None:
-        while self.year < self.scenario.end_year:
+        """Run to the scenario's end year."""
+        while self.running:
             self.step()
 
     def release(self) -> None:
         """Let the model be garbage-collected: Mesa 3.3 keeps every model in a class-level
         id counter (``mesa.Agent._ids``, fixed upstream in mesa#3180), which grows memory over
-        a sweep of thousands of runs."""
+        a sweep of thousands of runs. Mesa's agents and wrapped step make the model a reference
+        cycle that waits for the garbage collector; dropping the state frees its memory now."""
         mesa.Agent._ids.pop(self, None)
-        # Mesa's agents and wrapped step make the model a reference cycle that waits for the
-        # garbage collector; drop the large state now so its memory is freed at once.
-        for name in ("students", "teachers", "county", "options", "option_distance",
-                     "nearest_first", "own_town_sorted", "_journey_cache", "school_rows",
-                     "town_rows", "travel", "stage_key", "datacollector"):
-            self.__dict__.pop(name, None)
+        self.__dict__.pop("state", None)
+        self.__dict__.pop("datacollector", None)
 
 
-def _reporter(name: str):
+def build_state(scenario: Scenario, seed: int) -> CountyState:
+    """The county at the start: geography, pupils placed, beds sized, teachers, past learning."""
+    params = scenario.params
+    streams = Streams(seed)
+    county = build_county(scenario.county, streams.generator("county"), scenario.roster_path())
+    if county.roster_students is None:
+        county = with_urban_residence(county, params.demography.urban_residence_share)
+    schools = SchoolState.from_county(county)
+    st = CountyState(
+        scenario=scenario, params=params, seed=seed, streams=streams, county=county,
+        year=scenario.start_year - 1, schools=schools, exam=ExamState.empty(county.n_schools),
+        places=enrollment.build_options(county, schools.open),
+        students=demography.initial_students(scenario, county, streams),
+        teachers=Teachers.allocate(0),
+        effects=Effects(county.n_schools, county.n_places, baseline_allowance(params)),
+        levers=LeverState(levels=dict.fromkeys(policies.LEVERS, 0.0),
+                          cover_order=np.empty(0, np.int64)),
+        now=YearState.begin(outcomes.FLOW_NAMES))
+    enrollment.initial_enrollment(st)
+    schools.initial_beds = schools.beds.copy()
+    st.levers.cover_order = cover_order(st)
+    labour.initial_teachers(st)
+    learning.initial_history(st)
+    return st
+
+
+def cover_order(st: CountyState) -> np.ndarray:
+    """Order in which coverage levers reach rural schools: town seats, then by size."""
+    size = st.schools.enrolled.sum(axis=1)
+    kind = st.county.school_type
+    order = np.lexsort((-size, kind != TOWN_SEAT))
+    return order[kind[order] >= TOWN_SEAT]
+
+
+def _reporter(name: str) -> Callable[[CountyModel], float]:
     def report(model: CountyModel) -> float:
         return model.indicators[name]
 

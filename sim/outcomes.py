@@ -1,8 +1,10 @@
-"""Every indicator, defined once: retention, the quality gap and its 0.15 threshold, dropout,
-boarding, travel, staffing, the seeds' teacher targets, and cost.
+"""Observation: the values of the indicators declared in ``sim.indicators``, and the rows per
+school and per town.
 
 Enrollment-time indicators (who attends where, who boards, how far they travel) are measured
-right after enrollment; the rest at the end of the year, after the exam and progression.
+right after enrollment (``measure_enrollment``); the rest at the end of the year, after the
+exam, progression and the levers' costs (``observe_year``). Observation reads the state and
+writes only what it measures: the schools' difference rates, the year's snapshot and history.
 """
 
 from __future__ import annotations
@@ -11,36 +13,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import policies
-from .county import TOWN_SEAT, URBAN_QUALITY
-from .policies.subsidy import baseline_allowance
-from .population import GRADUATED, NOT_ENTERED
-from .stages.labour import is_rural, salary
+from .indicators import FLOW_NAMES, GAP_TARGET, TIMESERIES_COLUMNS, checked_row
+from .kinds import FIRST_MIDDLE_GRADE, TOWN_SEAT, URBAN_QUALITY, StudentStatus, Title, is_rural
+from .pay import baseline_allowance, salary
 
 if TYPE_CHECKING:
-    from .model import CountyModel
+    from .state import CountyState
 
-GAP_TARGET = 0.15  # seed 004 (二): difference rate to urban quality schools below 0.15
-
-FLOW_NAMES = ("entrants", "moved_away", "relocated", "changed_school", "rural_teachers_start",
-              "retirements", "rural_retirements", "rural_quits", "urban_quits", "transfers_up",
-              "redeployed", "recruits", "rotated_out", "dropouts", "middle_dropouts", "graduates")
-
-TIMESERIES_COLUMNS = (
-    "year", "students", "teachers", "schools_open",
-    "student_retention", "teacher_retention",
-    "gap_rate", "gap_sd", "rural_urban_gap_sd", "cv_between", "share_towns_gap_met",
-    "dropout_rate", "middle_dropout_rate", "middle_retention_3yr",
-    "boarding_rate", "boarding_rate_primary", "boarding_rate_middle",
-    "mean_travel_km", "p95_travel_km", "urban_enrollment_share",
-    "ptr_primary", "ptr_middle", "class_size_primary", "class_size_middle",
-    "bachelor_ratio", "senior_per_rural_school", "share_rural_schools_4_seniors",
-    "rural_principals_under45",
-    "rotating_teachers",
-    "cost_salaries_yuan", "cost_funding_yuan", "cost_boarding_yuan", *policies.COST_COLUMNS,
-    "cost_policy_yuan", "cost_total_yuan",
-    *FLOW_NAMES,
-)
+__all__ = ["FLOW_NAMES", "TIMESERIES_COLUMNS", "measure_enrollment", "observe_year"]
 
 
 def _ratio(num: float, den: float) -> float:
@@ -55,44 +35,44 @@ def _quantile_01(counts: np.ndarray, q: float) -> float:
     return float(np.searchsorted(np.cumsum(counts), q * total) / 10)
 
 
-def measure_enrollment(model: CountyModel, year: int) -> None:
+def measure_enrollment(st: CountyState, year: int) -> None:
     """Who attends where this year: retention, boarding, travel, class sizes."""
-    s, c, st = model.students, model.county, model.params.staffing
+    s, c, sp = st.students, st.county, st.params.staffing
     n = c.n_schools
     win = s.window(year)
     status = s.status[win]
-    school = model.stage_key >> 1  # n for anyone not enrolled
+    school = st.now.cell >> 1  # n for anyone not enrolled
     enrolled = school < n
     n_all = int(enrolled.sum())
     in_rural = ~np.append(c.is_urban_school, True)[school]
     local = s.hukou_rural[win]
-    of_age = local & (status != NOT_ENTERED) & (status != GRADUATED)
-    middle = s.grade[win] >= 7
+    of_age = local & (status != StudentStatus.NOT_ENTERED) & (status != StudentStatus.GRADUATED)
+    middle = s.grade[win] >= FIRST_MIDDLE_GRADE
     boarding = s.boarding[win]
     per_class = np.bincount(school * 9 + s.grade[win] - 1, minlength=9 * (n + 1))[: 9 * n]
     per_class = per_class.reshape(n, 9)
-    classes_p = np.ceil(per_class[:, :6] / st.class_max_primary).sum()
-    classes_m = np.ceil(per_class[:, 6:] / st.class_max_middle).sum()
-    n_mid = int(model.enrolled[:, 1].sum())
+    classes_p = np.ceil(per_class[:, :6] / sp.class_max_primary).sum()
+    classes_m = np.ceil(per_class[:, 6:] / sp.class_max_middle).sum()
+    n_mid = int(st.schools.enrolled[:, 1].sum())
     n_pri = n_all - n_mid
-    travel_hist = np.bincount((model.travel * 10 + 0.5).astype(np.intp))
+    travel_hist = np.bincount((st.now.travel * 10 + 0.5).astype(np.intp))
     travel_hist[0] -= school.size - n_all  # those not enrolled carry travel 0
-    model.school_boarders = np.bincount(school[boarding], minlength=n)
+    st.schools.boarders = np.bincount(school[boarding], minlength=n)
     boarders_mid = int((boarding & middle).sum())
-    model.snapshot_boarders = (int(model.school_boarders.sum()) - boarders_mid, boarders_mid)
-    model.school_travel = np.bincount(school, weights=model.travel, minlength=n + 1)[:n]
-    towns = model.county.n_towns
+    st.now.boarders_by_stage = (int(st.schools.boarders.sum()) - boarders_mid, boarders_mid)
+    st.schools.travel_km = np.bincount(school, weights=st.now.travel, minlength=n + 1)[:n]
+    towns = st.county.n_towns
     # one count per town of local children, split by whether they attend a rural school
     key = s.hukou_town[win].astype(np.intp) * 2 + in_rural
     per_town = np.bincount(key[of_age], minlength=2 * towns)[: 2 * towns].reshape(towns, 2)
-    model.town_children = per_town.sum(axis=1)
-    model.town_attending = per_town[:, 1]
-    model.snapshot = {
-        "student_retention": _ratio(model.town_attending.sum(), model.town_children.sum()),
-        "boarding_rate": _ratio(model.school_boarders.sum(), n_all),
-        "boarding_rate_primary": _ratio(model.snapshot_boarders[0], n_pri),
+    st.now.town_children = per_town.sum(axis=1)
+    st.now.town_attending = per_town[:, 1]
+    st.now.snapshot = {
+        "student_retention": _ratio(st.now.town_attending.sum(), st.now.town_children.sum()),
+        "boarding_rate": _ratio(st.schools.boarders.sum(), n_all),
+        "boarding_rate_primary": _ratio(st.now.boarders_by_stage[0], n_pri),
         "boarding_rate_middle": _ratio(boarders_mid, n_mid),
-        "mean_travel_km": _ratio(model.school_travel.sum(), n_all),
+        "mean_travel_km": _ratio(st.schools.travel_km.sum(), n_all),
         "p95_travel_km": _quantile_01(travel_hist, 0.95),
         "urban_enrollment_share": _ratio(n_all - in_rural.sum(), n_all),
         "class_size_primary": _ratio(n_pri, classes_p),
@@ -100,15 +80,15 @@ def measure_enrollment(model: CountyModel, year: int) -> None:
     }
 
 
-def difference_rates(model: CountyModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def difference_rates(st: CountyState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per school and stage: exam score, the urban-quality reference (standardised achievement),
     and the difference rate ``(reference - score) / reference`` (seed 004; stage against stage).
 
     Scores are on the county exam scale: ``exam_mean + exam_sd * z``, with z standardised on
     this year's county distribution, as county exams are."""
-    lp, c = model.params.learning, model.county
-    count = model.exam_count
-    std_z = np.nan_to_num((model.mean_z - model.z_mean) / max(model.z_sd, 1e-9))
+    lp, c, exam = st.params.learning, st.county, st.exam
+    count = exam.count
+    std_z = np.nan_to_num((exam.mean_z - exam.county_mean) / max(exam.county_sd, 1e-9))
     uq = (c.school_type == URBAN_QUALITY)[:, None]
     ref_n = (count * uq).sum(axis=0)
     ref_z = np.divide((std_z * count * uq).sum(axis=0), ref_n, out=np.full(2, np.nan),
@@ -130,50 +110,61 @@ def _weighted(values: np.ndarray, weights: np.ndarray, axis: int | None = None):
     return float(out) if axis is None else out
 
 
-def measure(model: CountyModel, year: int) -> dict[str, float]:
-    """The year's timeseries row (indicators of TIMESERIES_COLUMNS)."""
-    c, T, p, f = model.county, model.teachers, model.params, model.flows
-    count = model.exam_count
-    score, ref_z, rate = difference_rates(model)
-    per_school = _weighted(rate, count, axis=1)
-    model.difference_rate = per_school
-    towns = (c.school_type == TOWN_SEAT) & model.school_open & (count.sum(axis=1) > 0)
-    sd = max(model.z_sd, 1e-9)
-    gap_sd_cells = ref_z[None, :] - (model.mean_z - model.z_mean) / sd
+def observe_year(st: CountyState, year: int) -> None:
+    """The end of the year observed: each school's difference rate, the timeseries row (the
+    indicators of ``sim.indicators``), the rows per school and per town, the enrolment."""
+    st.schools.difference_rate = _weighted(difference_rates(st)[2], st.exam.count, axis=1)
+    h = st.history
+    h.indicators.append(checked_row(measure(st, year)))
+    h.school_rows.append(school_rows(st, year))
+    h.town_rows.append(town_rows(st, year))
+    h.enrollment.append(st.schools.enrolled.sum(axis=1))
+
+
+def measure(st: CountyState, year: int) -> dict[str, float]:
+    """The year's timeseries row, from this year's state (after ``policies.costs``)."""
+    c, T, p, f = st.county, st.teachers, st.params, st.now.flows
+    count = st.exam.count
+    score, ref_z, rate = difference_rates(st)
+    per_school = st.schools.difference_rate
+    towns = (c.school_type == TOWN_SEAT) & st.schools.open & (count.sum(axis=1) > 0)
+    sd = max(st.exam.county_sd, 1e-9)
+    gap_sd_cells = ref_z[None, :] - (st.exam.mean_z - st.exam.county_mean) / sd
     urban = c.is_urban_school[:, None] & (count > 0)
     rural = ~c.is_urban_school[:, None] & (count > 0)
-    mean_z = np.nan_to_num(model.mean_z)
+    mean_z = np.nan_to_num(st.exam.mean_z)
     urban_z = _ratio((mean_z * count * urban).sum(), (count * urban).sum())
     rural_z = _ratio((mean_z * count * rural).sum(), (count * rural).sum())
     m = _weighted(score, count)
     cv = np.sqrt(_weighted((score - m) ** 2, count)) / m
 
     act = T.active()
-    rural_t = is_rural(model)[T.school[act]]
+    rural_school = is_rural(c.school_type)
+    rural_t = rural_school[T.school[act]]
     age = year - T.birth_year[act]
-    rural_open = is_rural(model) & model.school_open & (model.enrolled.sum(axis=1) > 0)
-    seniors = np.bincount(T.school[act][T.title[act] == 3], minlength=c.n_schools)
+    rural_open = rural_school & st.schools.open & (st.schools.enrolled.sum(axis=1) > 0)
+    seniors = np.bincount(T.school[act][T.title[act] == Title.SENIOR], minlength=c.n_schools)
     principal = T.principal_since[act] > 0
-    enr = model.enrolled.astype(float)
+    enr = st.schools.enrolled.astype(float)
     pupils = enr.sum(axis=1)
     share_mid = np.divide(enr[:, 1], pupils, out=np.zeros_like(pupils), where=pupils > 0)
-    staff_mid = (model.staff * share_mid).sum()
-    staff_pri = model.staff.sum() - staff_mid
-    rates = np.divide(model.dropouts_by_grade, model.enrolled_by_grade,
-                      out=np.zeros(10), where=model.enrolled_by_grade > 0)
+    staff_mid = (st.schools.staff * share_mid).sum()
+    staff_pri = st.schools.staff.sum() - staff_mid
+    rates = np.divide(st.now.dropouts_by_grade, st.now.enrolled_by_grade,
+                      out=np.zeros(10), where=st.now.enrolled_by_grade > 0)
     home_kind = c.school_type[T.home_school[act]]
-    salaries = 12 * (salary(model)[T.title[act]] + baseline_allowance(model)[home_kind]).sum()
-    lever_costs = policies.costs(model, year)
+    salaries = 12 * (salary(p)[T.title[act]] + baseline_allowance(p)[home_kind]).sum()
+    lever_costs = st.now.costs
     policy_cost = sum(lever_costs.values())
     funding = enr[:, 0].sum() * p.pay.funding_primary + enr[:, 1].sum() * p.pay.funding_middle
-    boarding = (model.snapshot_boarders[0] * p.pay.boarding_primary_yuan
-                + model.snapshot_boarders[1] * p.pay.boarding_middle_yuan)
+    boarding = (st.now.boarders_by_stage[0] * p.pay.boarding_primary_yuan
+                + st.now.boarders_by_stage[1] * p.pay.boarding_middle_yuan)
     stayers = f["rural_teachers_start"] - f["rural_retirements"]
     row = {
         "year": year,
         "students": int(enr.sum()),
         "teachers": int(act.size),
-        "schools_open": int(model.school_open.sum()),
+        "schools_open": int(st.schools.open.sum()),
         "teacher_retention": 1 - _ratio(f["rural_quits"] + f["transfers_up"], stayers),
         "gap_rate": _weighted(rate[towns].ravel(), count[towns].ravel()),
         "gap_sd": _weighted(gap_sd_cells[towns].ravel(), count[towns].ravel()),
@@ -195,67 +186,67 @@ def measure(model: CountyModel, year: int) -> dict[str, float]:
         "cost_salaries_yuan": float(salaries),
         "cost_funding_yuan": float(funding),
         "cost_boarding_yuan": float(boarding),
-        "rotating_teachers": model.rotating,
+        "rotating_teachers": st.levers.n_rotating,
         **lever_costs,
         "cost_policy_yuan": float(policy_cost),
         "cost_total_yuan": float(salaries + funding + boarding + policy_cost),
-        **model.snapshot,
+        **st.now.snapshot,
         **f,
     }
-    return {k: row[k] for k in TIMESERIES_COLUMNS}
+    return row
 
 
-def town_rows(model: CountyModel, year: int) -> dict[str, np.ndarray]:
+def town_rows(st: CountyState, year: int) -> dict[str, np.ndarray]:
     """This year's row per town: its children's retention and its town-seat schools' gap."""
-    c = model.county
+    c = st.county
     towns = c.n_towns
-    seat = (c.school_type == TOWN_SEAT) & model.school_open
+    seat = (c.school_type == TOWN_SEAT) & st.schools.open
     town = np.where(seat, c.school_town, towns).astype(np.intp)
-    examined = model.exam_count.sum(axis=1)
-    ok = seat & np.isfinite(model.difference_rate)
+    examined = st.exam.count.sum(axis=1)
+    ok = seat & np.isfinite(st.schools.difference_rate)
     weight = np.bincount(town[ok], weights=examined[ok], minlength=towns + 1)[:towns]
-    rate = np.bincount(town[ok], weights=(model.difference_rate * examined)[ok],
+    rate = np.bincount(town[ok], weights=(st.schools.difference_rate * examined)[ok],
                        minlength=towns + 1)[:towns]
     with np.errstate(invalid="ignore", divide="ignore"):
-        retention = model.town_attending / model.town_children
+        retention = st.now.town_attending / st.now.town_children
         gap = rate / weight
     return {"year": np.full(towns, year, np.int16), "town": np.arange(towns, dtype=np.int16),
-            "local_children": model.town_children.astype(np.int32),
-            "attending_local": model.town_attending.astype(np.int32),
+            "local_children": st.now.town_children.astype(np.int32),
+            "attending_local": st.now.town_attending.astype(np.int32),
             "student_retention": retention, "town_seat_difference_rate": gap,
             "town_seat_gap_met": gap < GAP_TARGET}
 
 
-def school_rows(model: CountyModel, year: int) -> dict[str, np.ndarray]:
+def school_rows(st: CountyState, year: int) -> dict[str, np.ndarray]:
     """This year's row per school (columns of results.schools)."""
-    c, T = model.county, model.teachers
+    c, T = st.county, st.teachers
     n = c.n_schools
     act = T.active()
     sch = T.school[act]
-    enr = model.enrolled
+    enr = st.schools.enrolled
     pupils = enr.sum(axis=1)
-    score, _, _ = difference_rates(model)
-    seniors = np.bincount(sch[T.title[act] == 3], minlength=n)
+    score, _, _ = difference_rates(st)
+    seniors = np.bincount(sch[T.title[act] == Title.SENIOR], minlength=n)
     bachelors = np.bincount(sch[T.bachelor[act]], minlength=n)
-    staff = model.staff
-    rate = model.difference_rate
+    staff = st.schools.staff
+    rate = st.schools.difference_rate
     return {
         "year": np.full(n, year, np.int16),
         "school": np.arange(n, dtype=np.int32),
-        "open": model.school_open.copy(),
+        "open": st.schools.open.copy(),
         "students": pupils.astype(np.int32),
         "primary_students": enr[:, 0].astype(np.int32),
         "middle_students": enr[:, 1].astype(np.int32),
         "teachers": staff.astype(np.int32),
-        "required_teachers": model.required.astype(np.int32),
+        "required_teachers": st.schools.required.astype(np.int32),
         "ptr": np.divide(pupils, staff, out=np.full(n, np.nan), where=staff > 0),
-        "boarders": model.school_boarders.astype(np.int32),
-        "mean_score": _weighted(score, model.exam_count, axis=1),
+        "boarders": st.schools.boarders.astype(np.int32),
+        "mean_score": _weighted(score, st.exam.count, axis=1),
         "difference_rate": rate,
         "gap_met": rate < GAP_TARGET,
-        "mean_travel_km": np.divide(model.school_travel, pupils, out=np.full(n, np.nan),
+        "mean_travel_km": np.divide(st.schools.travel_km, pupils, out=np.full(n, np.nan),
                                     where=pupils > 0),
         "senior_teachers": seniors.astype(np.int32),
         "bachelor_share": np.divide(bachelors, staff, out=np.full(n, np.nan), where=staff > 0),
-        "value_added": model.value_added.copy(),
+        "value_added": st.schools.value_added.copy(),
     }

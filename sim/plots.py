@@ -13,24 +13,26 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from .outcomes import GAP_TARGET  # noqa: E402
+from .analysis.sensitivity import MAIN_INDEX  # noqa: E402
+from .indicators import GAP_TARGET, TARGETS, Target, label, meets, unit  # noqa: E402
 
 if TYPE_CHECKING:
+    from .analysis import Analysis
+    from .compare import Comparison
     from .results import Result
 
 # Okabe-Ito palette (colour-blind safe)
 COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 
-PANELS = (
-    ("gap_rate", "Difference rate, town seat vs urban quality", "rate"),
-    ("share_towns_gap_met", "Town-seat schools below 0.15", "share"),
-    ("student_retention", "Student retention (local schools)", "share"),
-    ("teacher_retention", "Rural teacher retention", "share"),
-    ("students", "Students enrolled", "students"),
-    ("boarding_rate_middle", "Boarding rate, middle school", "share"),
-    ("middle_retention_3yr", "Three-year middle-school retention", "share"),
-    ("cost_total_yuan", "Public cost", "yuan / year"),
-)
+
+
+def panels(*names: str) -> tuple[tuple[str, str, str], ...]:
+    """(column, label, unit) of each indicator, as declared in sim.indicators."""
+    return tuple((name, label(name), unit(name)) for name in names)
+
+
+PANELS = panels("gap_rate", "share_towns_gap_met", "student_retention", "teacher_retention",
+                "students", "boarding_rate_middle", "middle_retention_3yr", "cost_total_yuan")
 
 
 def plot_indicators(ts: pd.DataFrame, title: str = "", bands: dict | None = None) -> plt.Figure:
@@ -73,14 +75,8 @@ def plot_school_gaps(schools: pd.DataFrame, title: str = "") -> plt.Figure:
     return fig
 
 
-FAN_PANELS = (
-    ("gap_rate", "Difference rate, town seat vs urban quality", "rate"),
-    ("share_towns_gap_met", "Town-seat schools below 0.15", "share"),
-    ("student_retention", "Student retention (local schools)", "share"),
-    ("teacher_retention", "Rural teacher retention", "share"),
-    ("middle_retention_3yr", "Three-year middle-school retention", "share"),
-    ("cost_policy_yuan", "Policy cost", "yuan / year"),
-)
+FAN_PANELS = panels("gap_rate", "share_towns_gap_met", "student_retention", "teacher_retention",
+                    "middle_retention_3yr", "cost_policy_yuan")
 
 
 def plot_fan(bands: pd.DataFrame, panels=FAN_PANELS, title: str = "") -> plt.Figure:
@@ -105,7 +101,7 @@ def plot_fan(bands: pd.DataFrame, panels=FAN_PANELS, title: str = "") -> plt.Fig
     return fig
 
 
-def save_comparison_charts(comparison, out: Path) -> list[Path]:
+def save_comparison_charts(comparison: Comparison, out: Path) -> list[Path]:
     path = Path(out) / "fan_charts.png"
     fig = plot_fan(comparison.bands)
     fig.savefig(path, dpi=110)
@@ -159,20 +155,18 @@ def plot_county_map(schools: pd.DataFrame, places: pd.DataFrame, year: int | Non
     return fig
 
 
-def plot_targets(ts: pd.DataFrame, targets=None, title: str = "") -> plt.Figure:
+def plot_targets(ts: pd.DataFrame, targets: tuple[Target, ...] = TARGETS,
+                 title: str = "") -> plt.Figure:
     """Targets dashboard: each seed target's indicator over time, the threshold and the
     deadline, green where met."""
-    from .results import TARGETS
-
-    targets = targets or TARGETS
     fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
-    for ax, (col, op, threshold, deadline, _source) in zip(axes.ravel(), targets):
+    for ax, target in zip(axes.ravel(), targets):
+        col, op, threshold, deadline = target.indicator, target.op, target.threshold, target.by
         ax.plot(ts["year"], ts[col], color=COLORS[0], lw=2, label=col)
         ax.axhline(threshold, color=COLORS[3], ls="--", lw=1, label=f"target {op} {threshold:g}")
         if deadline is not None:
             ax.axvline(deadline, color="0.5", ls=":", lw=1, label=f"by {deadline}")
-        met = {"<": ts[col] < threshold, "<=": ts[col] <= threshold,
-               ">=": ts[col] >= threshold}[op]
+        met = meets(ts[col], op, threshold)
         ax.scatter(ts["year"][met], ts[col][met], color=COLORS[2], zorder=3, s=18, label="met")
         ax.set_title(f"{col} {op} {threshold:g}" + (f" by {deadline}" if deadline else ""),
                      fontsize=10)
@@ -186,6 +180,7 @@ def plot_targets(ts: pd.DataFrame, targets=None, title: str = "") -> plt.Figure:
 
 
 def save_run_charts(result: Result, out: Path) -> list[Path]:
+    """The charts of one run, into ``out`` (a ``Result.write`` extra)."""
     name = result.summary.get("scenario", "")
     paths = []
     charts = [("indicators.png", plot_indicators(result.timeseries, name)),
@@ -200,8 +195,6 @@ def save_run_charts(result: Result, out: Path) -> list[Path]:
         paths.append(path)
     return paths
 
-
-MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "delta": "delta"}
 
 
 def plot_sobol(indices: pd.DataFrame, outcome: str, year: str) -> plt.Figure:
@@ -290,7 +283,7 @@ def _short(name: str) -> str:
     return name.removeprefix("policies.").removeprefix("params.")
 
 
-def save_analysis_charts(analysis, out: Path) -> list[Path]:
+def save_analysis_charts(analysis: Analysis, out: Path) -> list[Path]:
     """Every figure of an analysis: per outcome, bars (Sobol) or mu*-sigma (Morris) at the
     last year, indices over time, and the threshold map over the two decisive factors."""
     paths = []

@@ -15,72 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
 from .errors import InputError
-from .kinds import SCHOOL_TYPES  # noqa: F401  (re-exported for callers)
-from .parameters import ASSUMPTION, Group, Parameters, param
+from .county import CountySpec
+from .parameters import Group, Parameters, param
 from .policies import Policies
-
-
-class CountySpec(Group):
-    """The county: synthetic (generated from these sizes) or loaded from a school roster."""
-
-    source: Literal["synthetic", "roster"] = "synthetic"
-    roster: str | None = Field(None, description="roster CSV, relative to the scenario file")
-    towns: int = param(12, 8, 20, "MODEL.md; Gaotang county: 3 subdistricts + 9 towns", "towns",
-                       "towns (乡镇) around the county seat")
-    villages_per_town: int = param(
-        40, 10, 80, "Shandong ~69,000 villages in ~1,800 townships (statistical yearbook)", "villages",
-        "villages per town")
-    students: int = param(60_000, 2_000, 2_000_000, "MODEL.md (Shandong plains county)",
-                          "students", "compulsory-age students at the start")
-    radius_km: float = param(18.0, 5.0, 60.0, "plains county of ~1,000 km2 (Gaotang 949 km2)", "km",
-                             "distance from the county seat to the outer towns")
-    road_factor: float = param(1.3, 1.0, 2.0, "Ballou, Rahardja & Sakai 2002 (road circuity)",
-                               "ratio", "road distance per straight-line km")
-    urban_quality_schools: int = param(3, 1, 20, ASSUMPTION, "schools",
-                                       "county-seat quality schools (primary, middle alternating)")
-    urban_ordinary_schools: int = param(10, 1, 60, ASSUMPTION, "schools",
-                                        "county-seat ordinary schools (every third a middle school)")
-    village_primaries_per_town: int = param(7, 1, 25, ASSUMPTION, "schools",
-                                            "complete primaries in a town's largest villages")
-    teaching_points_per_town: int = param(3, 0, 15, ASSUMPTION, "schools",
-                                          "teaching points (grades 1-3) in the remotest villages")
-    nine_year_town_share: float = param(0.25, 0.0, 1.0, ASSUMPTION, "share",
-                                        "town seats with one nine-year school")
-    urban_capacity_slack: float = param(0.05, 0.0, 1.0, ASSUMPTION, "share",
-                                        "county-seat places beyond initial enrollment")
-    facilities_urban_quality: float = param(
-        1.2, 0.5, 2.0, ASSUMPTION, "x provincial standard",
-        "facilities of urban quality schools (urban ordinary = 1.0, the standard)")
-    facilities_town_seat: float = param(
-        0.9, 0.3, 1.5, ASSUMPTION + " (seed 001 task 8, seed 004: town seats still below standard)",
-        "x provincial standard", "facilities of town-seat schools")
-    facilities_village: float = param(0.8, 0.3, 1.5, ASSUMPTION, "x provincial standard",
-                                      "facilities of village primaries")
-    facilities_teaching_point: float = param(0.7, 0.3, 1.5, ASSUMPTION, "x provincial standard",
-                                             "facilities of teaching points")
-    teacher_age_rural: float = param(44.0, 30.0, 55.0, ASSUMPTION + " (CRED 2013-14: ageing rural force)",
-                                     "years", "mean age of rural teachers at the start")
-    teacher_age_urban: float = param(40.0, 30.0, 55.0, ASSUMPTION, "years",
-                                     "mean age of county-seat teachers at the start")
-    female_rural: float = param(0.6, 0.3, 0.9, ASSUMPTION + " (MoE 2020: ~70% of teachers are "
-                                "women, fewer in rural schools)", "share",
-                                "rural teachers who are women at the start")
-    female_urban: float = param(0.75, 0.3, 0.9, ASSUMPTION + " (MoE 2020: ~70% overall)", "share",
-                                "county-seat teachers who are women at the start")
-    teacher_age_sd: float = param(9.0, 3.0, 15.0, ASSUMPTION, "years",
-                                  "spread of teachers' ages at the start")
-    bachelor_rural: float = param(0.72, 0.2, 1.0, ASSUMPTION + " (seed 001 sets the 1.05 ratio target)",
-                                  "share", "rural teachers with a bachelor's degree at the start")
-    bachelor_urban: float = param(0.85, 0.2, 1.0, ASSUMPTION, "share",
-                                  "county-seat teachers with a bachelor's degree at the start")
-    staffing_rural: float = param(
-        1.1, 0.7, 1.5, ASSUMPTION + " (CRED 2013-14: shrinking rural schools keep surplus posts)",
-        "x norm", "rural teachers at the start relative to the staffing norm")
-    staffing_urban: float = param(0.95, 0.7, 1.5, ASSUMPTION, "x norm",
-                                  "county-seat teachers at the start relative to the norm")
-    initial_sorting: float = param(
-        0.3, 0.0, 2.0, ASSUMPTION + " (calibrated to the CEPS gap)", "teacher SD",
-        "how far apart school types' teachers start, in teacher-effectiveness SDs per type rank")
 
 
 class Scenario(Group):

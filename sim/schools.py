@@ -1,7 +1,7 @@
 """Schools as Mesa agents: identity and a readable view of the school arrays.
 
-The numbers live in the model's arrays (so yearly stages stay vectorised); a School agent reads
-them by index, which gives notebooks and AgentSet verbs (``select``, ``groupby``, ``agg``) a
+The numbers live in the state's arrays (``model.state.schools``, so yearly stages stay
+vectorised); a School agent reads them by index, which gives notebooks and AgentSet verbs (``select``, ``groupby``, ``agg``) a
 natural handle on schools without a second copy of their state.
 """
 
@@ -26,37 +26,37 @@ class School(mesa.Agent):
 
     @property
     def name(self) -> str:
-        return self.model.county.school_name[self.index]
+        return self.model.state.county.school_name[self.index]
 
     @property
     def kind(self) -> str:
-        return SCHOOL_TYPES[self.model.county.school_type[self.index]]
+        return SCHOOL_TYPES[self.model.state.county.school_type[self.index]]
 
     @property
     def town(self) -> int:
-        return int(self.model.county.school_town[self.index])
+        return int(self.model.state.county.school_town[self.index])
 
     @property
     def grades(self) -> tuple[int, int]:
-        c = self.model.county
+        c = self.model.state.county
         return int(c.min_grade[self.index]), int(c.max_grade[self.index])
 
     @property
     def is_open(self) -> bool:
-        return bool(self.model.school_open[self.index])
+        return bool(self.model.state.schools.open[self.index])
 
     @property
     def enrollment(self) -> int:
-        return int(self.model.enrolled[self.index].sum())
+        return int(self.model.state.schools.enrolled[self.index].sum())
 
     @property
     def teachers(self) -> int:
-        return int(self.model.staff[self.index])
+        return int(self.model.state.schools.staff[self.index])
 
     @property
     def difference_rate(self) -> float:
         """This year's difference rate against urban quality schools (NaN before any exam)."""
-        return float(self.model.difference_rate[self.index])
+        return float(self.model.state.schools.difference_rate[self.index])
 
     def __repr__(self) -> str:
         return f"School({self.name!r}, {self.kind}, students={self.enrollment})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import warnings as warnings_module
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,9 +152,11 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
                     warnings, manifest)
 
 
-def write(analysis: Analysis, out: str | Path, charts: bool = True) -> Path:
+def write(analysis: Analysis, out: str | Path,
+          figures: Callable[[Analysis, Path], list[Path]] | None = None) -> Path:
     """Write DIR/analysis/: indices.csv, noise.csv, threshold.csv, rsa.csv, prim_boxes.csv,
-    figures and report.md; files appear whole or not at all."""
+    the ``figures`` (e.g. ``plots.save_analysis_charts``) and report.md; files appear whole or
+    not at all."""
     from .report import markdown
 
     target = Path(out) / "analysis"
@@ -163,12 +166,8 @@ def write(analysis: Analysis, out: str | Path, charts: bool = True) -> Path:
         analysis.probability.to_csv(tmp / "threshold.csv", index=False)
         analysis.rsa.to_csv(tmp / "rsa.csv", index=False)
         analysis.boxes.to_csv(tmp / "prim_boxes.csv", index=False)
-        figures = []
-        if charts:
-            from ..plots import save_analysis_charts
-
-            figures = save_analysis_charts(analysis, tmp)
-        (tmp / "report.md").write_text(markdown(analysis, [f.name for f in figures]),
+        drawn = figures(analysis, tmp) if figures is not None else []
+        (tmp / "report.md").write_text(markdown(analysis, [f.name for f in drawn]),
                                        encoding="utf-8")
         (tmp / "warnings.json").write_text(json.dumps(analysis.warnings, indent=2))
     return target

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "delta": "delta"}
+from .sensitivity import MAIN_INDEX
 
 
 def _top(indices: pd.DataFrame, outcome: str, year: str, k: int = 3) -> str:

@@ -12,6 +12,9 @@ from SALib.analyze import sobol as sobol_analyzer
 from SALib.sample import latin, morris
 from SALib.sample import sobol as sobol_sampler
 
+# The index that ranks factors for each method (total Sobol, Morris mu*, Borgonovo delta).
+MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "delta": "delta"}
+
 COLUMNS = ["method", "factor", "index", "value", "conf_low", "conf_high"]
 METHOD_OF_DESIGN = {"sobol": "sobol", "morris": "morris", "latin": "delta", "grid": "delta"}
 
@@ -69,7 +72,7 @@ def first_half(method: str, problem: dict, X: np.ndarray, Y: np.ndarray,
 def warnings_for(table: pd.DataFrame, method: str, n: int, label: str) -> list[str]:
     """Plain warnings: wide intervals, negative indices beyond their interval."""
     out = []
-    main = {"sobol": "ST", "morris": "mu_star", "delta": "delta"}[method]
+    main = MAIN_INDEX[method]
     rows = table[table["index"] == main]
     scale = rows["value"].abs().max() if method == "morris" else 1.0
     width = (rows["conf_high"] - rows["conf_low"]) / max(scale, 1e-12)

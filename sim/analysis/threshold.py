@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-GAP_TARGET = 0.15
+from ..indicators import GAP_TARGET
+
 PROBABILITY = 0.9
 
 

@@ -25,13 +25,15 @@ from .subsidy import Subsidy
 from .timeline import Lever
 
 if TYPE_CHECKING:
-    from ..model import CountyModel
+    from ..state import CountyState
 
 
 class LeverSpec(NamedTuple):
+    """A lever: its settings (a timeline), what it does at the start of a year, what it costs."""
+
     model: type[Lever]
-    apply: Callable
-    cost: Callable
+    apply: Callable[..., None]
+    cost: Callable[..., float]
 
 
 LEVERS: dict[str, LeverSpec] = {
@@ -72,21 +74,36 @@ class Policies(Group):
         return {name: getattr(self, name).level(year) for name in LEVERS}
 
 
-COST_COLUMNS = tuple(f"cost_lever_{name}_yuan" for name in LEVERS)
+if set(Policies.model_fields) != set(LEVERS):  # one table per registered lever
+    raise RuntimeError("Policies and LEVERS list different levers")
 
 
-def apply(model: CountyModel, year: int) -> None:
+def cost_column(name: str) -> str:
+    """The timeseries column of a lever's yearly cost."""
+    return f"cost_lever_{name}_yuan"
+
+
+COST_COLUMNS = tuple(cost_column(name) for name in LEVERS)
+
+
+def apply(st: CountyState, year: int) -> None:
     """Start of year: every lever sets this year's effects (or takes its action)."""
-    model.effects.reset_year()
-    model.lever_levels = model.scenario.policies.levels(year)
+    st.effects.reset_year()
+    st.levers.levels = st.scenario.policies.levels(year)
     for name, spec in LEVERS.items():
-        spec.apply(model, getattr(model.scenario.policies, name), model.lever_levels[name], year)
+        spec.apply(st, getattr(st.scenario.policies, name), st.levers.levels[name], year)
 
 
-def costs(model: CountyModel, year: int) -> dict[str, float]:
-    """This year's cost of each lever (yuan): zero for a lever that never acted. Running costs
-    are yearly; beds are annualised and keep costing after the lever ends; town-hub building is
-    counted as capital spent in the year facilities rise."""
-    return {f"cost_lever_{name}_yuan": float(spec.cost(model, getattr(model.scenario.policies, name),
-                                                 model.lever_levels[name], year))
+def lever_costs(st: CountyState, year: int) -> dict[str, float]:
+    """This year's cost of each lever (yuan), keyed by its cost column: zero for a lever that
+    never acted. Running costs are yearly; beds are annualised and keep costing after the lever
+    ends; town-hub building is counted as capital spent in the year facilities rise. Pure: it
+    reads the state and changes nothing."""
+    return {cost_column(name): float(spec.cost(st, getattr(st.scenario.policies, name),
+                                                st.levers.levels[name], year))
             for name, spec in LEVERS.items()}
+
+
+def costs(st: CountyState, year: int) -> None:
+    """The year's lever costs, kept for the year's observation."""
+    st.now.costs = lever_costs(st, year)

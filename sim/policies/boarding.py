@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from ..kinds import TOWN_SEAT
+from ..kinds import FIRST_MIDDLE_GRADE, TOWN_SEAT
 from .timeline import Lever
 
+BOARDERS_PER_DORM_STAFF = 50  # dormitory staff per boarders (ODD, fixed constants)
+
 if TYPE_CHECKING:
-    from ..model import CountyModel
+    from ..state import CountyState
 
 
 class Boarding(Lever):
@@ -29,26 +31,28 @@ class Boarding(Lever):
                                       description="0: as now; 1: full dormitory staffing")
 
 
-def apply(model: CountyModel, lever: Boarding, level: float, year: int) -> None:
-    e = model.effects
+def apply(st: CountyState, lever: Boarding, level: float, year: int) -> None:
+    e = st.effects
     if level <= 0:
         return
     e.min_board_grade = lever.min_grade
     e.dorm_quality = level * lever.dorm_staff_quality
-    c = model.county
-    min_grade = lever.min_grade or model.params.boarding.min_grade
-    primary_share = np.clip((7 - min_grade) / 6, 0, 1)
-    of_age = model.enrolled[:, 0] * primary_share + model.enrolled[:, 1] * (min_grade <= 9)
-    target = np.where((c.school_type == TOWN_SEAT) & model.school_open,
+    c = st.county
+    min_grade = lever.min_grade or st.params.boarding.min_grade
+    primary_share = np.clip((FIRST_MIDDLE_GRADE - min_grade) / 6, 0, 1)  # of six primary grades
+    enrolled = st.schools.enrolled
+    of_age = enrolled[:, 0] * primary_share + enrolled[:, 1] * (min_grade <= 9)
+    target = np.where((c.school_type == TOWN_SEAT) & st.schools.open,
                       np.round(lever.beds_per_student * of_age), 0)
-    goal = model.initial_beds + level * np.maximum(target - model.initial_beds, 0)
-    added = np.maximum(goal - model.beds, 0)
-    model.beds = model.beds + added
-    model.beds_added += added
+    goal = st.schools.initial_beds + level * np.maximum(target - st.schools.initial_beds, 0)
+    added = np.maximum(goal - st.schools.beds, 0)
+    st.schools.beds = st.schools.beds + added
+    st.schools.beds_added += added
 
 
-def cost(model: CountyModel, lever: Boarding, level: float, year: int) -> float:
-    lp = model.params.levers
-    boarders = model.school_boarders.sum()
-    return float(model.beds_added.sum() * lp.bed_yuan_year
-                 + model.effects.dorm_quality * boarders / 50 * lp.dorm_staff_yuan_year)
+def cost(st: CountyState, lever: Boarding, level: float, year: int) -> float:
+    lp = st.params.levers
+    boarders = st.schools.boarders.sum()
+    return float(st.schools.beds_added.sum() * lp.bed_yuan_year
+                 + st.effects.dorm_quality * boarders / BOARDERS_PER_DORM_STAFF
+                 * lp.dorm_staff_yuan_year)

@@ -18,7 +18,7 @@ from ..kinds import TOWN_SEAT
 from .timeline import Lever
 
 if TYPE_CHECKING:
-    from ..model import CountyModel
+    from ..state import CountyState
 
 
 class Training(Lever):
@@ -36,27 +36,27 @@ class ServiceBinding(Lever):
                        description="rural service period of new teachers (two contract periods)")
 
 
-def apply_training(model: CountyModel, lever: Training, level: float, year: int) -> None:
-    gain = model.params.levers.training_gain_per_40h * lever.hours / 40 * lever.coverage * level
-    model.effects.teacher_growth[model.county.school_type >= TOWN_SEAT] += gain
+def apply_training(st: CountyState, lever: Training, level: float, year: int) -> None:
+    gain = st.params.levers.training_gain_per_40h * lever.hours / 40 * lever.coverage * level
+    st.effects.teacher_growth[st.county.school_type >= TOWN_SEAT] += gain
 
 
-def cost_training(model: CountyModel, lever: Training, level: float, year: int) -> float:
-    rural = model.staff[model.county.school_type >= TOWN_SEAT].sum()  # who teaches there
+def cost_training(st: CountyState, lever: Training, level: float, year: int) -> float:
+    rural = st.schools.staff[st.county.school_type >= TOWN_SEAT].sum()  # who teaches there
     return float(level * lever.coverage * rural * lever.hours
-                 * model.params.levers.training_yuan_hour)
+                 * st.params.levers.training_yuan_hour)
 
 
-def apply_title_reform(model: CountyModel, lever: TitleReform, level: float, year: int) -> None:
+def apply_title_reform(st: CountyState, lever: TitleReform, level: float, year: int) -> None:
     if level > 0:
-        model.effects.title_years = (lever.level1_years, lever.senior_years)
+        st.effects.title_years = (lever.level1_years, lever.senior_years)
 
 
-def apply_binding(model: CountyModel, lever: ServiceBinding, level: float, year: int) -> None:
+def apply_binding(st: CountyState, lever: ServiceBinding, level: float, year: int) -> None:
     if level > 0:
-        model.effects.binding_years = lever.years
+        st.effects.binding_years = lever.years
 
 
-def no_cost(model: CountyModel, lever: Lever, level: float, year: int) -> float:
+def no_cost(st: CountyState, lever: Lever, level: float, year: int) -> float:
     """Levers whose cost shows up elsewhere (salaries) or is administrative."""
     return 0.0

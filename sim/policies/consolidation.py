@@ -18,7 +18,7 @@ from ..kinds import TEACHING_POINT, VILLAGE
 from .timeline import Lever
 
 if TYPE_CHECKING:
-    from ..model import CountyModel
+    from ..state import CountyState
 
 CLOSABLE = {"teaching_point": TEACHING_POINT, "village": VILLAGE}
 
@@ -35,18 +35,18 @@ class Consolidation(Lever):
     lunch: bool = Field(True, description="school lunch for their pupils")
 
 
-def apply(model: CountyModel, lever: Consolidation, level: float, year: int) -> None:
-    e = model.effects
+def apply(st: CountyState, lever: Consolidation, level: float, year: int) -> None:
+    e = st.effects
     if level <= 0:
         return
     e.lunch = lever.lunch
-    c = model.county
-    history = model.enrollment_history
+    c = st.county
+    history = st.history.enrollment
     if not history:
         return
     now = history[-1]
     kinds = np.isin(c.school_type, [CLOSABLE[t] for t in lever.types])
-    eligible = model.school_open & kinds & (now < lever.threshold)
+    eligible = st.schools.open & kinds & (now < lever.threshold)
     if lever.require_shrinking:
         before = history[-3] if len(history) >= 3 else history[0]
         eligible &= now < before
@@ -55,21 +55,29 @@ def apply(model: CountyModel, lever: Consolidation, level: float, year: int) -> 
     close = candidates[np.argsort(now[candidates], kind="stable")][:n_close]
     if close.size == 0:
         return
-    old_local = model.options[:, :, 0].copy()
-    model.school_open[close] = False
-    model.closed_in[close] = year
-    model.rebuild_options()
+    old_local = st.places.options[:, :, 0].copy()
+    st.schools.open[close] = False
+    st.schools.closed_in[close] = year
+    st.places.stale = True  # enrollment rebuilds the local options
     lost = np.isin(old_local, close).any(axis=1)
     e.lost_school |= lost
     e.bus[lost] = lever.bus
 
 
-def cost(model: CountyModel, lever: Consolidation, level: float, year: int) -> float:
-    e, lp = model.effects, model.params.levers
+def cost(st: CountyState, lever: Consolidation, level: float, year: int) -> float:
+    e, lp = st.effects, st.params.levers
     if not e.lost_school.any():
         return 0.0
-    pupils = model.pupils_by_place()
+    pupils = pupils_by_place(st)
     served = e.lost_school
     bus = (pupils[served & e.bus]).sum() * lp.bus_yuan_student_year
     lunch = pupils[served].sum() * lp.lunch_yuan_student_year if e.lunch else 0.0
     return float(bus + lunch)
+
+
+def pupils_by_place(st: CountyState) -> np.ndarray:
+    """Enrolled students this year by home place."""
+    s = st.students
+    win = s.window(st.year)
+    enrolled = st.now.cell < 2 * st.county.n_schools
+    return np.bincount(s.place[win][enrolled], minlength=st.county.n_places)

@@ -17,7 +17,7 @@ from ..kinds import TOWN_SEAT
 from .timeline import Lever
 
 if TYPE_CHECKING:
-    from ..model import CountyModel
+    from ..state import CountyState
 
 
 class Pairing(Lever):
@@ -32,38 +32,38 @@ class Itinerant(Lever):
     """Covered small schools get shortage subjects taught by itinerant teachers."""
 
 
-def covered(model: CountyModel, level: float, small_only: bool = False) -> np.ndarray:
+def covered(st: CountyState, level: float, small_only: bool = False) -> np.ndarray:
     """The rural schools covered at ``level`` (a share), in the fixed cover order."""
-    c = model.county
-    rural = model.school_open & (c.school_type >= TOWN_SEAT)
+    c = st.county
+    rural = st.schools.open & (c.school_type >= TOWN_SEAT)
     if small_only:
         rural &= c.school_type > TOWN_SEAT
-    order = model.cover_order[rural[model.cover_order]]
+    order = st.levers.cover_order[rural[st.levers.cover_order]]
     return order[: int(np.floor(level * order.size + 1e-9))]
 
 
-def apply_pairing(model: CountyModel, lever: Pairing, level: float, year: int) -> None:
-    lp = model.params.levers
-    schools = covered(model, level)
-    model.effects.value_added[schools] += lp.pairing_value_added
-    model.effects.teacher_growth[schools] += lp.pairing_teacher_growth
+def apply_pairing(st: CountyState, lever: Pairing, level: float, year: int) -> None:
+    lp = st.params.levers
+    schools = covered(st, level)
+    st.effects.value_added[schools] += lp.pairing_value_added
+    st.effects.teacher_growth[schools] += lp.pairing_teacher_growth
 
 
-def apply_digital(model: CountyModel, lever: Digital, level: float, year: int) -> None:
-    model.effects.value_added[covered(model, level)] += model.params.levers.digital_value_added
+def apply_digital(st: CountyState, lever: Digital, level: float, year: int) -> None:
+    st.effects.value_added[covered(st, level)] += st.params.levers.digital_value_added
 
 
-def apply_itinerant(model: CountyModel, lever: Itinerant, level: float, year: int) -> None:
-    model.effects.full_curriculum[covered(model, level, small_only=True)] = True
+def apply_itinerant(st: CountyState, lever: Itinerant, level: float, year: int) -> None:
+    st.effects.full_curriculum[covered(st, level, small_only=True)] = True
 
 
-def cost_pairing(model: CountyModel, lever: Pairing, level: float, year: int) -> float:
-    return covered(model, level).size * model.params.levers.pairing_yuan_year
+def cost_pairing(st: CountyState, lever: Pairing, level: float, year: int) -> float:
+    return covered(st, level).size * st.params.levers.pairing_yuan_year
 
 
-def cost_digital(model: CountyModel, lever: Digital, level: float, year: int) -> float:
-    return covered(model, level).size * model.params.levers.digital_yuan_year
+def cost_digital(st: CountyState, lever: Digital, level: float, year: int) -> float:
+    return covered(st, level).size * st.params.levers.digital_yuan_year
 
 
-def cost_itinerant(model: CountyModel, lever: Itinerant, level: float, year: int) -> float:
-    return covered(model, level, small_only=True).size * model.params.levers.itinerant_yuan_year
+def cost_itinerant(st: CountyState, lever: Itinerant, level: float, year: int) -> float:
+    return covered(st, level, small_only=True).size * st.params.levers.itinerant_yuan_year

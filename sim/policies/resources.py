@@ -18,7 +18,7 @@ from ..kinds import TOWN_SEAT
 from .timeline import Lever
 
 if TYPE_CHECKING:
-    from ..model import CountyModel
+    from ..state import CountyState
 
 
 class Funding(Lever):
@@ -33,39 +33,39 @@ class TownHub(Lever):
                                      description="town-seat facilities reached (1 = standard)")
 
 
-def extra_funding(model: CountyModel, lever: Funding, level: float) -> np.ndarray:
+def extra_funding(st: CountyState, lever: Funding, level: float) -> np.ndarray:
     """Extra yuan per student (primary, middle) above the status quo."""
-    p = model.params.pay
+    p = st.params.pay
     base = np.array([p.funding_primary, p.funding_middle])
     target = np.array([lever.primary_yuan if lever.primary_yuan is not None else base[0],
                        lever.middle_yuan if lever.middle_yuan is not None else base[1]])
     return level * np.maximum(target - base, 0)
 
 
-def apply_funding(model: CountyModel, lever: Funding, level: float, year: int) -> None:
-    lp = model.params.levers
-    enr = model.enrolled.astype(float)
+def apply_funding(st: CountyState, lever: Funding, level: float, year: int) -> None:
+    lp = st.params.levers
+    enr = st.schools.enrolled.astype(float)
     pupils = np.maximum(enr.sum(axis=1), 1)
-    per_student = (enr @ extra_funding(model, lever, level)) / pupils
+    per_student = (enr @ extra_funding(st, lever, level)) / pupils
     gain = lp.funding_to_facilities * per_student / 1000
-    model.facilities = np.maximum(model.facilities,
-                                  np.minimum(model.facilities + gain, lp.facilities_cap))
+    st.schools.facilities = np.maximum(st.schools.facilities,
+                                  np.minimum(st.schools.facilities + gain, lp.facilities_cap))
 
 
-def apply_town_hub(model: CountyModel, lever: TownHub, level: float, year: int) -> None:
-    c = model.county
+def apply_town_hub(st: CountyState, lever: TownHub, level: float, year: int) -> None:
+    c = st.county
     seat = c.school_type == TOWN_SEAT
     base = c.facilities[seat]
     goal = base + level * np.maximum(lever.target_facilities - base, 0)
-    rise = np.maximum(goal - model.facilities[seat], 0)
-    model.facilities[seat] += rise
-    model.town_hub_spent += rise.sum() * model.params.levers.town_hub_yuan_per_unit
+    rise = np.maximum(goal - st.schools.facilities[seat], 0)
+    st.schools.facilities[seat] += rise
+    st.now.town_hub_capital = rise.sum() * st.params.levers.town_hub_yuan_per_unit
 
 
-def cost_funding(model: CountyModel, lever: Funding, level: float, year: int) -> float:
-    return float(model.enrolled.sum(axis=0) @ extra_funding(model, lever, level))
+def cost_funding(st: CountyState, lever: Funding, level: float, year: int) -> float:
+    return float(st.schools.enrolled.sum(axis=0) @ extra_funding(st, lever, level))
 
 
-def cost_town_hub(model: CountyModel, lever: TownHub, level: float, year: int) -> float:
-    spent, model.town_hub_spent = model.town_hub_spent, 0.0
-    return float(spent)
+def cost_town_hub(st: CountyState, lever: TownHub, level: float, year: int) -> float:
+    """Capital spent this year raising town-seat facilities (counted in the year it is spent)."""
+    return float(st.now.town_hub_capital)

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from ..kinds import N_SCHOOL_TYPES, TEACHING_POINT, TOWN_SEAT, VILLAGE, is_rural
+from ..pay import baseline_allowance
 from .timeline import Lever
 
 if TYPE_CHECKING:
-    from ..model import CountyModel
+    from ..state import CountyState
 
 
 class Subsidy(Lever):
@@ -32,24 +34,17 @@ class Subsidy(Lever):
                                  description="share of rural teachers given turnover housing")
 
 
-def baseline_allowance(model: CountyModel) -> np.ndarray:
-    """Monthly allowance by school type before any new policy (yuan)."""
-    p = model.params.pay
-    return np.array([0.0, 0.0, p.allowance_town_seat, p.allowance_village,
-                     p.allowance_teaching_point])
-
-
-def apply(model: CountyModel, lever: Subsidy, level: float, year: int) -> None:
-    e = model.effects
-    base = baseline_allowance(model)
+def apply(st: CountyState, lever: Subsidy, level: float, year: int) -> None:
+    e = st.effects
+    base = baseline_allowance(st.params)
     target = base.copy()
-    for k, value in ((2, lever.town_seat_yuan_month), (3, lever.village_yuan_month),
-                     (4, lever.teaching_point_yuan_month)):
+    for k, value in ((TOWN_SEAT, lever.town_seat_yuan_month), (VILLAGE, lever.village_yuan_month),
+                     (TEACHING_POINT, lever.teaching_point_yuan_month)):
         if value is not None:
             target[k] = value
     new = base + level * (target - base)
     transport = level * lever.transport_yuan_month
-    rural = np.arange(5) >= 2
+    rural = is_rural(np.arange(N_SCHOOL_TYPES))
     # a rise in what a rural teacher receives (allowance plus transport) restarts the fading
     rose = (new + transport * rural) > (e.allowance + e.transport_yuan * rural) + 1e-9
     e.allowance_rise_year[rose] = year
@@ -58,11 +53,13 @@ def apply(model: CountyModel, lever: Subsidy, level: float, year: int) -> None:
     e.housing_share = level * lever.housing_share
 
 
-def cost(model: CountyModel, lever: Subsidy, level: float, year: int) -> float:
-    e, lp = model.effects, model.params.levers
-    extra = (e.allowance - baseline_allowance(model))[2:] + e.transport_yuan
+def cost(st: CountyState, lever: Subsidy, level: float, year: int) -> float:
+    e, lp = st.effects, st.params.levers
+    rural = slice(TOWN_SEAT, None)  # town seat, village, teaching point
+    extra = (e.allowance - baseline_allowance(st.params))[rural] + e.transport_yuan
     if not extra.any() and e.housing_share == 0:
         return 0.0
-    per_type = model.posts_by_type
-    return float(12 * (per_type[2:] * extra).sum()
-                 + e.housing_share * per_type[2:].sum() * lp.housing_yuan_year)
+    per_type = np.bincount(st.county.school_type, weights=st.schools.posts,
+                           minlength=N_SCHOOL_TYPES)
+    return float(12 * (per_type[rural] * extra).sum()
+                 + e.housing_share * per_type[rural].sum() * lp.housing_yuan_year)

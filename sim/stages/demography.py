@@ -6,11 +6,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..county import URBAN_PLACE
-from ..population import ENROLLED, MOVED_AWAY, Students
+from ..kinds import URBAN_PLACE, StudentStatus
+from ..state import Students
 
 if TYPE_CHECKING:
-    from ..model import CountyModel
+    from ..county import County
+    from ..rng import Streams
+    from ..scenario import Scenario
+    from ..state import CountyState
 
 # Births in China, millions (NBS Statistical Communiqués 2005-2024). A child enters grade 1 at
 # six, so entrants in year Y follow births in Y-6. The national curve stands in for Shandong's.
@@ -31,18 +34,17 @@ def births(year: int, trend_after_data: float) -> float:
     return BIRTHS[year]
 
 
-def initial_students(model: CountyModel) -> None:
-    """Allocate every cohort of the run up front; the nine already at school start enrolled."""
-    sc, p = model.scenario, model.params.demography
-    county = model.county
-    start = sc.start_year
-    years = np.arange(start - 8, sc.end_year + 1)
+def initial_students(scenario: Scenario, county: County, streams: Streams) -> Students:
+    """Every cohort of the run, allocated up front; the nine already at school start enrolled."""
+    p = scenario.params.demography
+    start = scenario.start_year
+    years = np.arange(start - 8, scenario.end_year + 1)
     index = np.array([births(y - ENTRY_AGE, p.birth_trend_after_data) for y in years])
     total = (county.roster_students.sum() if county.roster_students is not None
-             else sc.county.students)
+             else scenario.county.students)
     expected = index * total / index[years <= start].sum()
     share = county.place_weight / county.place_weight.sum()
-    rng = model.streams.generator("cohorts")
+    rng = streams.generator("cohorts")
     per_place = rng.poisson(np.outer(expected, share))  # cohort x place
     sizes = per_place.sum(axis=1)
     s = Students.allocate(int(sizes.sum()), years, sizes, county.n_schools)
@@ -50,34 +52,34 @@ def initial_students(model: CountyModel) -> None:
     rural = county.place_kind[s.place] != URBAN_PLACE
     s.hukou_rural[:] = rural
     s.hukou_town[:] = county.place_town[s.place]
-    g = model.streams.generator("students")
+    g = streams.generator("students")
     s.ses[:] = g.standard_normal(len(s), dtype=np.float32) + np.where(rural, 0.0, p.ses_urban_gap)
     s.left_behind[:] = rural & (g.random(len(s), dtype=np.float32) < p.left_behind_share)
     old = s.cohort_slice(start - 8, start - 1)
-    s.status[old] = ENROLLED
+    s.status[old] = StudentStatus.ENROLLED
     s.grade[old] = (start - np.repeat(years, sizes)[old] + 1).astype(np.int8)
-    model.students = s
+    return s
 
 
-def enter_and_migrate(model: CountyModel, year: int) -> None:
+def enter_and_migrate(st: CountyState, year: int) -> None:
     """This year's six-year-olds enter; some families leave the county or move to the seat."""
-    s, p = model.students, model.params.demography
+    s, p, f = st.students, st.params.demography, st.now.flows
     new = s.cohort_slice(year, year)
-    s.status[new] = ENROLLED
+    s.status[new] = StudentStatus.ENROLLED
     s.grade[new] = 1
-    model.flows["entrants"] = new.stop - new.start
+    f["entrants"] = new.stop - new.start
 
     win = s.window(year)
-    u = model.streams.uniform("migration", year, win.stop - win.start)
-    enrolled = s.status[win] == ENROLLED
+    u = st.streams.uniform("migration", year, win.stop - win.start)
+    enrolled = s.status[win] == StudentStatus.ENROLLED
     leave = enrolled & (u < p.move_away_rate)
     ids = np.flatnonzero(leave) + win.start
-    s.status[ids] = MOVED_AWAY
-    s.school[ids] = model.county.n_schools
+    s.status[ids] = StudentStatus.MOVED_AWAY
+    s.school[ids] = st.county.n_schools
     s.boarding[ids] = False
-    model.flows["moved_away"] = ids.size
+    f["moved_away"] = ids.size
 
-    county = model.county
+    county = st.county
     rural_home = county.place_kind[s.place[win]] != URBAN_PLACE
     hi = p.move_away_rate + p.relocation_rate
     move = enrolled & rural_home & (u >= p.move_away_rate) & (u < hi)
@@ -86,5 +88,5 @@ def enter_and_migrate(model: CountyModel, year: int) -> None:
     cum = np.cumsum(county.place_weight[urban])
     v = (u[move] - p.move_away_rate) / max(p.relocation_rate, 1e-12)
     s.place[ids] = urban[np.minimum(np.searchsorted(cum, v * cum[-1]), urban.size - 1)]
-    model.relocated = ids
-    model.flows["relocated"] = ids.size
+    st.now.relocated = ids
+    f["relocated"] = ids.size

@@ -17,144 +17,160 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..allocation import admitted
-from ..county import (
+from ..kinds import (
+    FIRST_MIDDLE_GRADE,
     TEACHING_POINT,
     TOWN_SEAT,
     URBAN_ORDINARY,
     URBAN_PLACE,
     URBAN_QUALITY,
     VILLAGE,
+    StudentStatus,
 )
-from ..outcomes import measure_enrollment
-from ..population import ENROLLED
+from ..state import PlaceOptions
 
 if TYPE_CHECKING:
-    from ..model import CountyModel
+    from ..county import County
+    from ..state import CountyState
+
+ENROLLED = StudentStatus.ENROLLED
 
 LOCAL, SEAT, ORDINARY, QUALITY = range(4)
 BAND_FIRST_GRADE = (1, 4, 7)  # grades 1-3, 4-6, 7-9
+LOTTERY = 10_000  # sub-key of the choice stream for the lottery of county-seat places
 # Observed results (SD from the county mean) assumed before the first exam; replaced by the
 # measured school means from the first simulated year on (assumption).
 PRIOR_QUALITY = {URBAN_QUALITY: 0.45, URBAN_ORDINARY: 0.1, TOWN_SEAT: -0.05, VILLAGE: -0.25,
                  TEACHING_POINT: -0.35}
 
 
-def build_options(model: CountyModel, rural_only: bool = False) -> None:
+def build_options(county: County, school_open: np.ndarray) -> PlaceOptions:
     """For every place and grade band, the four candidate schools (``n_schools`` where none).
 
     Where no county-seat ordinary school teaches a band, the nearest open school that does
-    stands in, so every child has at least one school. ``rural_only`` recomputes only the
-    local and town-seat options (after rural schools close)."""
-    c = model.county
+    stands in, so every child has at least one school."""
+    c = county
+    # schools of each place by distance, and whether each is a rural school of its town
+    nearest_first = np.argsort(c.distance, axis=1, kind="stable")
+    own_town_sorted = ((c.place_town[:, None] == c.school_town[nearest_first])
+                       & (c.place_kind != URBAN_PLACE)[:, None])
+    places = PlaceOptions(
+        options=np.full((c.n_places, 3, 4), c.n_schools, np.int32),
+        distance=np.concatenate([c.distance, np.zeros((c.n_places, 1), np.float32)], axis=1),
+        urban=np.append(c.is_urban_school, False),
+        nearest_first=nearest_first, own_town_sorted=own_town_sorted)
+    _fill_options(county, school_open, places, (LOCAL, SEAT, ORDINARY, QUALITY))
+    return places
+
+
+def refresh_options(st: CountyState) -> None:
+    """Schools closed since the options were built: recompute the local and town-seat options
+    (county-seat schools never close)."""
+    if st.places.stale:
+        _fill_options(st.county, st.schools.open, st.places, (LOCAL, SEAT))
+        st.places.stale = False
+
+
+def _fill_options(c: County, school_open: np.ndarray, places: PlaceOptions,
+                  which: tuple[int, ...]) -> None:
     n = c.n_schools
-    if not hasattr(model, "nearest_first"):
-        # schools of each place by distance, and whether each is a rural school of its town
-        model.nearest_first = np.argsort(c.distance, axis=1, kind="stable")
-        model.own_town_sorted = ((c.place_town[:, None] == c.school_town[model.nearest_first])
-                                 & (c.place_kind != URBAN_PLACE)[:, None])
-    order = model.nearest_first
+    order = places.nearest_first
     rows = np.arange(c.n_places)
-    opts = model.options if rural_only else np.full((c.n_places, 3, 4), n, np.int32)
+    opts = places.options
     for band, g in enumerate(BAND_FIRST_GRADE):
-        offers = model.school_open & (c.min_grade <= g) & (c.max_grade >= g)
+        offers = school_open & (c.min_grade <= g) & (c.max_grade >= g)
         ordinary = offers & (c.school_type == URBAN_ORDINARY)
         kinds = {LOCAL: offers & (c.school_type >= TOWN_SEAT),
                  SEAT: offers & (c.school_type == TOWN_SEAT),
                  ORDINARY: ordinary if ordinary.any() else offers,
                  QUALITY: offers & (c.school_type == URBAN_QUALITY)}
-        for k, ok in kinds.items():
-            if rural_only and k not in (LOCAL, SEAT):
-                continue
-            allowed = ok[order]
+        for k in which:
+            allowed = kinds[k][order]
             if k in (LOCAL, SEAT):
-                allowed &= model.own_town_sorted
+                allowed &= places.own_town_sorted
             first = allowed.argmax(axis=1)
             opts[:, band, k] = np.where(allowed[rows, first], order[rows, first], n)
         dup = opts[:, band, SEAT] == opts[:, band, LOCAL]
         opts[dup, band, SEAT] = n
-    model.options = opts
-    # distances with a last column for "no school", so lookups need no masking
-    model.option_distance = np.concatenate(
-        [c.distance, np.zeros((c.n_places, 1), np.float32)], axis=1)
-    model.urban_option = np.append(c.is_urban_school, False)
 
 
-def school_quality(model: CountyModel) -> np.ndarray:
+def school_quality(st: CountyState) -> np.ndarray:
     """Observed results per school and stage (SD from the county mean), prior where unmeasured."""
-    prior = np.array([PRIOR_QUALITY[k] for k in model.county.school_type])[:, None]
-    measured = (model.mean_z - model.z_mean) / max(model.z_sd, 1e-9)
+    prior = np.array([PRIOR_QUALITY[k] for k in st.county.school_type])[:, None]
+    exam = st.exam
+    measured = (exam.mean_z - exam.county_mean) / max(exam.county_sd, 1e-9)
     return np.where(np.isfinite(measured), measured, prior)
 
 
-def place_utilities(model: CountyModel, year: int) -> np.ndarray:
+def place_utilities(st: CountyState, year: int) -> np.ndarray:
     """Utility of each place's four options for a child of each grade, before the family's own
     terms (SES, current school): places x 9 grades x 4 options, -inf where there is no school.
 
     Children of one place and grade face the same schools, so this is computed once a year
     instead of once per child."""
-    c, p = model.county, model.params
+    c, p = st.county, st.params
     cp, n = p.choice, c.n_schools
     grades = np.arange(1, 10)
     band = (grades - 1) // 3
-    opt = model.options[:, band]  # places x 9 x 4
+    opt = st.places.options[:, band]  # places x 9 x 4
     school_u = np.full((n + 1, 2), -np.inf, np.float32)
-    school_u[:n] = cp.quality_weight * school_quality(model)
+    school_u[:n] = cp.quality_weight * school_quality(st)
     school_u[:n] -= cp.quality_school_cost * (c.school_type == URBAN_QUALITY)[:, None]
     # parents prefer a school that teaches every subject (own or itinerant teachers)
-    full = model.has_shortage_teacher | model.effects.full_curriculum
+    full = st.schools.has_shortage_teacher | st.effects.full_curriculum
     school_u[:n] -= p.levers.curriculum_weight * ~full[:, None]
-    middle = (grades >= 7)[None, :, None]
+    middle = (grades >= FIRST_MIDDLE_GRADE)[None, :, None]
     v = school_u[opt, middle.astype(np.intp)]
-    journey, relocating = _journey_terms(model, opt, grades)
-    reloc_cost = cp.relocation_cost - cp.relocation_cost_trend * (year - model.scenario.start_year)
+    journey, relocating = _journey_terms(st, opt, grades)
+    reloc_cost = cp.relocation_cost - cp.relocation_cost_trend * (year - st.scenario.start_year)
     return (v - journey - relocating * np.float32(reloc_cost)).astype(np.float32)
 
 
-def _journey_terms(model: CountyModel, opt: np.ndarray, grades: np.ndarray):
+def _journey_terms(st: CountyState, opt: np.ndarray,
+                   grades: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The travel disutility of every place's options and which of them mean relocating. They
     change only when schools close, beds appear, the boarding age or buses change, so they are
     kept until one of those does."""
-    c, p = model.county, model.params
+    c, p, places = st.county, st.params, st.places
     cp = p.choice
-    beds = np.append(model.beds > 0, False)
-    key = (opt.tobytes(), beds.tobytes(), min_board_grade(model), model.effects.bus.tobytes())
-    cached = getattr(model, "_journey_cache", None)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    middle = (grades >= 7)[None, :, None]
-    dist = model.option_distance[np.arange(c.n_places)[:, None, None], opt]
-    boardable = beds[opt] & (grades >= min_board_grade(model))[None, :, None]
+    beds = np.append(st.schools.beds > 0, False)
+    key = (opt.tobytes(), beds.tobytes(), min_board_grade(st), st.effects.bus.tobytes())
+    if places.journey is not None and places.journey_key == key:
+        return places.journey
+    middle = (grades >= FIRST_MIDDLE_GRADE)[None, :, None]
+    dist = places.distance[np.arange(c.n_places)[:, None, None], opt]
+    boardable = beds[opt] & (grades >= min_board_grade(st))[None, :, None]
     dist = np.where(boardable, np.minimum(dist, np.float32(p.boarding.distance_km)), dist)
     # a school bus (for villages whose school closed) shortens the felt journey
-    bus = model.effects.bus[:, None, None] & ~model.urban_option[opt]
+    bus = st.effects.bus[:, None, None] & ~places.urban[opt]
     dist = np.where(bus, dist * np.float32(p.levers.bus_distance_factor), dist)
-    relocating = (c.place_kind != URBAN_PLACE)[:, None, None] & model.urban_option[opt]
+    relocating = (c.place_kind != URBAN_PLACE)[:, None, None] & places.urban[opt]
     dist = np.where(relocating, np.float32(cp.relocated_travel_km), dist)
     journey = (np.where(middle, 0.5, 1.0) * cp.distance_weight * dist).astype(np.float32)
-    model._journey_cache = (key, (journey, relocating))
+    places.journey_key, places.journey = key, (journey, relocating)
     return journey, relocating
 
 
-def min_board_grade(model: CountyModel) -> int:
+def min_board_grade(st: CountyState) -> int:
     """Youngest grade allowed to board: the boarding lever's setting, else the status quo."""
-    override = model.effects.min_board_grade
-    return override if override is not None else model.params.boarding.min_grade
+    override = st.effects.min_board_grade
+    return override if override is not None else st.params.boarding.min_grade
 
 
-def choose(model: CountyModel, ids: np.ndarray, u: np.ndarray, year: int,
+def choose(st: CountyState, ids: np.ndarray, u: np.ndarray, year: int,
            ration: bool = True) -> np.ndarray:
     """The school each student in ``ids`` chooses (``u``: one uniform per student)."""
-    s, c, cp = model.students, model.county, model.params.choice
+    s, c, cp = st.students, st.county, st.params.choice
     place, grade = s.place[ids], s.grade[ids].astype(np.intp)
-    opt = model.options[place, (grade - 1) // 3]  # choosers x 4
-    v = place_utilities(model, year)[place, grade - 1]
+    opt = st.places.options[place, (grade - 1) // 3]  # choosers x 4
+    v = place_utilities(st, year)[place, grade - 1]
     rural_home = c.place_kind[place] != URBAN_PLACE
-    relocating = rural_home[:, None] & model.urban_option[opt]
+    relocating = rural_home[:, None] & st.places.urban[opt]
     v += relocating * (np.float32(cp.ses_urban_weight) * s.ses[ids])[:, None]
     v += np.float32(cp.stay_weight) * (opt == s.school[ids, None])
     chosen = opt[np.arange(ids.size), sample_logit(v, u)]
     if ration:
-        chosen = _ration(model, ids, chosen, v, rural_home, year)
+        chosen = _ration(st, ids, chosen, v, rural_home, year)
     return chosen
 
 
@@ -181,21 +197,22 @@ def sample_logit(v: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum(k, last)
 
 
-def _ration(model: CountyModel, ids, chosen, v, rural_home, year) -> np.ndarray:
+def _ration(st: CountyState, ids: np.ndarray, chosen: np.ndarray, v: np.ndarray,
+           rural_home: np.ndarray, year: int) -> np.ndarray:
     """Over-subscribed county-seat schools admit residents first, then rural children by lot."""
-    n = model.county.n_schools
-    s = model.students
+    n = st.county.n_schools
+    s = st.students
     win = s.window(year)
     stay = (s.status[win] == ENROLLED) & (s.school[win] < n)
     stay[ids - win.start] = False
     present = np.bincount(s.school[win][stay], minlength=n)[:n]
     resident = np.bincount(chosen[~rural_home], minlength=n)[:n]
-    free = np.nan_to_num(model.capacity, nan=np.inf) - present - resident
-    applicants = rural_home & model.county.is_urban_school[chosen]
+    free = np.nan_to_num(st.schools.capacity, nan=np.inf) - present - resident
+    applicants = rural_home & st.county.is_urban_school[chosen]
     demand = np.bincount(chosen[applicants], minlength=n)[:n]
     if not (demand > free).any():
         return chosen
-    lot = model.streams.uniform("choice", year + 10_000, win.stop - win.start)[ids - win.start]
+    lot = st.streams.uniform("choice", year + LOTTERY, win.stop - win.start)[ids - win.start]
     cand = np.flatnonzero(applicants & (demand > free)[chosen])
     keep = np.zeros(cand.size, bool)
     keep[admitted(chosen[cand], lot[cand], np.maximum(free, 0))] = True
@@ -203,14 +220,15 @@ def _ration(model: CountyModel, ids, chosen, v, rural_home, year) -> np.ndarray:
     fallback = v[rejected][:, :ORDINARY]
     has = np.isfinite(fallback).any(axis=1)
     best = fallback.argmax(axis=1)
-    opts = model.options[s.place[ids[rejected]], (s.grade[ids[rejected]] - 1) // 3]
+    opts = st.places.options[s.place[ids[rejected]], (s.grade[ids[rejected]] - 1) // 3]
     chosen[rejected[has]] = opts[has, best[has]]
     return chosen
 
 
-def choose_schools(model: CountyModel, year: int) -> None:
+def choose_schools(st: CountyState, year: int) -> None:
     """Entrants, stage transitions, relocated families and pupils of closed schools choose."""
-    s, c = model.students, model.county
+    refresh_options(st)
+    s, c = st.students, st.county
     n = c.n_schools
     win = s.window(year)
     sch = s.school[win]
@@ -218,37 +236,37 @@ def choose_schools(model: CountyModel, year: int) -> None:
     enrolled = s.status[win] == ENROLLED
     safe = np.minimum(sch, n - 1)
     offers = (sch < n) & (c.min_grade[safe] <= grade) & (c.max_grade[safe] >= grade) \
-        & model.school_open[safe]
-    rechoose = (grade == 7) & (c.min_grade[safe] < 7)
+        & st.schools.open[safe]
+    rechoose = (grade == FIRST_MIDDLE_GRADE) & (c.min_grade[safe] < FIRST_MIDDLE_GRADE)
     choosers = enrolled & (~offers | rechoose)
-    choosers[model.relocated - win.start] = True
+    choosers[st.now.relocated - win.start] = True
     ids = np.flatnonzero(choosers) + win.start
-    u = model.streams.uniform("choice", year, win.stop - win.start)
+    u = st.streams.uniform("choice", year, win.stop - win.start)
     old = s.school[ids]
-    new = choose(model, ids, u[ids - win.start], year)
+    new = choose(st, ids, u[ids - win.start], year)
     moved = (old != new) & (old < n)
     s.school[ids] = new
-    s.distance[ids] = model.option_distance[s.place[ids], new]
+    s.distance[ids] = st.places.distance[s.place[ids], new]
     s.boarding[ids[moved]] = False
-    model.flows["changed_school"] = int(moved.sum())
-    allocate_beds(model, year)
-    count_enrollment(model, year)
-    measure_enrollment(model, year)
+    st.now.flows["changed_school"] = int(moved.sum())
+    allocate_beds(st, year)
+    count_enrollment(st, year)
 
 
-def allocate_beds(model: CountyModel, year: int) -> None:
+def allocate_beds(st: CountyState, year: int) -> None:
     """Boarders keep their beds; free beds go to the farthest eligible newcomers."""
-    s, c, p = model.students, model.county, model.params.boarding
+    s, c, p = st.students, st.county, st.params.boarding
+    beds = st.schools.beds
     n = c.n_schools
     win = s.window(year)
     sch = s.school[win]
     enrolled = (s.status[win] == ENROLLED) & (sch < n)
     safe = np.minimum(sch, n - 1)
     dist = s.distance[win]
-    eligible = enrolled & (model.beds[safe] > 0) & (s.grade[win] >= min_board_grade(model)) \
+    eligible = enrolled & (beds[safe] > 0) & (s.grade[win] >= min_board_grade(st)) \
         & (dist > p.distance_km)
     keep = s.boarding[win] & eligible
-    free = model.beds - np.bincount(safe[keep], minlength=n)
+    free = beds - np.bincount(safe[keep], minlength=n)
     cand = np.flatnonzero(eligible & ~keep)
     demand = np.bincount(safe[cand], minlength=n)
     over = demand > free
@@ -262,31 +280,31 @@ def allocate_beds(model: CountyModel, year: int) -> None:
     urban_school = c.is_urban_school[safe]
     rural_home = c.place_kind[s.place[win]] != URBAN_PLACE
     relocated = rural_home & urban_school & ~eligible
-    travel = np.where(relocated, np.float32(model.params.choice.relocated_travel_km), dist)
-    model.travel = np.where(enrolled, travel, np.float32(0))
+    travel = np.where(relocated, np.float32(st.params.choice.relocated_travel_km), dist)
+    st.now.travel = np.where(enrolled, travel, np.float32(0))
 
 
-def count_enrollment(model: CountyModel, year: int) -> None:
+def count_enrollment(st: CountyState, year: int) -> None:
     """Enrollment by school and stage, and each student's school-stage cell for the year
     (``2 * school + middle``; ``2 * n_schools`` for anyone not enrolled)."""
-    s, n = model.students, model.county.n_schools
+    s, n = st.students, st.county.n_schools
     win = s.window(year)
     enrolled = s.status[win] == ENROLLED
-    key = s.school[win].astype(np.intp) * 2 + (s.grade[win] >= 7)
-    model.stage_key = np.where(enrolled, key, 2 * n)
-    model.stage_counts = np.bincount(model.stage_key, minlength=2 * n + 1)
-    model.enrolled = model.stage_counts[: 2 * n].reshape(n, 2)
+    key = s.school[win].astype(np.intp) * 2 + (s.grade[win] >= FIRST_MIDDLE_GRADE)
+    st.now.cell = np.where(enrolled, key, 2 * n)
+    st.now.cell_counts = np.bincount(st.now.cell, minlength=2 * n + 1)
+    st.schools.enrolled = st.now.cell_counts[: 2 * n].reshape(n, 2)
 
 
-def nearest_in_town(model: CountyModel) -> np.ndarray:
+def nearest_in_town(st: CountyState) -> np.ndarray:
     """Places x grades: the nearest open school of the same town (or of the county seat) that
     teaches the grade. A roster's children live at the school sites, so a child starts at the
     school of its own site when it teaches the grade, as the roster says it does."""
-    c = model.county
+    c = st.county
     same_town = c.place_town[:, None] == c.school_town[None, :]
     table = np.empty((c.n_places, 9), np.int16)
     for g in range(1, 10):
-        teaches = model.school_open & (c.min_grade <= g) & (g <= c.max_grade)
+        teaches = st.schools.open & (c.min_grade <= g) & (g <= c.max_grade)
         d = np.where(same_town & teaches[None, :], c.distance, np.inf)
         anywhere = np.where(teaches[None, :], c.distance, np.inf)
         table[:, g - 1] = np.where(np.isfinite(d.min(axis=1)), d.argmin(axis=1),
@@ -294,32 +312,30 @@ def nearest_in_town(model: CountyModel) -> np.ndarray:
     return table
 
 
-def initial_enrollment(model: CountyModel) -> None:
+def initial_enrollment(st: CountyState) -> None:
     """Place the students already at school, then size county-seat places and beds to them."""
-    build_options(model)
-    s, c = model.students, model.county
-    year = model.scenario.start_year - 1
+    s, c, sch = st.students, st.county, st.schools
+    year = st.scenario.start_year - 1
     ids = np.flatnonzero(s.status == ENROLLED)
     if c.roster_students is not None:
-        s.school[ids] = nearest_in_town(model)[s.place[ids], s.grade[ids] - 1]
+        s.school[ids] = nearest_in_town(st)[s.place[ids], s.grade[ids] - 1]
     else:
-        u = model.streams.uniform("choice", year, len(s))[ids]
-        s.school[ids] = choose(model, ids, u, year, ration=False)
-    s.distance[ids] = model.option_distance[s.place[ids], s.school[ids]]
-    count_enrollment(model, model.scenario.start_year)
-    total = model.enrolled.sum(axis=1).astype(float)
-    slack = 1 + model.scenario.county.urban_capacity_slack
+        u = st.streams.uniform("choice", year, len(s))[ids]
+        s.school[ids] = choose(st, ids, u, year, ration=False)
+    s.distance[ids] = st.places.distance[s.place[ids], s.school[ids]]
+    count_enrollment(st, st.scenario.start_year)
+    total = sch.enrolled.sum(axis=1).astype(float)
+    slack = 1 + st.scenario.county.urban_capacity_slack
     sized = np.where(c.is_urban_school, np.ceil(total * slack), np.inf)
-    model.capacity = np.where(np.isnan(model.capacity), sized, model.capacity)
+    sch.capacity = np.where(np.isnan(sch.capacity), sized, sch.capacity)
     if np.isnan(c.beds).any():
-        eligible = np.bincount(s.school[ids][s.grade[ids] >= model.params.boarding.min_grade],
+        eligible = np.bincount(s.school[ids][s.grade[ids] >= st.params.boarding.min_grade],
                                minlength=c.n_schools + 1)[: c.n_schools]
-        bp = model.params.boarding
-        has_middle = c.max_grade >= 7
+        bp = st.params.boarding
+        has_middle = c.max_grade >= FIRST_MIDDLE_GRADE
         share = np.select([(c.school_type == TOWN_SEAT) & has_middle, c.school_type == TOWN_SEAT,
                            c.is_urban_school & has_middle],
                           [bp.beds_town_seat_middle, bp.beds_town_seat_primary,
                            bp.beds_urban_middle], 0.0)
-        model.beds = np.where(np.isnan(c.beds), np.round(share * eligible), c.beds)
-    model.relocated = np.empty(0, np.int64)
-    allocate_beds(model, model.scenario.start_year)
+        sch.beds = np.where(np.isnan(c.beds), np.round(share * eligible), c.beds)
+    allocate_beds(st, st.scenario.start_year)

@@ -16,12 +16,22 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..allocation import admitted
-from ..county import TEACHING_POINT, TOWN_SEAT, URBAN_ORDINARY, URBAN_QUALITY, VILLAGE
-from ..policies import rotation
-from ..population import LEFT, RETIRED, Teachers
+from ..kinds import (
+    TEACHING_POINT,
+    TOWN_SEAT,
+    URBAN_ORDINARY,
+    URBAN_QUALITY,
+    VILLAGE,
+    TeacherStatus,
+    Title,
+    is_rural,
+)
+from ..pay import salary
+from ..state import Teachers
+from . import rotation
 
 if TYPE_CHECKING:
-    from ..model import CountyModel
+    from ..state import CountyState
 
 # Rank of each school type in teachers' initial sorting (times CountySpec.initial_sorting SDs).
 SORTING_RANK = {URBAN_QUALITY: 1.0, URBAN_ORDINARY: 0.4, TOWN_SEAT: 0.0, VILLAGE: -0.3,
@@ -42,49 +52,47 @@ def retirement_age(birth_year: np.ndarray, birth_month: np.ndarray,
     return np.where(female, 55.0, 60.0) + extra / 12
 
 
-def retires(model: CountyModel, ids: np.ndarray, year: int) -> np.ndarray:
+def retires(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     """Whether each teacher reaches retirement age before this school year starts (September)."""
-    T = model.teachers
+    T = st.teachers
     born = T.birth_year[ids] + (T.birth_month[ids] + 0.5) / 12
     return born + retirement_age(T.birth_year[ids], T.birth_month[ids], T.female[ids]) \
         <= year + 8 / 12
 
 
-def is_rural(model: CountyModel) -> np.ndarray:
-    return model.county.school_type >= TOWN_SEAT
-
-
-def required_staff(model: CountyModel) -> np.ndarray:
+def required_staff(st: CountyState) -> np.ndarray:
     """Posts per school from the staffing norms, with a floor for small schools."""
-    st, c = model.params.staffing, model.county
-    enr = model.enrolled
-    need = np.ceil(enr[:, 0] / st.ptr_primary + enr[:, 1] / st.ptr_middle)
+    sp, c = st.params.staffing, st.county
+    enr = st.schools.enrolled
+    need = np.ceil(enr[:, 0] / sp.ptr_primary + enr[:, 1] / sp.ptr_middle)
     floor = np.select([c.school_type == TEACHING_POINT, c.school_type == VILLAGE],
-                      [st.min_teachers_teaching_point, st.min_teachers_village], 1)
+                      [sp.min_teachers_teaching_point, sp.min_teachers_village], 1)
     has_students = enr.sum(axis=1) > 0
-    return np.where(model.school_open & has_students, np.maximum(need, floor), 0).astype(np.int64)
+    return np.where(st.schools.open & has_students, np.maximum(need, floor), 0).astype(np.int64)
 
 
-def effectiveness(model: CountyModel, ids: np.ndarray, year: int) -> np.ndarray:
+def effectiveness(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     """Yearly gain (student SD) a teacher adds: talent, less a novice shortfall, plus degree."""
-    T, lp = model.teachers, model.params.learning
+    T, lp = st.teachers, st.params.learning
     exp = year - T.start_year[ids]
     return (T.talent[ids] - lp.novice_penalty * np.clip(5 - exp, 0, 5) / 5
             + lp.bachelor_effect * T.bachelor[ids])
 
 
-def initial_teachers(model: CountyModel) -> None:
-    c, tp = model.county, model.params.teachers
-    year = model.scenario.start_year - 1
+def initial_teachers(st: CountyState) -> None:
+    """The teachers at the start: staffed to the norms (or the roster's counts), with ages,
+    degrees, titles and talent sorted by school type; then principals and school staff."""
+    c, tp = st.county, st.params.teachers
+    year = st.scenario.start_year - 1
     # Grade 1 enters with the first year: staff for it as if it were there.
     lo, hi = c.min_grade.astype(float), c.max_grade.astype(float)
     with_entrants = (hi - lo + 1) / (hi - np.maximum(lo, 2) + 1)
-    required = np.ceil(required_staff(model) * with_entrants)
+    required = np.ceil(required_staff(st) * with_entrants)
     if c.roster_teachers is not None:
         counts = c.roster_teachers.astype(np.int64)
     else:
-        spec = model.scenario.county
-        factor = np.where(is_rural(model), spec.staffing_rural, spec.staffing_urban)
+        spec = st.scenario.county
+        factor = np.where(is_rural(c.school_type), spec.staffing_rural, spec.staffing_urban)
         counts = np.round(required * factor).astype(np.int64)
     total = int(counts.sum())
     T = Teachers.allocate(int(total * 1.6) + 16)
@@ -92,8 +100,8 @@ def initial_teachers(model: CountyModel) -> None:
     school = np.repeat(np.arange(c.n_schools), counts)
     kind = c.school_type[school]
     rural = kind >= TOWN_SEAT
-    g = model.streams.generator("teachers")
-    spec = model.scenario.county
+    g = st.streams.generator("teachers")
+    spec = st.scenario.county
     female = g.random(total) < np.where(rural, spec.female_rural, spec.female_urban)
     age = np.round(g.normal(np.where(rural, spec.teacher_age_rural, spec.teacher_age_urban),
                             spec.teacher_age_sd, total))
@@ -102,11 +110,11 @@ def initial_teachers(model: CountyModel) -> None:
     age = np.clip(age, 22, oldest).astype(np.int64)
     exp = np.maximum(age - 23, 0)
     bachelor = g.random(total) < np.where(rural, spec.bachelor_rural, spec.bachelor_urban)
-    title = np.minimum(exp // tp.years_per_title, np.where(bachelor, 3, 2))
+    title = np.minimum(exp // tp.years_per_title,
+                       np.where(bachelor, Title.SENIOR, Title.LEVEL1))  # senior needs a degree
     rank = np.array([SORTING_RANK[k] for k in kind])
-    sd = model.params.learning.teacher_sd
-    T.school[new] = school
-    T.home_school[new] = school
+    sd = st.params.learning.teacher_sd
+    T.post(new, school)
     T.shortage_subject[new] = g.random(total) < tp.shortage_subject_share
     T.birth_year[new] = year - age
     T.birth_month[new] = g.integers(0, 12, total)
@@ -115,62 +123,63 @@ def initial_teachers(model: CountyModel) -> None:
     T.title[new] = title
     T.title_year[new] = year - exp + title * tp.years_per_title
     T.start_year[new] = year - exp
-    T.talent[new] = g.normal(rank * model.scenario.county.initial_sorting * sd, sd)
+    T.talent[new] = g.normal(rank * st.scenario.county.initial_sorting * sd, sd)
     T.rural_years[new] = np.where(rural, exp, exp // 10)
-    model.teachers = T
-    model.required = required
-    _enforce_senior_quota(model, year)
-    _appoint_principals(model, year)
-    update_school_staff(model, year)
+    st.teachers = T
+    st.schools.required = required
+    _enforce_senior_quota(st, year)
+    _appoint_principals(st, year)
+    update_school_staff(st, year)
 
 
-def labour_market(model: CountyModel, year: int) -> None:
-    """The year's teacher flows, in order: retire, quit or request, rotations, transfers,
-    redeployment, hiring, promotion, degrees, principals, professional growth."""
-    T, tp, f, e = model.teachers, model.params.teachers, model.flows, model.effects
-    rural_school = is_rural(model)
+def retire_and_quit(st: CountyState, year: int) -> None:
+    """Teachers reach retirement age, quit, or (rural teachers) ask for a county-seat post."""
+    T, tp, f = st.teachers, st.params.teachers, st.now.flows
     act = T.active()
-    rural = rural_school[T.home_school[act]]  # rural by post: rotated teachers stay urban
+    rural = is_rural(st.county.school_type)[T.home_school[act]]  # by post: rotated stay urban
     f["rural_teachers_start"] = int(rural.sum())
 
-    retire = retires(model, act, year)
-    T.status[act[retire]] = RETIRED
+    retire = retires(st, act, year)
+    T.status[act[retire]] = TeacherStatus.RETIRED
     T.principal_since[act[retire]] = 0
     f["retirements"] = int(retire.sum())
     f["rural_retirements"] = int((retire & rural).sum())
     act, rural = act[~retire], rural[~retire]
 
-    p_exit = exit_probability(model, act, year)
-    u = model.streams.uniform("teacher_exit", year, T.n)[act]
+    p_exit = exit_probability(st, act, year)
+    u = st.streams.uniform("teacher_exit", year, T.n)[act]
     bound = T.bound_until[act] >= year  # a rural service period: no transfer requests
     request = rural & (u < p_exit * tp.transfer_share) & ~bound
     quit = (u < p_exit) & ~(rural & (u < p_exit * tp.transfer_share))
-    T.status[act[quit]] = LEFT
+    T.status[act[quit]] = TeacherStatus.LEFT
     T.principal_since[act[quit]] = 0
     f["rural_quits"] = int((quit & rural).sum())
     f["urban_quits"] = int((quit & ~rural).sum())
+    st.now.transfer_requests = act[request]
 
-    model.required = required_staff(model)
-    f["rotated_out"] = rotation.rotate(model, model.scenario.policies.rotation,
-                                       model.lever_levels["rotation"], year)
-    movers = _transfer_up(model, act[request], year)
-    T.principal_since[movers] = 0
+
+def fill_posts(st: CountyState, year: int) -> None:
+    """After exits and rotations, in order: transfers up, redeployment, hiring, promotion,
+    degrees, principals, professional growth; then each school's staff and value added."""
+    T, f, e = st.teachers, st.now.flows, st.effects
+    st.schools.required = required_staff(st)
+    movers = _transfer_up(st, st.now.transfer_requests, year)
     f["transfers_up"] = movers.size
-    f["redeployed"] = _redeploy(model, year)
-    f["recruits"] = _recruit(model, year)
-    _promote(model, year)
-    _upgrade_degrees(model, year)
-    _appoint_principals(model, year)
+    f["redeployed"] = _redeploy(st, year)
+    f["recruits"] = _recruit(st, year)
+    _promote(st, year)
+    _upgrade_degrees(st, year)
+    _appoint_principals(st, year)
     act = T.active()
-    T.rural_years[act] += rural_school[T.school[act]]
+    T.rural_years[act] += is_rural(st.county.school_type)[T.school[act]]
     T.talent[act] += e.teacher_growth[T.school[act]].astype(np.float32)
-    update_school_staff(model, year)
+    update_school_staff(st, year)
 
 
-def exit_probability(model: CountyModel, ids: np.ndarray, year: int) -> np.ndarray:
+def exit_probability(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     """Yearly chance a teacher wants to leave the post (quit or ask for a county-seat post).
     Teachers on rotation stay until it ends."""
-    T, c, tp = model.teachers, model.county, model.params.teachers
+    T, c, tp = st.teachers, st.county, st.params.teachers
     kind = c.school_type[T.home_school[ids]]
     exp = year - T.start_year[ids]
     career = np.select([exp < 3, exp <= 5, exp <= 10], [1.0, tp.early_career_multiplier, 1.0],
@@ -178,117 +187,106 @@ def exit_probability(model: CountyModel, ids: np.ndarray, year: int) -> np.ndarr
     remote = np.select([kind == TOWN_SEAT, kind == VILLAGE, kind == TEACHING_POINT],
                        [tp.remoteness_town_seat, tp.remoteness_village,
                         tp.remoteness_teaching_point], 1.0)
-    titled = np.where(T.title[ids] >= 2, tp.titled_multiplier, 1.0)
-    pay = pay_response(model, kind, T.title[ids], year)
-    housing = 1 - model.effects.housing_share * (1 - model.params.levers.housing_exit_multiplier)
+    titled = np.where(T.title[ids] >= Title.LEVEL1, tp.titled_multiplier, 1.0)
+    pay = pay_response(st, kind, T.title[ids], year)
+    housing = 1 - st.effects.housing_share * (1 - st.params.levers.housing_exit_multiplier)
     p = np.where(kind >= TOWN_SEAT,
                  tp.rural_exit_base * career * remote * titled * np.exp(-tp.allowance_slope * pay)
                  * housing, tp.urban_exit_base * titled)
     return np.where(T.rotation_until[ids] > 0, 0.0, np.minimum(p, 0.95))
 
 
-def pay_response(model: CountyModel, kind: np.ndarray, title: np.ndarray,
+def pay_response(st: CountyState, kind: np.ndarray, title: np.ndarray,
                  year: int) -> np.ndarray:
     """Allowance share of salary above the threshold, faded since the allowance last rose
     (Jiang & Yip 2024: little effect below ~15%, fading over the years)."""
-    e, tp, lp = model.effects, model.params.teachers, model.params.levers
-    share = (e.allowance[kind] + e.transport_yuan * (kind >= TOWN_SEAT)) / salary(model)[title]
+    e, tp, lp = st.effects, st.params.teachers, st.params.levers
+    share = (e.allowance[kind] + e.transport_yuan * (kind >= TOWN_SEAT)) / salary(st.params)[title]
     since = year - e.allowance_rise_year[kind]
     fade = lp.allowance_fade_floor + (1 - lp.allowance_fade_floor) * np.exp(
         -since / lp.allowance_fade_years)
     return np.maximum(0.0, share - tp.allowance_threshold) * fade
 
 
-def salary(model: CountyModel) -> np.ndarray:
-    """Monthly base salary by title (yuan)."""
-    p = model.params.pay
-    return np.array([p.salary_none, p.salary_level2, p.salary_level1, p.salary_senior])
-
-
-def _signal(model: CountyModel, ids: np.ndarray, talent: np.ndarray, year: int, key: int):
+def _signal(st: CountyState, ids: np.ndarray, talent: np.ndarray, year: int, key: int):
     """What a hiring school sees of a candidate's effectiveness: a noisy signal."""
-    rho = model.params.teachers.hiring_signal
-    noise = model.streams.generator("teacher_move", year * 10 + key).standard_normal(ids.size)
-    sd = model.params.learning.teacher_sd
+    rho = st.params.teachers.hiring_signal
+    noise = st.streams.generator("teacher_move", year * 10 + key).standard_normal(ids.size)
+    sd = st.params.learning.teacher_sd
     return rho * talent / sd + np.sqrt(1 - rho**2) * noise
 
 
-def _vacancy_slots(model: CountyModel, kinds: tuple[int, ...]) -> np.ndarray:
+def _vacancy_slots(st: CountyState, kinds: tuple[int, ...]) -> np.ndarray:
     """One entry per vacant post at schools of ``kinds``, in hiring order."""
-    c = model.county
-    staff = np.bincount(model.teachers.home_school[model.teachers.active()],
+    c = st.county
+    staff = np.bincount(st.teachers.home_school[st.teachers.active()],
                         minlength=c.n_schools)
-    vacancy = np.maximum(model.required - staff, 0)
-    schools = [np.flatnonzero((c.school_type == k) & model.school_open) for k in kinds]
+    vacancy = np.maximum(st.schools.required - staff, 0)
+    schools = [np.flatnonzero((c.school_type == k) & st.schools.open) for k in kinds]
     order = np.concatenate(schools) if schools else np.empty(0, np.int64)
     return np.repeat(order, vacancy[order])
 
 
-def _transfer_up(model: CountyModel, requests: np.ndarray, year: int) -> np.ndarray:
+def _transfer_up(st: CountyState, requests: np.ndarray, year: int) -> np.ndarray:
     """County-seat vacancies go to the requesting rural teachers who look most effective."""
-    T = model.teachers
-    slots = _vacancy_slots(model, (URBAN_QUALITY, URBAN_ORDINARY))
+    T = st.teachers
+    slots = _vacancy_slots(st, (URBAN_QUALITY, URBAN_ORDINARY))
     if requests.size == 0 or slots.size == 0:
         return np.empty(0, np.int64)
-    signal = _signal(model, requests, effectiveness(model, requests, year), year, 0)
+    signal = _signal(st, requests, effectiveness(st, requests, year), year, 0)
     best = requests[np.argsort(-signal, kind="stable")][: slots.size]
-    T.school[best] = slots[: best.size]
-    T.home_school[best] = slots[: best.size]
+    T.post(best, slots[: best.size])
     return best
 
 
-def _redeploy(model: CountyModel, year: int) -> int:
+def _redeploy(st: CountyState, year: int) -> int:
     """Move part of the surplus at over-staffed (or closed) schools to vacancies in the same
     sector (rural to rural, county seat to county seat), neediest schools first."""
-    T, c, tp = model.teachers, model.county, model.params.teachers
+    T, c, tp = st.teachers, st.county, st.params.teachers
     act = T.active()
     act = act[T.rotation_until[act] == 0]
     sch = T.home_school[act]
     staff = np.bincount(sch, minlength=c.n_schools)
-    tolerated = np.ceil(model.required * (1 + tp.surplus_tolerance))
+    tolerated = np.ceil(st.schools.required * (1 + tp.surplus_tolerance))
     surplus = np.maximum(staff - tolerated, 0)
-    movable = np.where(model.school_open, np.floor(surplus * tp.redeploy_rate), staff)
+    movable = np.where(st.schools.open, np.floor(surplus * tp.redeploy_rate), staff)
     if movable.sum() == 0:
-        return _rehouse_closed_school_staff(model)
-    u = model.streams.uniform("redeploy", year, T.n)[act]
+        return _rehouse_closed_school_staff(st)
+    u = st.streams.uniform("redeploy", year, T.n)[act]
     candidates = act[admitted(sch, u, movable)]
     moved = 0
     for sector in (HIRING_ORDER[:2], HIRING_ORDER[2:]):
-        slots = _vacancy_slots(model, sector[::-1])
+        slots = _vacancy_slots(st, sector[::-1])
         movers = candidates[np.isin(c.school_type[T.home_school[candidates]], sector)]
         movers = movers[: slots.size]
-        T.school[movers] = slots[: movers.size]
-        T.home_school[movers] = slots[: movers.size]
-        T.principal_since[movers] = 0
+        T.post(movers, slots[: movers.size])
         moved += movers.size
-    return moved + _rehouse_closed_school_staff(model)
+    return moved + _rehouse_closed_school_staff(st)
 
 
-def _rehouse_closed_school_staff(model: CountyModel) -> int:
+def _rehouse_closed_school_staff(st: CountyState) -> int:
     """Teachers of a closed school left without a vacancy keep their post (编制) at the nearest
     open rural school of the same town."""
-    T, c = model.teachers, model.county
+    T, c = st.teachers, st.county
     act = T.active()
-    stranded = act[~model.school_open[T.home_school[act]] & (T.rotation_until[act] == 0)]
+    stranded = act[~st.schools.open[T.home_school[act]] & (T.rotation_until[act] == 0)]
     if stranded.size == 0:
         return 0
     closed = np.unique(T.home_school[stranded])
     d = np.hypot(c.school_x[closed, None] - c.school_x[None, :],
                  c.school_y[closed, None] - c.school_y[None, :])
-    fits = (model.school_open & (c.school_type >= TOWN_SEAT))[None, :] \
+    fits = (st.schools.open & (c.school_type >= TOWN_SEAT))[None, :] \
         & (c.school_town[closed, None] == c.school_town[None, :])
     target = np.where(fits, d, np.inf).argmin(axis=1)
     dest = target[np.searchsorted(closed, T.home_school[stranded])]
-    T.school[stranded] = dest
-    T.home_school[stranded] = dest
-    T.principal_since[stranded] = 0
+    T.post(stranded, dest)
     return int(stranded.size)
 
 
-def _recruit(model: CountyModel, year: int) -> int:
+def _recruit(st: CountyState, year: int) -> int:
     """Fill vacancies with new graduates; remote posts are filled only in part."""
-    T, c, tp = model.teachers, model.county, model.params.teachers
-    slots = _vacancy_slots(model, HIRING_ORDER)
+    T, c, tp = st.teachers, st.county, st.params.teachers
+    slots = _vacancy_slots(st, HIRING_ORDER)
     if slots.size == 0:
         return 0
     kind = c.school_type[slots]
@@ -296,21 +294,20 @@ def _recruit(model: CountyModel, year: int) -> int:
                      [tp.fill_rate_town_seat, tp.fill_rate_village, tp.fill_rate_teaching_point],
                      1.0)
     # a rural allowance above the threshold draws more graduates to rural posts
-    fill = np.minimum(1.0, fill + model.params.levers.allowance_fill_slope
-                      * pay_response(model, kind, np.zeros(kind.size, np.int64), year))
-    g = model.streams.generator("recruit", year)
+    fill = np.minimum(1.0, fill + st.params.levers.allowance_fill_slope
+                      * pay_response(st, kind, np.zeros(kind.size, np.int64), year))
+    g = st.streams.generator("recruit", year)
     slots = slots[g.random(slots.size) < fill]
     n_new = slots.size
     pool = int(np.ceil(n_new * tp.candidates_per_post))
-    talent = g.normal(0.0, model.params.learning.teacher_sd, pool)
-    signal = _signal(model, np.arange(pool), talent, year, 1)
+    talent = g.normal(0.0, st.params.learning.teacher_sd, pool)
+    signal = _signal(st, np.arange(pool), talent, year, 1)
     hired = talent[np.argsort(-signal, kind="stable")][:n_new]
     new = T.add(n_new)
     rural = c.school_type[slots] >= TOWN_SEAT
-    T.school[new] = slots
-    T.home_school[new] = slots
+    T.post(new, slots)
     T.rotation_until[new] = 0
-    binding = model.effects.binding_years
+    binding = st.effects.binding_years
     T.bound_until[new] = np.where(rural & (binding > 0), year + binding - 1, 0)
     T.shortage_subject[new] = g.random(n_new) < tp.shortage_subject_share
     T.talent[new] = hired
@@ -320,94 +317,93 @@ def _recruit(model: CountyModel, year: int) -> int:
     T.female[new] = g.random(n_new) < NEW_TEACHER_FEMALE
     T.bachelor[new] = g.random(n_new) < np.where(rural, tp.new_bachelor_rural,
                                                  tp.new_bachelor_urban)
-    T.title[new] = 0
+    T.title[new] = Title.NONE
     T.title_year[new] = year
     T.start_year[new] = year
     T.rural_years[new] = 0
-    T.principal_since[new] = 0
     return n_new
 
 
-def _promote(model: CountyModel, year: int) -> None:
+def _promote(st: CountyState, year: int) -> None:
     """Titles after enough years; senior posts only where the school's quota has room. With
     directed evaluation, long-serving rural teachers are promoted outside the quota; with the
     rural-year rule, county-seat teachers need a rural year before a senior title."""
-    T, tp, e = model.teachers, model.params.teachers, model.effects
+    T, tp, e = st.teachers, st.params.teachers, st.effects
     act = T.active()
-    u = model.streams.uniform("promotion", year, T.n)[act]
+    u = st.streams.uniform("promotion", year, T.n)[act]
     draw = u < tp.promotion_rate
     title = T.title[act].copy()  # this year's titles: one step per year at most
-    due = (title < 3) & (year - T.title_year[act] >= tp.years_per_title) & draw
-    junior = act[due & (title < 2)]
+    due = (title < Title.SENIOR) & (year - T.title_year[act] >= tp.years_per_title) & draw
+    junior = act[due & (title < Title.LEVEL1)]
     T.title[junior] += 1
     T.title_year[junior] = year
-    senior_ok = due & (title == 2) & T.bachelor[act]
+    senior_ok = due & (title == Title.LEVEL1) & T.bachelor[act]
     if e.senior_needs_rural_year:
-        senior_ok &= ~model.county.is_urban_school[T.home_school[act]] | (T.rural_years[act] > 0)
+        senior_ok &= ~st.county.is_urban_school[T.home_school[act]] | (T.rural_years[act] > 0)
     cand = act[senior_ok]
-    free = _senior_quota(model) - _seniors(model)
+    free = _senior_quota(st) - _seniors(st)
     up = cand[admitted(T.home_school[cand], T.start_year[cand], free)]  # most experienced first
-    T.title[up] = 3
+    T.title[up] = Title.SENIOR
     T.title_year[up] = year
     if e.title_years is not None:
         level1_years, senior_years = e.title_years
-        rural = is_rural(model)[T.home_school[act]] & draw & (T.title_year[act] < year)
-        to_level1 = act[rural & (T.title[act] < 2) & (T.rural_years[act] >= level1_years)]
-        to_senior = act[rural & (T.title[act] == 2) & (T.rural_years[act] >= senior_years)]
-        T.title[to_level1] = 2
-        T.title[to_senior] = 3
+        rural = is_rural(st.county.school_type)[T.home_school[act]] & draw & (T.title_year[act] < year)
+        to_level1 = act[rural & (T.title[act] < Title.LEVEL1) & (T.rural_years[act] >= level1_years)]
+        to_senior = act[rural & (T.title[act] == Title.LEVEL1) & (T.rural_years[act] >= senior_years)]
+        T.title[to_level1] = Title.LEVEL1
+        T.title[to_senior] = Title.SENIOR
         T.title_year[np.concatenate([to_level1, to_senior])] = year
 
 
-def _senior_quota(model: CountyModel) -> np.ndarray:
-    tp = model.params.teachers
-    enr = model.enrolled.astype(float)
+def _senior_quota(st: CountyState) -> np.ndarray:
+    tp = st.params.teachers
+    enr = st.schools.enrolled.astype(float)
     total = np.maximum(enr.sum(axis=1), 1)
     share = (enr[:, 0] * tp.senior_share_primary + enr[:, 1] * tp.senior_share_middle) / total
-    return np.round(share * model.required).astype(np.int64)
+    return np.round(share * st.schools.required).astype(np.int64)
 
 
-def _seniors(model: CountyModel) -> np.ndarray:
-    T = model.teachers
+def _seniors(st: CountyState) -> np.ndarray:
+    T = st.teachers
     act = T.active()
-    return np.bincount(T.home_school[act][T.title[act] == 3], minlength=model.county.n_schools)
+    return np.bincount(T.home_school[act][T.title[act] == Title.SENIOR], minlength=st.county.n_schools)
 
 
-def _enforce_senior_quota(model: CountyModel, year: int) -> None:
+def _enforce_senior_quota(st: CountyState, year: int) -> None:
     """At the start, seniors beyond a school's quota hold level-1 posts (youngest first)."""
-    T = model.teachers
+    T = st.teachers
     act = T.active()
-    senior = act[T.title[act] == 3]
-    keep = senior[admitted(T.home_school[senior], T.start_year[senior], _senior_quota(model))]
-    T.title[np.setdiff1d(senior, keep)] = 2
+    senior = act[T.title[act] == Title.SENIOR]
+    keep = senior[admitted(T.home_school[senior], T.start_year[senior], _senior_quota(st))]
+    T.title[np.setdiff1d(senior, keep)] = Title.LEVEL1
 
 
-def _upgrade_degrees(model: CountyModel, year: int) -> None:
-    T, tp = model.teachers, model.params.teachers
+def _upgrade_degrees(st: CountyState, year: int) -> None:
+    T, tp = st.teachers, st.params.teachers
     act = T.active()
-    u = model.streams.uniform("upgrade", year, T.n)[act]
+    u = st.streams.uniform("upgrade", year, T.n)[act]
     up = ~T.bachelor[act] & (year - T.birth_year[act] < 50) & (u < tp.degree_upgrade_rate)
     T.bachelor[act[up]] = True
 
 
-def _appoint_principals(model: CountyModel, year: int) -> None:
+def _appoint_principals(st: CountyState, year: int) -> None:
     """Schools without a principal (or whose principal's tenure is over) appoint one: with the
     rotation lever's principal exchange, rural principals serve at most two terms and part of
     the rural vacancies go to young county-seat teachers posted there; otherwise the school's
     highest-titled, most experienced teacher under 55 is appointed."""
-    T, c, tp, e = model.teachers, model.county, model.params.teachers, model.effects
+    T, c, tp, e = st.teachers, st.county, st.params.teachers, st.effects
     act = T.active()
     since = T.principal_since[act]
-    rural = is_rural(model)[T.school[act]]
+    rural = is_rural(c.school_type)[T.school[act]]
     tenure = np.where(rural & (e.principal_term_years > 0),
                       min(tp.principal_max_tenure, e.principal_term_years or 99),
                       tp.principal_max_tenure)
     expired = (since > 0) & (year - since >= tenure)
     T.principal_since[act[expired]] = 0
     has = np.bincount(T.school[act][T.principal_since[act] > 0], minlength=c.n_schools) > 0
-    need = model.school_open & ~has & (np.bincount(T.school[act], minlength=c.n_schools) > 0)
+    need = st.schools.open & ~has & (np.bincount(T.school[act], minlength=c.n_schools) > 0)
     if e.young_principal_share > 0:
-        need &= ~rotation.post_young_principals(model, need & is_rural(model), year)
+        need &= ~rotation.post_young_principals(st, need & is_rural(c.school_type), year)
     local = act[(T.rotation_until[act] == 0) & ~expired & (year - T.birth_year[act] < 55)]
     cand = local[need[T.home_school[local]]]
     if cand.size == 0:
@@ -419,24 +415,24 @@ def _appoint_principals(model: CountyModel, year: int) -> None:
     T.principal_since[cand[order[first]]] = year
 
 
-def update_school_staff(model: CountyModel, year: int) -> None:
+def update_school_staff(st: CountyState, year: int) -> None:
     """Per-school staff count and value added (teachers, staffing, facilities)."""
-    T, c, lp, st = model.teachers, model.county, model.params.learning, model.params.staffing
+    T, c, lp, sp = st.teachers, st.county, st.params.learning, st.params.staffing
     act = T.active()
     sch = T.school[act]
     n = c.n_schools
     staff = np.bincount(sch, minlength=n)
-    eff = np.bincount(sch, weights=effectiveness(model, act, year), minlength=n)
+    eff = np.bincount(sch, weights=effectiveness(st, act, year), minlength=n)
     mean_eff = np.divide(eff, staff, out=np.zeros(n), where=staff > 0)
-    enr = model.enrolled.astype(float)
+    enr = st.schools.enrolled.astype(float)
     pupils = enr.sum(axis=1)
-    norm = np.divide(enr[:, 0] * st.ptr_primary + enr[:, 1] * st.ptr_middle, pupils,
-                     out=np.full(n, st.ptr_primary), where=pupils > 0)
-    ptr = np.divide(pupils, staff, out=np.full(n, 5 * st.ptr_primary), where=staff > 0)
+    norm = np.divide(enr[:, 0] * sp.ptr_primary + enr[:, 1] * sp.ptr_middle, pupils,
+                     out=np.full(n, sp.ptr_primary), where=pupils > 0)
+    ptr = np.divide(pupils, staff, out=np.full(n, 5 * sp.ptr_primary), where=staff > 0)
     crowding = np.log(np.clip(ptr / norm, 1.0, 5.0))
-    model.staff = staff
-    model.posts_by_type = np.bincount(c.school_type[T.home_school[act]], minlength=5)
-    model.has_shortage_teacher = np.bincount(sch[T.shortage_subject[act]], minlength=n) > 0
-    model.value_added = (mean_eff - lp.understaffing_penalty * crowding
-                         + lp.resources_effect * (model.facilities - 1.0)
-                         + model.effects.value_added)
+    st.schools.staff = staff
+    st.schools.posts = np.bincount(T.home_school[act], minlength=n)
+    st.schools.has_shortage_teacher = np.bincount(sch[T.shortage_subject[act]], minlength=n) > 0
+    st.schools.value_added = (mean_eff - lp.understaffing_penalty * crowding
+                              + lp.resources_effect * (st.schools.facilities - 1.0)
+                              + st.effects.value_added)

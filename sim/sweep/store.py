@@ -5,16 +5,14 @@ already there and does only what is missing."""
 from __future__ import annotations
 
 import json
-import platform
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import InputError
 from ..files import write_atomic
-from ..results import _git_commit
+from ..provenance import git_commit, package_version, python_version
 
 PACKAGES = ("ruraledu", "mesa", "numpy", "pandas", "SALib", "scipy")
 
@@ -46,8 +44,8 @@ class Store:
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(self.samples_path, lambda p: samples.to_parquet(p, index=False))
         manifest = {**manifest, "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "python": platform.python_version(), "git_commit": _git_commit(),
-                    "packages": {p: _version(p) for p in PACKAGES}}
+                    "python": python_version(), "git_commit": git_commit(),
+                    "packages": {p: package_version(p) for p in PACKAGES}}
         write_atomic(self.manifest_path, lambda p: Path(p).write_text(
             json.dumps(manifest, indent=2, default=str), encoding="utf-8"))
         return False
@@ -76,9 +74,3 @@ class Store:
                 "failed": failed, "left": m["n_runs"] - done, "shards": m["n_shards"],
                 "shards_done": len(self.done())}
 
-
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None

@@ -1,0 +1,195 @@
+"""Every indicator of the yearly timeseries, declared once: name, label, unit, when it is
+measured, what it means, and the seed target it is held to.
+
+``outcomes`` computes the values and refuses a row whose names differ from these declarations;
+``results``, ``compare``, ``plots``, ``analysis`` and ``docs`` take labels, units and targets from
+here. ``GAP_TARGET`` (0.15) is the one definition of the provincial target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .policies import LEVERS, cost_column
+
+GAP_TARGET = 0.15  # seed 004 (二): town-seat schools' difference rate to urban quality < 0.15
+
+Op = Literal["<", "<=", ">="]
+_OPS = {"<": np.less, "<=": np.less_equal, ">=": np.greater_equal}
+
+
+def meets(values, op: Op, threshold: float):
+    """Whether ``values`` meet a target ``op threshold`` (elementwise for arrays)."""
+    return _OPS[op](values, threshold)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A seed document's target on an indicator: ``indicator op threshold`` by ``by``."""
+
+    indicator: str
+    op: Op
+    threshold: float
+    by: int | None  # deadline year (None: no deadline, judged at the end of the run)
+    source: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.indicator} {self.op} {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    label: str  # for charts and tables
+    unit: str
+    definition: str
+    when: Literal["enrollment", "year end"] = "year end"
+
+
+def _i(name: str, label: str, unit: str, definition: str,
+       when: Literal["enrollment", "year end"] = "year end") -> Indicator:
+    return Indicator(name, label, unit, definition, when)
+
+
+FLOWS = (
+    ("entrants", "Entrants to grade 1", "the year's six-year-olds entering school"),
+    ("moved_away", "Students who left the county", "families moving out of the county"),
+    ("relocated", "Families moved to the county seat", "rural families relocating (陪读, flats)"),
+    ("changed_school", "Students who changed school", "choosers whose school changed"),
+    ("rural_teachers_start", "Rural teachers at the start of the year",
+     "teachers whose post is at a rural school, before exits"),
+    ("retirements", "Teachers retired", "teachers reaching statutory retirement age"),
+    ("rural_retirements", "Rural teachers retired", "retirements from rural posts"),
+    ("rural_quits", "Rural teachers who quit", "rural teachers leaving the profession"),
+    ("urban_quits", "County-seat teachers who quit", "county-seat teachers leaving"),
+    ("transfers_up", "Rural teachers moved to the county seat",
+     "transfer requests granted a county-seat vacancy"),
+    ("redeployed", "Teachers redeployed", "surplus or closed-school teachers given another post"),
+    ("recruits", "New teachers hired", "new graduates hired into vacancies"),
+    ("rotated_out", "Teachers sent on rotation", "county-seat teachers starting a rotation"),
+    ("dropouts", "Dropouts", "enrolled students who dropped out this year"),
+    ("middle_dropouts", "Middle-school dropouts", "dropouts from grades 7-9"),
+    ("graduates", "Graduates of grade 9", "students completing compulsory school"),
+)
+FLOW_NAMES = tuple(name for name, _, _ in FLOWS)
+
+INDICATORS: tuple[Indicator, ...] = (
+    _i("year", "School year", "year", "school year starting in September of this year"),
+    _i("students", "Students enrolled", "students", "students enrolled at the exam"),
+    _i("teachers", "Teachers", "teachers", "active teachers after the labour market"),
+    _i("schools_open", "Schools open", "schools", "open schools"),
+    _i("student_retention", "Student retention (local schools)", "share",
+       "local rural-hukou children of school age attending a rural school of the county "
+       "(生源稳定率), of all such children", "enrollment"),
+    _i("teacher_retention", "Rural teacher retention", "share",
+       "1 - (rural quits + transfers up) / (rural teachers at the start - rural retirements)"),
+    _i("gap_rate", "Difference rate, town seat vs urban quality", "rate",
+       "(urban quality score - town-seat score) / urban quality score, stage against stage, "
+       "weighted by pupils examined (seed 004 二)"),
+    _i("gap_sd", "Gap, town seat vs urban quality", "student SD",
+       "urban quality mean achievement less town-seat mean, in SDs of the county exam"),
+    _i("rural_urban_gap_sd", "Rural-urban achievement gap", "student SD",
+       "county-seat schools' mean achievement less rural schools', in SDs of the county exam"),
+    _i("cv_between", "Between-school coefficient of variation of scores", "ratio",
+       "pupil-weighted SD of school-stage mean scores over their mean"),
+    _i("share_towns_gap_met", "Town-seat schools below 0.15", "share",
+       "town-seat schools whose difference rate is below 0.15"),
+    _i("dropout_rate", "Dropout rate", "share", "dropouts / students enrolled"),
+    _i("middle_dropout_rate", "Middle-school dropout rate", "share",
+       "middle-school dropouts / middle-school students"),
+    _i("middle_retention_3yr", "Three-year middle-school retention", "share",
+       "product over grades 7-9 of one minus the year's dropout rate of the grade"),
+    _i("boarding_rate", "Boarding rate", "share", "boarders / students enrolled", "enrollment"),
+    _i("boarding_rate_primary", "Boarding rate, primary", "share",
+       "primary boarders / primary students", "enrollment"),
+    _i("boarding_rate_middle", "Boarding rate, middle school", "share",
+       "middle-school boarders / middle-school students", "enrollment"),
+    _i("mean_travel_km", "Mean daily travel", "km",
+       "mean road km from home to school of day students (boarders: the boarding distance; "
+       "relocated families: their urban journey)", "enrollment"),
+    _i("p95_travel_km", "95th percentile of daily travel", "km",
+       "95th percentile of the same, in 0.1 km bins", "enrollment"),
+    _i("urban_enrollment_share", "Enrolled at county-seat schools", "share",
+       "students at county-seat schools / all students", "enrollment"),
+    _i("ptr_primary", "Pupil-teacher ratio, primary", "pupils per teacher",
+       "primary pupils / teachers, teachers split by their school's primary share"),
+    _i("ptr_middle", "Pupil-teacher ratio, middle school", "pupils per teacher",
+       "middle-school pupils / teachers, split the same way"),
+    _i("class_size_primary", "Class size, primary", "pupils per class",
+       "primary pupils / classes needed at the class-size limit", "enrollment"),
+    _i("class_size_middle", "Class size, middle school", "pupils per class",
+       "middle-school pupils / classes needed at the class-size limit", "enrollment"),
+    _i("bachelor_ratio", "Bachelor's share, county seat : rural", "ratio",
+       "share of county-seat teachers with a bachelor's degree over that of rural teachers "
+       "(seed 001)"),
+    _i("senior_per_rural_school", "Senior teachers per rural school", "teachers",
+       "senior-titled teachers at open rural schools with pupils / such schools"),
+    _i("share_rural_schools_4_seniors", "Rural schools with 4+ senior teachers", "share",
+       "open rural schools with pupils that have at least four senior teachers (seed 003)"),
+    _i("rural_principals_under45", "Rural principals under 45", "share",
+       "rural principals younger than 45 / rural principals (seed 001)"),
+    _i("rotating_teachers", "Teachers on rotation", "teachers",
+       "county-seat teachers teaching at a rural school this year, young principals included"),
+    _i("cost_salaries_yuan", "Salaries", "yuan / year",
+       "base salary by title plus the pre-reform rural allowance of every active teacher"),
+    _i("cost_funding_yuan", "Per-student funding", "yuan / year",
+       "status-quo public funding per student times students"),
+    _i("cost_boarding_yuan", "Boarding subsidies", "yuan / year",
+       "boarding subsidy per boarder (primary, middle) times boarders"),
+    *(_i(cost_column(name), f"Cost of the {name.replace('_', ' ')} lever", "yuan / year",
+         f"this year's cost of the {name} lever above the status quo") for name in LEVERS),
+    _i("cost_policy_yuan", "Policy cost", "yuan / year", "sum of the levers' costs"),
+    _i("cost_total_yuan", "Public cost", "yuan / year",
+       "salaries + funding + boarding subsidies + policy cost"),
+    *(_i(name, label, "persons", definition) for name, label, definition in FLOWS),
+)
+
+BY_NAME = {i.name: i for i in INDICATORS}
+TIMESERIES_COLUMNS = tuple(BY_NAME)
+
+# The seeds' targets, each defined once.
+TARGETS: tuple[Target, ...] = (
+    Target("gap_rate", "<", GAP_TARGET, 2025,
+           "seed 004 (二): town-seat vs urban quality difference rate"),
+    Target("share_towns_gap_met", ">=", 1.0, 2025,
+           f"seed 004 (二): every town-seat school below {GAP_TARGET}"),
+    Target("bachelor_ratio", "<=", 1.05, 2027, "seed 001: urban:rural bachelor's ratio"),
+    Target("share_rural_schools_4_seniors", ">=", 1.0, None,
+           "seed 003: every rural school has >= 4 senior teachers"),
+    Target("rural_principals_under45", ">=", 0.5, 2027,
+           "seed 001: >= 50% of rural principals under 45"),
+    Target("middle_retention_3yr", ">=", 0.95, None, "MoE 教督〔2017〕6号: three-year retention"),
+)
+GAP = TARGETS[0]  # the provincial target: gap_rate < 0.15
+
+# Indicators shown with bands when packages are compared.
+BAND_COLUMNS = ("gap_rate", "gap_sd", "share_towns_gap_met", "student_retention",
+                "teacher_retention", "middle_retention_3yr", "dropout_rate", "boarding_rate",
+                "mean_travel_km", "schools_open", "students", "bachelor_ratio",
+                "share_rural_schools_4_seniors", "rural_principals_under45", "cost_policy_yuan",
+                "cost_total_yuan")
+
+
+def label(name: str) -> str:
+    """A column's label for charts and tables (the name itself for an unknown column)."""
+    ind = BY_NAME.get(name)
+    return ind.label if ind else name
+
+
+def unit(name: str) -> str:
+    ind = BY_NAME.get(name)
+    return ind.unit if ind else ""
+
+
+def checked_row(row: dict[str, float]) -> dict[str, float]:
+    """The row in declared order; an undeclared or missing indicator is an error."""
+    extra = set(row) - set(BY_NAME)
+    missing = set(BY_NAME) - set(row)
+    if extra or missing:
+        raise KeyError(f"indicators computed but not declared in sim.indicators: "
+                       f"{sorted(extra)}; declared but not computed: {sorted(missing)}")
+    return {name: row[name] for name in TIMESERIES_COLUMNS}

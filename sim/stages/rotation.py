@@ -1,0 +1,120 @@
+"""Urban-rural teacher rotation as it happens during the labour market: finished rotations come
+back, this year's rotating teachers leave for rural hosts, backbone teachers raise their host
+colleagues' effectiveness, and young county-seat teachers are posted as rural principals.
+
+What the rotation lever decides (how many, who is eligible, for how long) arrives through
+``Effects`` (set by ``sim.policies.rotation``). Rotated teachers keep their home post (posts,
+vacancies, redeployment and title quotas count them there) but teach where they are sent
+(staff numbers, pupil-teacher ratios, value added and the outcome columns count them at the
+host).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..kinds import TOWN_SEAT, Title
+
+if TYPE_CHECKING:
+    from ..state import CountyState
+
+MAX_BACKBONE_PER_HOST = 3  # backbone teachers whose growth effect counts at one host (ODD)
+HOST_SHARE = 6  # a host takes rotated teachers up to a sixth of its staff (ODD)
+YOUNG_PRINCIPAL_AGE = 45  # seed 001 task 4: reserve principals under 45
+
+
+def rotate(st: CountyState, year: int) -> None:
+    """Bring back finished rotations, then send this year's teachers (flow ``rotated_out``)."""
+    T, c, e = st.teachers, st.county, st.effects
+    st.now.flows["rotated_out"] = 0
+    if e.rotation_level <= 0 and st.levers.n_rotating == 0:
+        return
+    act = T.active()
+    back = act[(T.rotation_until[act] > 0) & (T.rotation_until[act] < year)]
+    T.school[back] = T.home_school[back]
+    T.rotation_until[back] = 0
+    T.principal_since[back] = 0
+    T.backbone[back] = False
+    st.levers.n_rotating = int((T.rotation_until[act] > 0).sum())
+    if e.rotation_level <= 0:
+        _host_growth(st)
+        return
+    age = year - T.birth_year[act]
+    urban_home = c.is_urban_school[T.home_school[act]]
+    max_men, max_women = e.rotation_max_age
+    young = age < np.where(T.female[act], max_women, max_men)
+    eligible = act[urban_home & young & (T.rotation_until[act] == 0)
+                   & (T.title[act] >= Title.LEVEL2)]
+    n = int(round(e.rotation_share * eligible.size))
+    due = np.empty(0, np.int64)
+    if e.senior_needs_rural_year:
+        tp = st.params.teachers
+        due = eligible[(T.title[eligible] == Title.LEVEL1) & T.bachelor[eligible]
+                       & (year - T.title_year[eligible] >= tp.years_per_title)
+                       & (T.rural_years[eligible] == 0)]
+    n_backbone = int(round(e.rotation_backbone_share * n))
+    backbone = eligible[np.argsort(-T.talent[eligible], kind="stable")][:n_backbone]
+    taken = np.zeros(T.n, bool)
+    taken[backbone] = True
+    due = due[~taken[due]]
+    taken[due] = True
+    rest = eligible[~taken[eligible]]
+    u = st.streams.uniform("rotation", year, T.n)[rest]
+    others = rest[np.argsort(u, kind="stable")][: max(n - n_backbone - due.size, 0)]
+    movers = np.concatenate([backbone, due, others])
+    hosts = _host_slots(st, movers.size)
+    movers = movers[: hosts.size]
+    T.school[movers] = hosts
+    T.rotation_until[movers] = year + e.rotation_years - 1
+    T.principal_since[movers] = 0
+    T.backbone[movers[: min(backbone.size, hosts.size)]] = True
+    st.levers.n_rotating += movers.size
+    _host_growth(st)
+    st.now.flows["rotated_out"] = int(movers.size)
+
+
+def post_young_principals(st: CountyState, vacant: np.ndarray, year: int) -> np.ndarray:
+    """Post young county-seat teachers (under 45, titled, most effective first) as principals
+    of a share of the vacant rural headships, weakest schools first. Returns the schools
+    filled."""
+    T, c = st.teachers, st.county
+    schools = np.flatnonzero(vacant)
+    k = int(round(st.effects.young_principal_share * schools.size))
+    if k == 0:
+        return np.zeros(c.n_schools, bool)
+    schools = schools[np.argsort(st.schools.value_added[schools], kind="stable")][:k]
+    act = T.active()
+    pool = act[c.is_urban_school[T.home_school[act]] & (T.rotation_until[act] == 0)
+               & (T.principal_since[act] == 0) & (year - T.birth_year[act] < YOUNG_PRINCIPAL_AGE)
+               & (T.title[act] >= Title.LEVEL2)]
+    chosen = pool[np.argsort(-T.talent[pool], kind="stable")][: schools.size]
+    schools = schools[: chosen.size]
+    T.school[chosen] = schools
+    T.rotation_until[chosen] = year + st.levers.principal_rotation_years - 1
+    T.principal_since[chosen] = year
+    st.levers.n_rotating += chosen.size
+    filled = np.zeros(c.n_schools, bool)
+    filled[schools] = True
+    return filled
+
+
+def _host_growth(st: CountyState) -> None:
+    """Backbone teachers raise their host colleagues' effectiveness while they are there."""
+    T = st.teachers
+    act = T.active()
+    hosts = T.school[act[T.backbone[act]]]
+    present = np.bincount(hosts, minlength=st.county.n_schools)
+    st.effects.teacher_growth += (st.params.levers.rotation_host_growth
+                                  * np.minimum(present, MAX_BACKBONE_PER_HOST))
+
+
+def _host_slots(st: CountyState, n: int) -> np.ndarray:
+    """Rural schools with the weakest value added first, up to a sixth of their staff each."""
+    c = st.county
+    rural = np.flatnonzero(st.schools.open & (c.school_type >= TOWN_SEAT)
+                           & (st.schools.enrolled.sum(axis=1) > 0))
+    order = rural[np.argsort(st.schools.value_added[rural], kind="stable")]
+    room = np.maximum(1, np.ceil(st.schools.staff[order] / HOST_SHARE)).astype(np.int64)
+    return np.repeat(order, room)[:n]
