@@ -56,7 +56,8 @@ def time_county(students: int, repeats: int, levers: bool = False) -> dict:
         model.run_model()
         t2 = time.perf_counter()
         run = {"init_s": t1 - t0, "steps_s": t2 - t1, "total_s": t2 - t0,
-               "student_years": student_years(model), "years": len(scenario.years)}
+               "student_years": student_years(model), "years": len(scenario.years),
+               "timings": dict(model.timings)}
         if best is None or run["total_s"] < best["total_s"]:
             best = run
     return best
@@ -66,6 +67,8 @@ def reference(script: str, *args: int) -> float | None:
     """Student-years per second reported by a reference script (None if it is not there)."""
     path = BENCH / script
     if not path.exists():
+        print(f"(reference {script} not found in {BENCH}: the project's shared/ folder must sit "
+              "beside the repository)")
         return None
     out = subprocess.run([sys.executable, str(path), *map(str, args)],
                          capture_output=True, text=True, check=True).stdout
@@ -93,13 +96,15 @@ def report(r: dict, args, levers: bool) -> None:
     rate_total = r["student_years"] / r["total_s"]
     rate_steps = r["student_years"] / r["steps_s"]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    # The roofline at its own defaults (60,000 students, 5 years): over 16 years its students
-    # all graduate by year 9 and are never replaced, so it would count empty years as work.
-    roof = max(reference("numpy_roofline.py") or 0 for _ in range(3)) or None
+    # The roofline holds its population steady, so it runs the same students and years.
+    roof = max(reference("numpy_roofline.py", args.students, r["years"]) or 0
+               for _ in range(3)) or None
     label = "every lever on" if levers else "no new policy"
     print(f"\ndefault county, {label}: {args.students:,} students at start, {r['years']} years, "
           f"{r['student_years']:,} student-years (best of {args.repeats})")
     print(f"  initialisation        {r['init_s'] * 1000:8.1f} ms")
+    slow = sorted(r["timings"].items(), key=lambda kv: -kv[1])[:4]
+    print("  slowest stages        " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in slow))
     print(f"  16 school years       {r['steps_s'] * 1000:8.1f} ms "
           f"({r['steps_s'] / r['years'] * 1000:.2f} ms/year)")
     print(f"  student-years/s       {rate_total:12,.0f} including initialisation (bar 2,000,000)")

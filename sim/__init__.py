@@ -4,7 +4,14 @@
     scenario = sim.load_scenario("scenarios/baseline.toml", overrides={"seed": 3})
     result = sim.run(scenario, seed=1)
     result.timeseries, result.schools, result.summary
+    swept = sim.sweep("experiments/smoke.toml", backend="serial")   # as `ruraledu sweep`
+    analysis = sim.analyze(swept.out)                                # as `ruraledu analyze`
+
+``sim.sweep`` and ``sim.analyze`` are imported on first use: they bring SALib, Dask and the
+analysis libraries, which a single run does not need.
 """
+
+from typing import Any
 
 from .compare import Comparison, compare
 from .errors import InputError
@@ -13,6 +20,17 @@ from .provenance import VERSION as __version__
 from .results import Result, run
 from .scenario import Scenario, load_scenario
 
-__all__ = ["Comparison", "CountyModel", "InputError", "Result", "Scenario", "compare",
-           "load_scenario", "run",
-           "__version__"]
+__all__ = ["Comparison", "CountyModel", "InputError", "Result", "Scenario", "analyze", "compare",
+           "load_scenario", "run", "sweep", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "sweep":
+        import importlib
+
+        return importlib.import_module(".sweep", __name__)  # a callable module: sim.sweep(...)
+    if name == "analyze":
+        from .analysis import analyze
+
+        return analyze
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from .provenance import VERSION as __version__
 from .county import roster_county
 from .errors import InputError
 from .results import Result, run
@@ -76,8 +76,7 @@ def run_cmd(scenario: Path, seed: int | None, out: Path | None, sets: tuple[str,
     sc = load_scenario(scenario, parse_sets(sets))
     result = _run_and_report(sc, seed, out, charts=not no_charts)
     if profile:
-        click.echo("
-" + format_timings(result.timings))
+        click.echo("\n" + format_timings(result.timings))
 
 
 @main.command("demo")
@@ -193,8 +192,9 @@ def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
                            f"{len(exp.factors)} factors, base '{base.name}'")
                 continue
             sc = load_scenario(path, parse_sets(sets))
-            if sc.roster_path() is not None:
-                roster_county(sc.roster_path(), sc.county)
+            roster = sc.roster_path()
+            if roster is not None:
+                roster_county(roster, sc.county)
         except InputError as err:
             click.echo(f"error: {err}", err=True)
             failed = True

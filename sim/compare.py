@@ -87,7 +87,7 @@ def target_table(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """Per scenario: the median first year each target is met (and the share of replicates that
     meet it at all), student retention rising every year, costs, and effects against the first
     scenario with the same seeds."""
-    rows = {name: {} for name in names}
+    rows: dict[str, dict[str, float | None]] = {name: {} for name in names}
     for target in TARGETS:
         first = _first_years(runs, target)
         for name in names:

@@ -152,7 +152,11 @@ def synthetic_county(spec: CountySpec, rng: np.random.Generator) -> County:
     xs, ys, towns, kinds, weights = [], [], [], [], []
 
     def add_place(x: float, y: float, town: int, kind: int, weight: float) -> int:
-        xs.append(x), ys.append(y), towns.append(town), kinds.append(kind), weights.append(weight)
+        xs.append(x)
+        ys.append(y)
+        towns.append(town)
+        kinds.append(kind)
+        weights.append(weight)
         return len(xs) - 1
 
     # Villages: lognormal sizes (assumption); a town seat holds about four villages' children.
@@ -176,22 +180,27 @@ def synthetic_county(spec: CountySpec, rng: np.random.Generator) -> County:
     n_urban = 12
     urban_places = []
     for _ in range(n_urban):
-        r, a = 3.5 * np.sqrt(rng.uniform()), rng.uniform(0, 2 * np.pi)
-        urban_places.append(add_place(r * np.cos(a), r * np.sin(a), -1, URBAN_PLACE,
+        ur, ua = 3.5 * np.sqrt(rng.uniform()), rng.uniform(0, 2 * np.pi)
+        urban_places.append(add_place(ur * np.cos(ua), ur * np.sin(ua), -1, URBAN_PLACE,
                                       rural_weight / n_urban))
 
     names, types, lo, hi, stown, sx_, sy_ = [], [], [], [], [], [], []
 
     def add_school(name: str, kind: int, stage: str, town: int, x: float, y: float) -> None:
         g0, g1 = GRADE_RANGES[stage]
-        names.append(name), types.append(kind), lo.append(g0), hi.append(g1)
-        stown.append(town), sx_.append(x), sy_.append(y)
+        names.append(name)
+        types.append(kind)
+        lo.append(g0)
+        hi.append(g1)
+        stown.append(town)
+        sx_.append(x)
+        sy_.append(y)
 
     for i in range(spec.urban_quality_schools):
-        r, a = 2.0 * np.sqrt(rng.uniform()), rng.uniform(0, 2 * np.pi)
+        ur, ua = 2.0 * np.sqrt(rng.uniform()), rng.uniform(0, 2 * np.pi)
         stage = "primary" if i % 2 == 0 else "middle"
-        add_school(f"UQ{i + 1:02d}-{stage}", URBAN_QUALITY, stage, -1, r * np.cos(a),
-                   r * np.sin(a))
+        add_school(f"UQ{i + 1:02d}-{stage}", URBAN_QUALITY, stage, -1, ur * np.cos(ua),
+                   ur * np.sin(ua))
     for i in range(spec.urban_ordinary_schools):
         p = urban_places[i % n_urban]
         stage = "middle" if i % 3 == 2 else "primary"
@@ -343,6 +352,7 @@ def roster_county(path: Path, spec: CountySpec) -> County:
                 problems.append(f"line {line}, column '{col}' = {raw!r}: not a number "
                                 f"(allowed: {allowed})")
                 continue
+            assert lo is not None and hi is not None  # every numeric column has bounds in rules
             if not np.isfinite(value) or not lo <= value <= hi:
                 problems.append(f"line {line}, column '{col}' = {raw!r}: out of range "
                                 f"(allowed: {allowed})")
@@ -375,7 +385,7 @@ def roster_county(path: Path, spec: CountySpec) -> County:
                             f"{first_line[name]} (school names must be unique)")
         first_line.setdefault(name, line)
     if rows and not problems:  # county-wide checks, once every row is usable on its own
-        taught = set()
+        taught: set[int] = set()
         for rec in rows:
             if rec["type"] == "urban_quality":
                 a, b = GRADE_RANGES[rec["stage"]]

@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from .parameters import Parameters, parameter_table
 from .policies import LEVERS
 from .scenario import CountySpec
@@ -35,8 +37,10 @@ def render() -> str:
     lines = [HEADER]
     sections = [("County (`county.*`)", parameter_table(CountySpec, "county"))]
     for name, field in Parameters.model_fields.items():
-        sections.append((f"{field.annotation.__name__} (`params.{name}.*`)",
-                         parameter_table(field.annotation, f"params.{name}")))
+        group = field.annotation
+        assert isinstance(group, type) and issubclass(group, BaseModel), name  # a parameter group
+        sections.append((f"{group.__name__} (`params.{name}.*`)",
+                         parameter_table(group, f"params.{name}")))
     for title, rows in sections:
         lines += [f"\n## {title}\n", "| key | default | range | unit | meaning | source |",
                   "|---|---|---|---|---|---|"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .indicators import FLOW_NAMES, GAP_TARGET, TIMESERIES_COLUMNS, checked_row
-from .kinds import FIRST_MIDDLE_GRADE, TOWN_SEAT, URBAN_QUALITY, StudentStatus, Title, is_rural
+from .kinds import FIRST_MIDDLE_GRADE, GRADUATED, NOT_ENTERED, SENIOR, TOWN_SEAT, URBAN_QUALITY, is_rural
 from .pay import baseline_allowance, salary
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     n_all = int(enrolled.sum())
     in_rural = ~np.append(c.is_urban_school, True)[school]
     local = s.hukou_rural[win]
-    of_age = local & (status != StudentStatus.NOT_ENTERED) & (status != StudentStatus.GRADUATED)
+    of_age = local & (status != NOT_ENTERED) & (status != GRADUATED)
     middle = s.grade[win] >= FIRST_MIDDLE_GRADE
     boarding = s.boarding[win]
     per_class = np.bincount(school * 9 + s.grade[win] - 1, minlength=9 * (n + 1))[: 9 * n]
@@ -143,7 +143,7 @@ def measure(st: CountyState, year: int) -> dict[str, float]:
     rural_t = rural_school[T.school[act]]
     age = year - T.birth_year[act]
     rural_open = rural_school & st.schools.open & (st.schools.enrolled.sum(axis=1) > 0)
-    seniors = np.bincount(T.school[act][T.title[act] == Title.SENIOR], minlength=c.n_schools)
+    seniors = np.bincount(T.school[act][T.title[act] == SENIOR], minlength=c.n_schools)
     principal = T.principal_since[act] > 0
     enr = st.schools.enrolled.astype(float)
     pupils = enr.sum(axis=1)
@@ -226,7 +226,7 @@ def school_rows(st: CountyState, year: int) -> dict[str, np.ndarray]:
     enr = st.schools.enrolled
     pupils = enr.sum(axis=1)
     score, _, _ = difference_rates(st)
-    seniors = np.bincount(sch[T.title[act] == Title.SENIOR], minlength=n)
+    seniors = np.bincount(sch[T.title[act] == SENIOR], minlength=n)
     bachelors = np.bincount(sch[T.bachelor[act]], minlength=n)
     staff = st.schools.staff
     rate = st.schools.difference_rate

@@ -348,6 +348,7 @@ def parameter_table(model: type[BaseModel] = Parameters, prefix: str = "params")
             lo = getattr(meta, "ge", lo)
             hi = getattr(meta, "le", hi)
         extra = field.json_schema_extra or {}
+        assert isinstance(extra, dict), key  # param() always gives a dict, never a callable
         rows.append({"key": key, "default": field.get_default(call_default_factory=True),
                      "low": lo, "high": hi,
                      "unit": extra.get("unit", ""), "source": extra.get("source", ""),

@@ -13,8 +13,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from . import indicators  # noqa: E402
 from .analysis.sensitivity import MAIN_INDEX  # noqa: E402
-from .indicators import GAP_TARGET, TARGETS, Target, label, meets, unit  # noqa: E402
+from .indicators import GAP_TARGET, TARGETS, Target, meets  # noqa: E402
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -28,7 +29,7 @@ COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0
 
 def panels(*names: str) -> tuple[tuple[str, str, str], ...]:
     """(column, label, unit) of each indicator, as declared in sim.indicators."""
-    return tuple((name, label(name), unit(name)) for name in names)
+    return tuple((name, indicators.label(name), indicators.unit(name)) for name in names)
 
 
 PANELS = panels("gap_rate", "share_towns_gap_met", "student_retention", "teacher_retention",

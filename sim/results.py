@@ -21,6 +21,7 @@ from .provenance import VERSION, git_commit, python_version
 from .scenario import Scenario
 from .state import CountyState
 
+
 @dataclass
 class Result:
     timeseries: pd.DataFrame

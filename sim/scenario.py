@@ -10,14 +10,17 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
-from .errors import InputError
 from .county import CountySpec
+from .errors import InputError
 from .parameters import Group, Parameters, param
 from .policies import Policies
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 
 class Scenario(Group):
@@ -119,7 +122,7 @@ def validate(model: type[BaseModel], data: dict, source: str) -> Any:
         raise InputError(source, [_explain(model, e) for e in err.errors()]) from None
 
 
-def _explain(model: type[BaseModel], error: dict) -> str:
+def _explain(model: type[BaseModel], error: ErrorDetails) -> str:
     loc = [str(p) for p in error["loc"]]
     field = ".".join(loc) or "(file)"
     kind = error["type"]
@@ -130,13 +133,13 @@ def _explain(model: type[BaseModel], error: dict) -> str:
         return f"field '{field}' is required"
     msg = error["msg"].removeprefix("Value error, ")
     shown = error.get("input")
-    allowed = _bounds_at(model, loc)
+    bounds = _bounds_at(model, loc)
     text = f"field '{field}'" if loc else "scenario"
     if loc and not isinstance(shown, dict):
         text += f" = {shown!r}"
     text += f": {msg}"
-    if allowed:
-        text += f" (allowed: {allowed})"
+    if bounds:
+        text += f" (allowed: {bounds})"
     return text
 
 

@@ -1,8 +1,9 @@
 """Schools as Mesa agents: identity and a readable view of the school arrays.
 
 The numbers live in the state's arrays (``model.state.schools``, so yearly stages stay
-vectorised); a School agent reads them by index, which gives notebooks and AgentSet verbs (``select``, ``groupby``, ``agg``) a
-natural handle on schools without a second copy of their state.
+vectorised); a School agent reads them by index, which gives notebooks and AgentSet verbs
+(``select``, ``groupby``, ``agg``) a natural handle on schools without a second copy of their
+state.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .kinds import N_SCHOOL_TYPES, STUDENT_STATUS, TEACHER_STATUS, TeacherStatus
+from .kinds import N_SCHOOL_TYPES, STUDENT_STATUS, TEACHER_STATUS, TEACHING
 
 if TYPE_CHECKING:
     from .county import County
@@ -134,7 +134,10 @@ class Teachers:
 
     @classmethod
     def allocate(cls, capacity: int) -> Teachers:
-        return cls(**{name: np.zeros(capacity, dtype) for name, dtype in TEACHER_FIELDS.items()})
+        arrays: dict[str, np.ndarray] = {name: np.zeros(capacity, dtype)
+                                         for name, dtype in TEACHER_FIELDS.items()}
+        # mypy checks the arrays against every field, `n: int` too, though n is not passed (default 0)
+        return cls(**arrays)  # type: ignore[arg-type]
 
     def add(self, count: int) -> slice:
         """Slots for ``count`` new teachers, growing the arrays when full (amortised)."""
@@ -145,7 +148,7 @@ class Teachers:
                 setattr(self, name, np.concatenate([arr, np.zeros(grow, arr.dtype)]))
         new = slice(self.n, self.n + count)
         self.n += count
-        self.status[new] = TeacherStatus.TEACHING
+        self.status[new] = TEACHING
         return new
 
     def post(self, ids: np.ndarray | slice, school: np.ndarray) -> None:
@@ -155,7 +158,7 @@ class Teachers:
         self.principal_since[ids] = 0
 
     def active(self) -> np.ndarray:
-        return np.flatnonzero(self.status[: self.n] == TeacherStatus.TEACHING)
+        return np.flatnonzero(self.status[: self.n] == TEACHING)
 
     def status_counts(self) -> dict[str, int]:
         counts = np.bincount(self.status[: self.n], minlength=len(TEACHER_STATUS))
@@ -302,6 +305,14 @@ class LeverState:
     principal_rotation_years: int = 0  # how long a young principal's posting lasts
 
 
+def _no_ids() -> np.ndarray:
+    return np.empty(0, np.int64)
+
+
+def _no_km() -> np.ndarray:
+    return np.empty(0, np.float32)
+
+
 @dataclass(slots=True)
 class YearState:
     """Scratch of one school year, replaced at its start: nothing in it survives the year.
@@ -310,23 +321,23 @@ class YearState:
     anyone not enrolled), indexed over the year's student window, like ``travel``."""
 
     flows: dict[str, int]
-    relocated: np.ndarray  # ids of families who moved to the county seat this year
-    cell: np.ndarray | None = None
-    cell_counts: np.ndarray | None = None  # students per cell
-    travel: np.ndarray | None = None  # daily km of each student in the window (0: not enrolled)
-    transfer_requests: np.ndarray | None = None  # rural teachers asking for a county-seat post
+    relocated: np.ndarray = field(default_factory=_no_ids)  # families moved to the county seat
+    cell: np.ndarray = field(default_factory=_no_ids)
+    cell_counts: np.ndarray = field(default_factory=_no_ids)  # students per cell
+    travel: np.ndarray = field(default_factory=_no_km)  # daily km in the window (0: not enrolled)
+    transfer_requests: np.ndarray = field(default_factory=_no_ids)  # rural teachers asking
     boarders_by_stage: tuple[int, int] = (0, 0)
-    town_children: np.ndarray | None = None  # local children of school age by hukou town
-    town_attending: np.ndarray | None = None  # ... of whom attend a rural school
-    dropouts_by_grade: np.ndarray | None = None
-    enrolled_by_grade: np.ndarray | None = None
+    town_children: np.ndarray = field(default_factory=_no_ids)  # local children by hukou town
+    town_attending: np.ndarray = field(default_factory=_no_ids)  # ... attending a rural school
+    dropouts_by_grade: np.ndarray = field(default_factory=_no_ids)
+    enrolled_by_grade: np.ndarray = field(default_factory=_no_ids)
     town_hub_capital: float = 0.0  # yuan spent on town-seat facilities this year
     snapshot: dict[str, float] = field(default_factory=dict)  # indicators at enrollment time
     costs: dict[str, float] = field(default_factory=dict)  # each lever's cost this year
 
     @classmethod
     def begin(cls, flow_names: tuple[str, ...]) -> YearState:
-        return cls(flows=dict.fromkeys(flow_names, 0), relocated=np.empty(0, np.int64))
+        return cls(flows=dict.fromkeys(flow_names, 0))
 
 
 @dataclass(slots=True)

@@ -7,13 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
 from SALib.test_functions import Ishigami
 
 import sim.sweep as sweep_mod
 from sim.analysis import analyze, analyze_function, write
 from sim.cli import main
 from sim.errors import InputError
+
+from conftest import ROOT
 
 BASE = (ROOT / "scenarios" / "baseline.toml").as_posix()
 ISHIGAMI = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
@@ -110,7 +111,7 @@ def test_morris_and_latin_sweeps_are_analysed(tmp_path):
     assert "mu_star" in set(m.indices["index"])
     d = analyze(small_sweep(tmp_path, 'method = "latin"\nn = 20', name="l"))
     assert "delta" in set(d.indices["index"])
-    write(d, tmp_path / "sweep-l", charts=False)
+    write(d, tmp_path / "sweep-l")
     assert (tmp_path / "sweep-l" / "analysis" / "report.md").exists()
 
 

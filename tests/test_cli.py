@@ -9,8 +9,9 @@ import sys
 import pandas as pd
 from click.testing import CliRunner
 
-from conftest import ROOT
 from sim.cli import main
+
+from conftest import ROOT
 
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")
 SHORT = ["--set", "end_year=2023", "--set", "county.students=6000", "--set", "county.towns=8"]

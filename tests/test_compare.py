@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 from click.testing import CliRunner
-from conftest import ROOT, small_scenario
 
 import sim
 from sim.cli import main
+
+from conftest import ROOT, small_scenario
 
 
 def small_pair():

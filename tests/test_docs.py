@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import ROOT
-
 from sim import docs
+from sim.county import CountySpec
 from sim.parameters import Parameters, parameter_table
-from sim.scenario import CountySpec
+
+from conftest import ROOT
 
 
 def test_parameter_table_is_current():
@@ -31,3 +31,18 @@ def test_odd_has_the_seven_elements():
                     "process overview and scheduling", "design concepts", "initialization",
                     "input data", "submodels"):
         assert heading in text, heading
+
+
+def test_the_documented_year_is_the_code_year():
+    """docs/architecture.md's table and ODD section 3 list the stages of YEAR, in order."""
+    from sim.model import YEAR
+
+    names = [name for name, _ in YEAR]
+    arch = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = [line.split("|")[1].strip() for line in arch.splitlines()
+             if line.startswith("| ") and "`" in line and line.split("|")[1].strip() in names]
+    assert table == names
+    odd = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    section = odd[odd.index("## 3. Process overview"): odd.index("## 4. Design concepts")]
+    positions = [section.index(f"**{name}**") for name in names]
+    assert positions == sorted(positions), "ODD section 3 lists the stages out of order"

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import small_scenario
 
 import sim
+from sim.kinds import TOWN_SEAT, URBAN_ORDINARY, StudentStatus, TeacherStatus
 from sim.model import CountyModel
-from sim.population import ENROLLED
 from sim.stages.labour import retirement_age
+
+from conftest import small_scenario
 
 SEEDS = (1, 2)
 
@@ -67,12 +68,12 @@ def test_county_seat_picks_the_most_effective_rural_applicants():
         diffs = []
         for seed in SEEDS:
             model = CountyModel(small_scenario(**{"params.teachers.hiring_signal": signal}), seed)
-            T = model.teachers
-            rural = np.flatnonzero(model.county.school_type[T.school[: T.n]] >= 2)
+            T, c = model.state.teachers, model.state.county
+            rural = np.flatnonzero(c.school_type[T.school[: T.n]] >= TOWN_SEAT)
             for _ in range(4):
                 model.step()
-            still = T.status[rural] == 1
-            moved = still & (model.county.school_type[T.school[rural]] <= 1)
+            still = T.status[rural] == TeacherStatus.TEACHING
+            moved = still & (c.school_type[T.school[rural]] <= URBAN_ORDINARY)
             stayed = still & ~moved
             diffs.append(T.talent[rural][moved].mean() - T.talent[rural][stayed].mean())
         return float(np.mean(diffs))
@@ -106,8 +107,8 @@ def test_left_behind_children_fall_behind_when_the_effect_is_negative():
         model = CountyModel(small_scenario(**{"params.learning.left_behind_effect": effect}), 1)
         for _ in range(4):
             model.step()
-        s = model.students
-        on = (s.status == ENROLLED) & s.hukou_rural
+        s = model.state.students
+        on = (s.status == StudentStatus.ENROLLED) & s.hukou_rural
         return float(s.z[on & s.left_behind].mean() - s.z[on & ~s.left_behind].mean())
 
     assert lb_gap(-0.3) < lb_gap(0.05) - 0.2

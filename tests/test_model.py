@@ -6,28 +6,32 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import small_scenario
 
 import sim
-from sim.model import CountyModel
-from sim.outcomes import TIMESERIES_COLUMNS
-from sim.population import ENROLLED, NOT_ENTERED, TEACHING
+from sim.indicators import TIMESERIES_COLUMNS
+from sim.kinds import TOWN_SEAT, StudentStatus, TeacherStatus
+from sim.model import YEAR, CountyModel
 from sim.schools import School
-from sim.stages import demography, enrollment
+from sim.state import CountyState
+
+from conftest import small_scenario
+
+ENROLLED, NOT_ENTERED = StudentStatus.ENROLLED, StudentStatus.NOT_ENTERED
+TEACHING, RETIRED = TeacherStatus.TEACHING, TeacherStatus.RETIRED
 
 
 def test_is_a_mesa_model_with_school_agents(small):
     model = CountyModel(small, seed=1)
     assert isinstance(model, mesa.Model)
     schools = model.agents_by_type[School]
-    assert len(schools) == model.county.n_schools
+    assert len(schools) == model.state.county.n_schools
     kinds = {s.kind for s in schools}
     assert kinds == {"urban_quality", "urban_ordinary", "town_seat", "village", "teaching_point"}
     model.step()
     town_seats = schools.select(lambda s: s.kind == "town_seat")
     assert len(town_seats) > 0
     assert all(np.isfinite(s.difference_rate) for s in town_seats)
-    assert sum(s.enrollment for s in schools) == model.enrolled.sum()
+    assert sum(s.enrollment for s in schools) == model.state.schools.enrolled.sum()
 
 
 def test_constructible_with_defaults_and_steppable():
@@ -39,7 +43,7 @@ def test_constructible_with_defaults_and_steppable():
 
 def test_students_and_teachers_are_conserved_every_year(small):
     model = CountyModel(small, seed=3)
-    s, T = model.students, model.teachers
+    s, T = model.state.students, model.state.teachers
     hired = T.n
     for _ in small.years:
         model.step()
@@ -49,12 +53,12 @@ def test_students_and_teachers_are_conserved_every_year(small):
             + counts["moved_away"]
         # every entrant of the run so far has entered, nobody else
         assert entered == s.cohort_slice(small.start_year - 8, model.year).stop
-        hired += model.flows["recruits"]
+        flows = model.indicators
+        hired += flows["recruits"]
         tc = T.status_counts()
         assert T.n == hired == tc["teaching"] + tc["retired"] + tc["left"]
         # flows add up with stocks
-        assert model.indicators["students"] == counts["enrolled"] + model.flows["graduates"] \
-            + model.flows["dropouts"]
+        assert flows["students"] == counts["enrolled"] + flows["graduates"] + flows["dropouts"]
 
 
 def test_enrolled_students_sit_in_open_schools_that_teach_their_grade(small):
@@ -63,31 +67,35 @@ def test_enrolled_students_sit_in_open_schools_that_teach_their_grade(small):
     model = CountyModel(small, seed=2)
     for _ in range(3):
         model.step()
-    model.year += 1
-    demography.enter_and_migrate(model, model.year)
-    enrollment.choose_schools(model, model.year)
-    s, c = model.students, model.county
+    st = model.state
+    st.begin_year(tuple(st.now.flows))
+    for _name, stage in YEAR[: [n for n, _ in YEAR].index("enrollment") + 1]:
+        stage(st, st.year)
+    s, c = st.students, st.county
     on = np.flatnonzero(s.status == ENROLLED)
     sch, grade = s.school[on], s.grade[on]
     assert (sch < c.n_schools).all()
     assert ((grade >= 1) & (grade <= 9)).all()
     assert ((c.min_grade[sch] <= grade) & (grade <= c.max_grade[sch])).all()
-    assert model.school_open[sch].all()
+    assert st.schools.open[sch].all()
     # boarders only where beds are, never more than the beds
     boarders = np.bincount(sch[s.boarding[on]], minlength=c.n_schools)
-    assert (boarders <= model.beds).all()
+    assert (boarders <= st.schools.beds).all()
     assert not s.boarding[s.status != ENROLLED].any()
 
 
 def test_teachers_counted_per_school(small):
     model = CountyModel(small, seed=2)
     model.step()
-    T = model.teachers
+    st = model.state
+    T = st.teachers
     active = T.status[: T.n] == TEACHING
-    assert model.staff.sum() == active.sum()
+    assert st.schools.staff.sum() == active.sum()
     principals = np.bincount(T.school[: T.n][active & (T.principal_since[: T.n] > 0)],
-                             minlength=model.county.n_schools)
+                             minlength=st.county.n_schools)
     assert principals.max() == 1
+    staffed = st.schools.open & (st.schools.staff > 0)
+    assert (principals[staffed] == 1).mean() > 0.95  # almost every staffed school has one
 
 
 def test_same_seed_same_results_other_seed_differs(small):
@@ -148,13 +156,13 @@ def test_teacher_retention_is_the_share_of_rural_teachers_still_rural(small):
     still teach at a rural school at its end, retirements set apart."""
     model = CountyModel(small, seed=5)
     model.step()
-    T, c = model.teachers, model.county
+    T, c = model.state.teachers, model.state.county
     start = T.active()
-    start = start[c.school_type[T.school[start]] >= 2]
+    start = start[c.school_type[T.school[start]] >= TOWN_SEAT]
     model.step()
     status = T.status[start]
-    retired = status == 2
-    still_rural = (status == TEACHING) & (c.school_type[T.school[start]] >= 2)
+    retired = status == RETIRED
+    still_rural = (status == TEACHING) & (c.school_type[T.school[start]] >= TOWN_SEAT)
     expected = still_rural.sum() / (~retired).sum()
     assert model.indicators["teacher_retention"] == pytest.approx(expected, abs=1e-12)
 
@@ -171,3 +179,80 @@ def test_a_finished_run_leaves_no_model_in_memory(small):
     del model
     gc.collect()
     assert ref() is None
+
+
+def test_the_year_is_the_table_and_every_stage_is_timed(small):
+    model = CountyModel(small, seed=1)
+    model.step()
+    assert list(model.timings) == [name for name, _ in YEAR]
+    assert all(t > 0 for t in model.timings.values())
+    result = sim.run(small, seed=1)
+    assert list(result.timings) == [name for name, _ in YEAR]
+
+
+def test_running_stops_at_the_end_year(small):
+    model = CountyModel(small, seed=1)
+    steps = 0
+    while model.running:
+        model.step()
+        steps += 1
+    assert steps == len(small.years) and model.year == small.end_year
+
+
+def test_state_rejects_a_misspelt_attribute(small):
+    st = CountyModel(small, seed=1).state
+    assert isinstance(st, CountyState)
+    with pytest.raises(AttributeError):
+        st.shools = None  # a typo must not create new state
+    with pytest.raises(AttributeError):
+        st.schools.enroled = None
+
+
+def test_lever_costs_are_pure(small):
+    """Calling the costs twice in a year gives the same numbers (no hidden accumulators)."""
+    from sim.policies import lever_costs
+
+    from regression_cases import every_lever_on
+
+    model = CountyModel(small_scenario(**every_lever_on()), seed=1)
+    for _ in range(3):
+        model.step()
+    st = model.state
+    first = lever_costs(st, st.year)
+    assert first == lever_costs(st, st.year) == st.now.costs
+    assert first["cost_lever_town_hub_yuan"] > 0
+
+
+def test_urban_residence_scales_a_copy_of_the_geography(small):
+    from sim.county import build_county, with_urban_residence
+    from sim.kinds import URBAN_PLACE
+    from sim.rng import Streams
+
+    county = build_county(small.county, Streams(1).generator("county"), None)
+    before = county.place_weight.copy()
+    scaled = with_urban_residence(county, 0.4)
+    np.testing.assert_array_equal(county.place_weight, before)  # the input is left alone
+    urban = scaled.place_kind == URBAN_PLACE
+    assert scaled.place_weight[urban].sum() / scaled.place_weight.sum() == pytest.approx(0.4)
+
+
+def test_an_undeclared_indicator_is_an_error():
+    from sim.indicators import checked_row
+
+    row = dict.fromkeys(TIMESERIES_COLUMNS, 0.0)
+    assert list(checked_row(row)) == list(TIMESERIES_COLUMNS)
+    with pytest.raises(KeyError, match="not declared"):
+        checked_row({**row, "new_indicator": 1.0})
+    del row["gap_rate"]
+    with pytest.raises(KeyError, match="gap_rate"):
+        checked_row(row)
+
+
+def test_stream_keys_are_pinned():
+    """A stream's key is the decision's position in DECISIONS: inserting a name mid-tuple would
+    change every later stream and every result. New decisions go at the end."""
+    from sim.rng import DECISIONS
+
+    assert DECISIONS[:16] == ("county", "cohorts", "students", "teachers", "history", "choice",
+                              "migration", "learning", "dropout", "teacher_exit", "teacher_move",
+                              "recruit", "promotion", "redeploy", "upgrade", "rotation")

@@ -10,9 +10,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 import sim  # noqa: E402
-from conftest import small_scenario  # noqa: E402
 from sim import plots  # noqa: E402
 from sim.analysis import analyze_function  # noqa: E402
+
+from conftest import small_scenario  # noqa: E402
 
 
 @pytest.fixture(scope="module")

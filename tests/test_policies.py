@@ -7,12 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, small_scenario
 
 import sim
 from sim.errors import InputError
+from sim.kinds import SchoolType, StudentStatus, Title
 from sim.policies import COST_COLUMNS, LEVERS
 from sim.policies.timeline import Lever
+
+from conftest import ROOT, small_scenario
 
 SEEDS = (1, 2)
 SEED_PACKAGES = ("qingdao-2020", "gaotang-2027", "jinan-2024", "qingdao-doubling-2023",
@@ -123,11 +125,11 @@ def test_an_allowance_rise_fades():
     model = CountyModel(sc, 1)
     model.step()
     model.step()  # the lever starts in 2021
-    village = np.array([3])
-    untitled = np.array([0])
-    at_rise = pay_response(model, village, untitled, 2021)[0]
-    later = pay_response(model, village, untitled, 2029)[0]
-    floor = model.params.levers.allowance_fade_floor
+    village = np.array([SchoolType.VILLAGE])
+    untitled = np.array([Title.NONE])
+    at_rise = pay_response(model.state, village, untitled, 2021)[0]
+    later = pay_response(model.state, village, untitled, 2029)[0]
+    floor = model.state.params.levers.allowance_fade_floor
     assert at_rise > later > floor * at_rise * 0.99
 
 
@@ -187,8 +189,8 @@ def test_dormitory_staff_protect_young_boarders():
                                                         dorm_staff_quality=quality)), 1)
         for _ in range(5):
             model.step()
-        s = model.students
-        on = (s.status == 1) & (s.grade <= 6)
+        s = model.state.students
+        on = (s.status == StudentStatus.ENROLLED) & (s.grade <= 6)
         return float(s.z[on & s.boarding].mean() - s.z[on & ~s.boarding].mean())
 
     assert boarder_gap(1.0) > boarder_gap(0.0) + 0.02

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from regression_cases import CASES, FRAMES, frames, path
 
 

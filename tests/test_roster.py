@@ -13,9 +13,16 @@ from click.testing import CliRunner
 
 import sim
 from sim.cli import main
-from sim.county import TEACHING_POINT, TOWN_SEAT, URBAN_ORDINARY, URBAN_QUALITY, VILLAGE, roster_county
-from sim.population import ENROLLED
-from sim.scenario import SCHOOL_TYPES, CountySpec
+from sim.county import CountySpec, roster_county
+from sim.kinds import (
+    SCHOOL_TYPES,
+    TEACHING_POINT,
+    TOWN_SEAT,
+    URBAN_ORDINARY,
+    URBAN_QUALITY,
+    VILLAGE,
+    StudentStatus,
+)
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 EXAMPLE_CSV = SCENARIOS / "example-roster.csv"
@@ -116,8 +123,8 @@ def test_example_scenario_checks_ok():
 def test_run_on_the_example_conserves_students_and_matches_the_roster(example_run):
     scenario = sim.load_scenario(EXAMPLE_TOML, overrides={"end_year": 2022})
     start = sim.CountyModel(scenario, seed=1)
-    at_school = int((start.students.status == ENROLLED).sum())
-    on_staff = int(start.teachers.active().size)
+    at_school = int((start.state.students.status == StudentStatus.ENROLLED).sum())
+    on_staff = int(start.state.teachers.active().size)
     ts, counts = example_run.timeseries, example_run.summary["conservation"]
     students, teachers = counts["students"], counts["teachers"]
     # everyone who was at school or entered is enrolled, graduated, dropped out or moved away

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 import sim
 from sim.errors import InputError
 from sim.scenario import parse_value
+
+from conftest import ROOT
 
 
 def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:

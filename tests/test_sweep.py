@@ -13,12 +13,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
 
 import sim.sweep as sweep_mod
 from sim.cli import main
 from sim.errors import InputError
 from sim.sweep import evaluate
+
+from conftest import ROOT
 
 BASE = (ROOT / "scenarios" / "baseline.toml").as_posix()
 
@@ -216,3 +217,13 @@ def test_designs_give_the_expected_sample_points(tmp_path, design, expected):
     values = samples["policies.subsidy.village_yuan_month"]
     assert values.between(200.0, 2500.0).all()
     assert set(samples["params.choice.relocation_cost"]) <= {2.0, 3.0}
+
+
+def test_the_api_names_of_the_contract_run_a_sweep_and_its_analysis(tmp_path):
+    """PRODUCT: ``sim.sweep(...)`` and ``sim.analyze(...)`` do what the CLI commands do."""
+    import sim
+
+    got = sim.sweep(experiment(tmp_path, n=2, replicates=1), backend="serial",
+                    out=tmp_path / "api", progress=False)
+    assert len(got.table) == 2 and (got.table["status"] == "ok").all()
+    assert callable(sim.analyze)

@@ -91,6 +91,7 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
         noise_rows.append({"outcome": col, "year": when, "noise_share": share})
         if method is None:
             continue
+        assert problem is not None  # every sweep manifest holds its SALib problem (sim.sweep.sweep)
         Y = means[name].to_numpy(float)
         if col.startswith("first_year"):
             Y = np.where(np.isnan(Y), (end_year or 0) + 1, Y)  # never met: censored

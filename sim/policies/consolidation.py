@@ -23,10 +23,15 @@ if TYPE_CHECKING:
 CLOSABLE = {"teaching_point": TEACHING_POINT, "village": VILLAGE}
 
 
+def _teaching_points_only() -> list[Literal["teaching_point", "village"]]:
+    """The default of ``Consolidation.types`` (a function, so its element type is the Literal)."""
+    return ["teaching_point"]
+
+
 class Consolidation(Lever):
     threshold: int = Field(30, ge=0, le=2000, description="close below this many students")
     types: list[Literal["teaching_point", "village"]] = Field(
-        default_factory=lambda: ["teaching_point"], description="which schools may close")
+        default_factory=_teaching_points_only, description="which schools may close")
     max_share_per_year: float = Field(1.0, ge=0, le=1,
                                       description="share of the eligible closed in one year")
     require_shrinking: bool = Field(True, description="only schools whose enrollment fell over "

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..kinds import URBAN_PLACE, StudentStatus
+from ..kinds import ENROLLED, MOVED_AWAY, URBAN_PLACE
 from ..state import Students
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def initial_students(scenario: Scenario, county: County, streams: Streams) -> St
     p = scenario.params.demography
     start = scenario.start_year
     years = np.arange(start - 8, scenario.end_year + 1)
-    index = np.array([births(y - ENTRY_AGE, p.birth_trend_after_data) for y in years])
+    index = np.array([births(int(y) - ENTRY_AGE, p.birth_trend_after_data) for y in years])
     total = (county.roster_students.sum() if county.roster_students is not None
              else scenario.county.students)
     expected = index * total / index[years <= start].sum()
@@ -56,7 +56,7 @@ def initial_students(scenario: Scenario, county: County, streams: Streams) -> St
     s.ses[:] = g.standard_normal(len(s), dtype=np.float32) + np.where(rural, 0.0, p.ses_urban_gap)
     s.left_behind[:] = rural & (g.random(len(s), dtype=np.float32) < p.left_behind_share)
     old = s.cohort_slice(start - 8, start - 1)
-    s.status[old] = StudentStatus.ENROLLED
+    s.status[old] = ENROLLED
     s.grade[old] = (start - np.repeat(years, sizes)[old] + 1).astype(np.int8)
     return s
 
@@ -65,16 +65,16 @@ def enter_and_migrate(st: CountyState, year: int) -> None:
     """This year's six-year-olds enter; some families leave the county or move to the seat."""
     s, p, f = st.students, st.params.demography, st.now.flows
     new = s.cohort_slice(year, year)
-    s.status[new] = StudentStatus.ENROLLED
+    s.status[new] = ENROLLED
     s.grade[new] = 1
     f["entrants"] = new.stop - new.start
 
     win = s.window(year)
     u = st.streams.uniform("migration", year, win.stop - win.start)
-    enrolled = s.status[win] == StudentStatus.ENROLLED
+    enrolled = s.status[win] == ENROLLED
     leave = enrolled & (u < p.move_away_rate)
     ids = np.flatnonzero(leave) + win.start
-    s.status[ids] = StudentStatus.MOVED_AWAY
+    s.status[ids] = MOVED_AWAY
     s.school[ids] = st.county.n_schools
     s.boarding[ids] = False
     f["moved_away"] = ids.size

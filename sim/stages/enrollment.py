@@ -18,6 +18,7 @@ import numpy as np
 
 from ..allocation import admitted
 from ..kinds import (
+    ENROLLED,
     FIRST_MIDDLE_GRADE,
     TEACHING_POINT,
     TOWN_SEAT,
@@ -25,7 +26,6 @@ from ..kinds import (
     URBAN_PLACE,
     URBAN_QUALITY,
     VILLAGE,
-    StudentStatus,
 )
 from ..state import PlaceOptions
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ..county import County
     from ..state import CountyState
 
-ENROLLED = StudentStatus.ENROLLED
+ENROLLED = ENROLLED
 
 LOCAL, SEAT, ORDINARY, QUALITY = range(4)
 BAND_FIRST_GRADE = (1, 4, 7)  # grades 1-3, 4-6, 7-9

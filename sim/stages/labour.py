@@ -17,13 +17,16 @@ import numpy as np
 
 from ..allocation import admitted
 from ..kinds import (
+    LEFT,
+    LEVEL1,
+    RETIRED,
+    SENIOR,
     TEACHING_POINT,
     TOWN_SEAT,
+    UNTITLED,
     URBAN_ORDINARY,
     URBAN_QUALITY,
     VILLAGE,
-    TeacherStatus,
-    Title,
     is_rural,
 )
 from ..pay import salary
@@ -111,7 +114,7 @@ def initial_teachers(st: CountyState) -> None:
     exp = np.maximum(age - 23, 0)
     bachelor = g.random(total) < np.where(rural, spec.bachelor_rural, spec.bachelor_urban)
     title = np.minimum(exp // tp.years_per_title,
-                       np.where(bachelor, Title.SENIOR, Title.LEVEL1))  # senior needs a degree
+                       np.where(bachelor, SENIOR, LEVEL1))  # senior needs a degree
     rank = np.array([SORTING_RANK[k] for k in kind])
     sd = st.params.learning.teacher_sd
     T.post(new, school)
@@ -140,7 +143,7 @@ def retire_and_quit(st: CountyState, year: int) -> None:
     f["rural_teachers_start"] = int(rural.sum())
 
     retire = retires(st, act, year)
-    T.status[act[retire]] = TeacherStatus.RETIRED
+    T.status[act[retire]] = RETIRED
     T.principal_since[act[retire]] = 0
     f["retirements"] = int(retire.sum())
     f["rural_retirements"] = int((retire & rural).sum())
@@ -151,7 +154,7 @@ def retire_and_quit(st: CountyState, year: int) -> None:
     bound = T.bound_until[act] >= year  # a rural service period: no transfer requests
     request = rural & (u < p_exit * tp.transfer_share) & ~bound
     quit = (u < p_exit) & ~(rural & (u < p_exit * tp.transfer_share))
-    T.status[act[quit]] = TeacherStatus.LEFT
+    T.status[act[quit]] = LEFT
     T.principal_since[act[quit]] = 0
     f["rural_quits"] = int((quit & rural).sum())
     f["urban_quits"] = int((quit & ~rural).sum())
@@ -187,7 +190,7 @@ def exit_probability(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     remote = np.select([kind == TOWN_SEAT, kind == VILLAGE, kind == TEACHING_POINT],
                        [tp.remoteness_town_seat, tp.remoteness_village,
                         tp.remoteness_teaching_point], 1.0)
-    titled = np.where(T.title[ids] >= Title.LEVEL1, tp.titled_multiplier, 1.0)
+    titled = np.where(T.title[ids] >= LEVEL1, tp.titled_multiplier, 1.0)
     pay = pay_response(st, kind, T.title[ids], year)
     housing = 1 - st.effects.housing_share * (1 - st.params.levers.housing_exit_multiplier)
     p = np.where(kind >= TOWN_SEAT,
@@ -317,7 +320,7 @@ def _recruit(st: CountyState, year: int) -> int:
     T.female[new] = g.random(n_new) < NEW_TEACHER_FEMALE
     T.bachelor[new] = g.random(n_new) < np.where(rural, tp.new_bachelor_rural,
                                                  tp.new_bachelor_urban)
-    T.title[new] = Title.NONE
+    T.title[new] = UNTITLED
     T.title_year[new] = year
     T.start_year[new] = year
     T.rural_years[new] = 0
@@ -333,25 +336,25 @@ def _promote(st: CountyState, year: int) -> None:
     u = st.streams.uniform("promotion", year, T.n)[act]
     draw = u < tp.promotion_rate
     title = T.title[act].copy()  # this year's titles: one step per year at most
-    due = (title < Title.SENIOR) & (year - T.title_year[act] >= tp.years_per_title) & draw
-    junior = act[due & (title < Title.LEVEL1)]
+    due = (title < SENIOR) & (year - T.title_year[act] >= tp.years_per_title) & draw
+    junior = act[due & (title < LEVEL1)]
     T.title[junior] += 1
     T.title_year[junior] = year
-    senior_ok = due & (title == Title.LEVEL1) & T.bachelor[act]
+    senior_ok = due & (title == LEVEL1) & T.bachelor[act]
     if e.senior_needs_rural_year:
         senior_ok &= ~st.county.is_urban_school[T.home_school[act]] | (T.rural_years[act] > 0)
     cand = act[senior_ok]
     free = _senior_quota(st) - _seniors(st)
     up = cand[admitted(T.home_school[cand], T.start_year[cand], free)]  # most experienced first
-    T.title[up] = Title.SENIOR
+    T.title[up] = SENIOR
     T.title_year[up] = year
     if e.title_years is not None:
         level1_years, senior_years = e.title_years
         rural = is_rural(st.county.school_type)[T.home_school[act]] & draw & (T.title_year[act] < year)
-        to_level1 = act[rural & (T.title[act] < Title.LEVEL1) & (T.rural_years[act] >= level1_years)]
-        to_senior = act[rural & (T.title[act] == Title.LEVEL1) & (T.rural_years[act] >= senior_years)]
-        T.title[to_level1] = Title.LEVEL1
-        T.title[to_senior] = Title.SENIOR
+        to_level1 = act[rural & (T.title[act] < LEVEL1) & (T.rural_years[act] >= level1_years)]
+        to_senior = act[rural & (T.title[act] == LEVEL1) & (T.rural_years[act] >= senior_years)]
+        T.title[to_level1] = LEVEL1
+        T.title[to_senior] = SENIOR
         T.title_year[np.concatenate([to_level1, to_senior])] = year
 
 
@@ -366,16 +369,16 @@ def _senior_quota(st: CountyState) -> np.ndarray:
 def _seniors(st: CountyState) -> np.ndarray:
     T = st.teachers
     act = T.active()
-    return np.bincount(T.home_school[act][T.title[act] == Title.SENIOR], minlength=st.county.n_schools)
+    return np.bincount(T.home_school[act][T.title[act] == SENIOR], minlength=st.county.n_schools)
 
 
 def _enforce_senior_quota(st: CountyState, year: int) -> None:
     """At the start, seniors beyond a school's quota hold level-1 posts (youngest first)."""
     T = st.teachers
     act = T.active()
-    senior = act[T.title[act] == Title.SENIOR]
+    senior = act[T.title[act] == SENIOR]
     keep = senior[admitted(T.home_school[senior], T.start_year[senior], _senior_quota(st))]
-    T.title[np.setdiff1d(senior, keep)] = Title.LEVEL1
+    T.title[np.setdiff1d(senior, keep)] = LEVEL1
 
 
 def _upgrade_degrees(st: CountyState, year: int) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..kinds import FIRST_MIDDLE_GRADE, StudentStatus
+from ..kinds import ENROLLED, FIRST_MIDDLE_GRADE
 
 if TYPE_CHECKING:
     from ..state import CountyState
@@ -31,7 +31,7 @@ def family_level(st: CountyState, ids: slice | np.ndarray) -> np.ndarray:
 def initial_history(st: CountyState) -> None:
     """Give the students already at school the achievement of the years they have behind them."""
     s, lp = st.students, st.params.learning
-    ids = np.flatnonzero(s.status == StudentStatus.ENROLLED)
+    ids = np.flatnonzero(s.status == ENROLLED)
     g = st.streams.generator("history")
     family = family_level(st, ids)
     z = family + lp.entry_sd * g.standard_normal(ids.size)

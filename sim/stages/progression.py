@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..kinds import FIRST_MIDDLE_GRADE, StudentStatus
+from ..kinds import DROPPED_OUT, ENROLLED, FIRST_MIDDLE_GRADE, GRADUATED
 
 if TYPE_CHECKING:
     from ..state import CountyState
@@ -52,7 +52,7 @@ def progress(st: CountyState, year: int) -> None:
     a small constant rate."""
     s, n, f = st.students, st.county.n_schools, st.now.flows
     win = s.window(year)
-    enrolled = s.status[win] == StudentStatus.ENROLLED
+    enrolled = s.status[win] == ENROLLED
     grade = s.grade[win]
     u = st.streams.uniform("dropout", year, win.stop - win.start)
     p = np.full(u.size, st.params.dropout.primary_base, np.float32)
@@ -62,8 +62,8 @@ def progress(st: CountyState, year: int) -> None:
     drop = enrolled & (u < p)
     graduate = enrolled & ~drop & (grade == 9)
     leave = np.flatnonzero(drop | graduate) + win.start
-    s.status[win][drop] = StudentStatus.DROPPED_OUT
-    s.status[win][graduate] = StudentStatus.GRADUATED
+    s.status[win][drop] = DROPPED_OUT
+    s.status[win][graduate] = GRADUATED
     s.school[leave] = n
     s.boarding[leave] = False
     stay = np.flatnonzero(enrolled & ~drop & ~graduate) + win.start

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..kinds import TOWN_SEAT, Title
+from ..kinds import LEVEL1, LEVEL2, TOWN_SEAT
 
 if TYPE_CHECKING:
     from ..state import CountyState
@@ -46,12 +46,12 @@ def rotate(st: CountyState, year: int) -> None:
     max_men, max_women = e.rotation_max_age
     young = age < np.where(T.female[act], max_women, max_men)
     eligible = act[urban_home & young & (T.rotation_until[act] == 0)
-                   & (T.title[act] >= Title.LEVEL2)]
+                   & (T.title[act] >= LEVEL2)]
     n = int(round(e.rotation_share * eligible.size))
     due = np.empty(0, np.int64)
     if e.senior_needs_rural_year:
         tp = st.params.teachers
-        due = eligible[(T.title[eligible] == Title.LEVEL1) & T.bachelor[eligible]
+        due = eligible[(T.title[eligible] == LEVEL1) & T.bachelor[eligible]
                        & (year - T.title_year[eligible] >= tp.years_per_title)
                        & (T.rural_years[eligible] == 0)]
     n_backbone = int(round(e.rotation_backbone_share * n))
@@ -88,7 +88,7 @@ def post_young_principals(st: CountyState, vacant: np.ndarray, year: int) -> np.
     act = T.active()
     pool = act[c.is_urban_school[T.home_school[act]] & (T.rotation_until[act] == 0)
                & (T.principal_since[act] == 0) & (year - T.birth_year[act] < YOUNG_PRINCIPAL_AGE)
-               & (T.title[act] >= Title.LEVEL2)]
+               & (T.title[act] >= LEVEL2)]
     chosen = pool[np.argsort(-T.talent[pool], kind="stable")][: schools.size]
     schools = schools[: chosen.size]
     T.school[chosen] = schools

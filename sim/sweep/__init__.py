@@ -3,14 +3,20 @@
     result = sim.sweep("experiments/levers-sobol.toml", backend="process", workers=2)
     result.table            # a row per run: sample, replicate, seed, status, outputs, factors
 
+``sim.sweep`` is this module, and calling it calls ``sweep()``: the API name of the product
+contract and the package share one name (``from sim.sweep import sweep`` works too).
+
 The run of replicate ``r`` at every sample point uses seed ``experiment.seed + r``: common
 random numbers across the design, so differences between points are the factors' doing.
 """
 
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -32,7 +38,7 @@ class SweepResult:
 
 def plan(exp: Experiment, samples: pd.DataFrame, store: Store, base_path: Path) -> list[ShardSpec]:
     """Every run of the experiment, grouped into shards of ``exp.shard_size`` runs."""
-    runs = []
+    runs: list[RunSpec] = []
     for _, row in samples.iterrows():
         over = design.overrides_of(exp, row)
         for r in range(exp.replicates):
@@ -92,3 +98,13 @@ def status(out: str | Path) -> dict:
 
 
 __all__ = ["SweepResult", "status", "sweep", "load_experiment", "results_table"]
+
+
+class _CallableModule(types.ModuleType):
+    """``sim.sweep(...)`` runs a sweep although ``sim.sweep`` is a package."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> SweepResult:
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

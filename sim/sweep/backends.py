@@ -25,7 +25,7 @@ def run_shards(specs: list[ShardSpec], backend: str, workers: int | None, exp: E
             "slurm": _slurm}[backend](specs, workers, exp, out)
 
 
-def default_workers() -> int:
+def default_workers() -> int | None:  # None where the CPU count is unknown: the pool's own default
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
