@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from .provenance import VERSION as __version__
 from .county import roster_county
 from .errors import InputError
+from .provenance import VERSION as __version__
 from .results import Result, run
 from .scenario import Scenario, load_scenario, parse_value
 
