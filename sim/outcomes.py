@@ -16,6 +16,7 @@ import numpy as np
 from .indicators import FLOW_NAMES, GAP_TARGET, TIMESERIES_COLUMNS, checked_row
 from .kinds import FIRST_MIDDLE_GRADE, GRADUATED, NOT_ENTERED, SENIOR, TOWN_SEAT, URBAN_QUALITY, is_rural
 from .pay import baseline_allowance, salary
+from .stages.labour import effectiveness
 
 if TYPE_CHECKING:
     from .state import CountyState
@@ -187,6 +188,8 @@ def measure(st: CountyState, year: int) -> dict[str, float]:
         "cost_funding_yuan": float(funding),
         "cost_boarding_yuan": float(boarding),
         "rotating_teachers": st.levers.n_rotating,
+        "substitute_teachers": int(st.schools.cover.sum()),
+        **levelling(st, year),
         **lever_costs,
         "cost_policy_yuan": float(policy_cost),
         "cost_total_yuan": float(salaries + funding + boarding + policy_cost),
@@ -194,6 +197,27 @@ def measure(st: CountyState, year: int) -> dict[str, float]:
         **f,
     }
     return row
+
+
+def levelling(st: CountyState, year: int) -> dict[str, float]:
+    """Levelling up and levelling down apart: achievement (on the fixed scale of the starting
+    cohorts) and teacher effectiveness at urban quality and at town-seat schools."""
+    c, T, exam = st.county, st.teachers, st.exam
+    quality = (c.school_type == URBAN_QUALITY)[:, None] & (exam.count > 0)
+    seat = ((c.school_type == TOWN_SEAT) & st.schools.open)[:, None] & (exam.count > 0)
+    mean_z = np.nan_to_num(exam.mean_z)
+    act = T.active()
+    kind = c.school_type[T.school[act]]
+    eff = effectiveness(st, act, year)
+    at_q, at_s = kind == URBAN_QUALITY, kind == TOWN_SEAT
+    return {
+        "urban_quality_mean_z": _ratio((mean_z * exam.count * quality).sum(),
+                                       (exam.count * quality).sum()),
+        "town_seat_mean_z": _ratio((mean_z * exam.count * seat).sum(), (exam.count * seat).sum()),
+        "urban_quality_teacher_effectiveness": _ratio(eff[at_q].sum(), at_q.sum()),
+        "town_seat_teacher_effectiveness": _ratio(eff[at_s].sum(), at_s.sum()),
+        "town_seat_support_gain": _ratio(T.support[act][at_s].sum(), at_s.sum()),
+    }
 
 
 def town_rows(st: CountyState, year: int) -> dict[str, np.ndarray]:

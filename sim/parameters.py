@@ -204,6 +204,14 @@ class Teachers(Group):
                                      "staffing above the norm tolerated before redeployment")
     principal_max_tenure: int = param(10, 3, 20, ASSUMPTION + " (seed 001: rotation after two terms)",
                                       "years", "years before a principal is replaced")
+    worth_exit_slope: float = param(
+        0.15, 0.0, 0.6, ASSUMPTION + " (outside options rise with a teacher's worth)",
+        "log exit intent per teacher SD", "rise in the exit intent of a teacher above the mean "
+        "effectiveness, per SD of talent")
+    worth_pay_damping: float = param(
+        0.5, 0.0, 2.0, ASSUMPTION + " (allowances retain average teachers more than top ones)",
+        "per teacher SD", "how much less an allowance moves the exit intent of a teacher above "
+        "the mean: the response is divided by 1 + damping x talent SDs")
 
 
 class Staffing(Group):
@@ -254,6 +262,10 @@ class Boarding(Group):
 
 
 LOYALKA = "Loyalka, Popova, Li & Shi 2019, AEJ Applied 11(3)"
+ZHANG2013 = "Zhang et al. 2013, J Dev Effectiveness 5(3) (Beijing migrant-school teacher training)"
+CAL = ("computer-assisted learning RCTs in rural China: +0.12 SD math (Lai et al. 2013, J Dev "
+       "Effectiveness 5(2)), +0.14 SD math (Lai et al. 2015, Beijing), +0.14-0.20 SD Mandarin "
+       "(Qinghai), after one year")
 BIANCHI = "Bianchi, Lu & Song 2022, J Dev Econ 158"
 
 
@@ -270,9 +282,19 @@ class LeverEffects(Group):
                                            "ratio", "exit intent of a teacher offered housing")
     housing_yuan_year: float = param(6000.0, 0.0, 30000.0, ASSUMPTION, "yuan/teacher/year",
                                      "cost of a turnover flat")
-    rotation_host_growth: float = param(
-        0.01, 0.0, 0.05, ASSUMPTION + " (seed 000 四: support teachers lead teaching research)",
-        "SD per year", "effectiveness gain of host-school teachers per rotated backbone teacher")
+    support_max_share: float = param(
+        0.5, 0.1, 1.0, ASSUMPTION + " (a mentee converges toward the mentor, never past it)",
+        "share", "share of a teacher's effectiveness gap to the urban quality schools' mean that "
+        "mentoring, pairing and training can close at most")
+    support_fade: float = param(
+        0.3, 0.05, 1.0, ASSUMPTION + " (gains without continued support decay; Loyalka et al. "
+        "2019 find no gain to keep)", "per year", "share of a support gain lost each year "
+        "without support")
+    rotation_host_convergence: float = param(
+        0.05, 0.0, 0.20, ASSUMPTION + " (seed 000 四: support teachers lead teaching research; "
+        "no causal estimate)", "share per year per backbone teacher",
+        "share of the host teachers' remaining support headroom closed per year by each rotated "
+        "backbone teacher (at most three count)")
     rotation_yuan_year: float = param(12000.0, 0.0, 50000.0, ASSUMPTION, "yuan/teacher/year",
                                       "allowance and travel of a rotated teacher")
     bus_distance_factor: float = param(0.4, 0.1, 1.0, ASSUMPTION, "ratio",
@@ -294,17 +316,23 @@ class LeverEffects(Group):
                                  "yuan/bed/year", "annualised cost of a new dormitory bed")
     dorm_staff_yuan_year: float = param(60000.0, 0.0, 150000.0, ASSUMPTION, "yuan/year",
                                         "a dormitory carer for 50 boarders")
-    pairing_value_added: float = param(0.015, 0.0, 0.06, ASSUMPTION, "SD per year",
-                                       "yearly gain of students at a paired rural school")
-    pairing_teacher_growth: float = param(0.005, 0.0, 0.03, ASSUMPTION, "SD per year",
-                                          "yearly effectiveness gain of a paired school's teachers")
+    pairing_value_added: float = param(
+        0.015, 0.0, 0.06, ASSUMPTION + " (no causal estimate of pairing or education groups)",
+        "SD per year", "yearly gain of students at a paired rural school, up to the urban "
+        "quality schools' value added")
+    pairing_convergence: float = param(
+        0.10, 0.0, 0.40, ASSUMPTION + " (no causal estimate: the widest range)", "share per year",
+        "share of a paired school's teachers' remaining support headroom closed per year")
     pairing_yuan_year: float = param(50000.0, 0.0, 500000.0, ASSUMPTION, "yuan/school/year")
-    digital_value_added: float = param(0.02, 0.0, 0.08, BIANCHI + "; " + ASSUMPTION,
-                                       "SD per year", "yearly gain from synchronous classrooms")
+    digital_value_added: float = param(
+        0.02, 0.0, 0.08, CAL + "; " + BIANCHI + "; " + ASSUMPTION + " (all subjects: a third of a "
+        "one-subject programme's effect)", "SD per year", "yearly gain from synchronous "
+        "classrooms, up to the urban quality schools' value added")
     digital_yuan_year: float = param(30000.0, 0.0, 300000.0, ASSUMPTION, "yuan/school/year")
-    training_gain_per_40h: float = param(
-        0.003, 0.0, 0.03, LOYALKA + " (no measurable effect); " + ASSUMPTION, "SD",
-        "effectiveness gain per 40 training hours")
+    training_convergence_per_40h: float = param(
+        0.01, 0.0, 0.10, LOYALKA + " (precise zero after one year); " + ZHANG2013
+        + " (no effect); " + ASSUMPTION, "share per year per 40 h",
+        "share of a trained teacher's remaining support headroom closed per 40 training hours")
     training_yuan_hour: float = param(50.0, 0.0, 500.0, ASSUMPTION, "yuan/teacher-hour")
     funding_to_facilities: float = param(
         0.05, 0.0, 0.3, ASSUMPTION, "facility index per 1,000 yuan",

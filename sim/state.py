@@ -96,6 +96,7 @@ TEACHER_FIELDS: dict[str, type] = {
     "title": np.int8,  # Title
     "title_year": np.int16,  # year the current title was reached
     "talent": np.float32,  # effectiveness net of experience (SD of student gain / year)
+    "support": np.float32,  # effectiveness gained from mentoring, pairing, training (bounded)
     "start_year": np.int16,  # first year of teaching
     "school": np.int16,  # where the teacher teaches this year
     "home_school": np.int16,  # the post (differs from school during a rotation)
@@ -121,6 +122,7 @@ class Teachers:
     title: np.ndarray
     title_year: np.ndarray
     talent: np.ndarray
+    support: np.ndarray
     start_year: np.ndarray
     school: np.ndarray
     home_school: np.ndarray
@@ -181,6 +183,7 @@ class SchoolState:
     boarders: np.ndarray  # this year's boarders
     travel_km: np.ndarray  # this year's total daily travel of its pupils (km)
     staff: np.ndarray  # teachers teaching here this year (rotated teachers at their host)
+    cover: np.ndarray  # substitutes covering the posts of this school's teachers away on rotation
     posts: np.ndarray  # teachers whose post is here (rotated teachers at their home school)
     required: np.ndarray  # posts required by the staffing norms
     value_added: np.ndarray  # yearly gain (student SD): teachers, staffing, facilities, levers
@@ -196,6 +199,7 @@ class SchoolState:
                    facilities=county.facilities.astype(float),
                    enrolled=np.zeros((n, 2), np.int64), boarders=np.zeros(n, np.int64),
                    travel_km=np.zeros(n), staff=np.zeros(n, np.int64),
+                   cover=np.zeros(n, np.int64),
                    posts=np.zeros(n, np.int64), required=np.zeros(n, np.int64),
                    value_added=np.zeros(n), has_shortage_teacher=np.ones(n, bool),
                    difference_rate=np.full(n, np.nan))
@@ -255,7 +259,8 @@ class Effects:
     min_board_grade: int | None = None  # policy override of the youngest boarding grade
     dorm_quality: float = 0.0  # 0-1: how much dormitory staffing offsets young boarders' loss
     value_added: np.ndarray = field(init=False)  # per school: pairing, digital classrooms
-    teacher_growth: np.ndarray = field(init=False)  # per school: yearly effectiveness gain
+    support_rate: np.ndarray = field(init=False)  # per school: share of the teachers' support
+    # headroom closed this year (pairing, training, rotation hosts); 0: support gains fade
     full_curriculum: np.ndarray = field(init=False)  # per school: shortage subjects covered
     title_years: tuple[int, int] | None = None  # directed titles: (level-1, senior) rural years
     binding_years: int = 0  # new teachers' rural service period (no transfer requests)
@@ -277,7 +282,7 @@ class Effects:
     def reset_year(self) -> None:
         """Effects that levers set afresh every year."""
         self.value_added = np.zeros(self.n_schools)
-        self.teacher_growth = np.zeros(self.n_schools)
+        self.support_rate = np.zeros(self.n_schools)
         self.full_curriculum = np.zeros(self.n_schools, bool)
         self.title_years = None
         self.binding_years = 0

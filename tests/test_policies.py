@@ -212,8 +212,19 @@ def test_directed_titles_give_rural_schools_senior_teachers():
 
 
 def test_service_binding_keeps_new_teachers():
-    assert mean("transfers_up", slice(2024, None), **lever("service_binding", years=6)) < \
-        mean("transfers_up", slice(2024, None))
+    """Seed 001 task 5: new rural teachers serve their binding period at rural schools (they may
+    quit, but no transfer request of theirs is granted while bound)."""
+    from sim.kinds import TEACHING, URBAN_ORDINARY
+
+    model = sim.CountyModel(small_scenario(**lever("service_binding", years=6)), 2)
+    T, c = model.state.teachers, model.state.county
+    bound_seen = 0
+    for _ in range(6):
+        model.step()
+        bound = np.flatnonzero((T.bound_until[: T.n] >= model.year) & (T.status[: T.n] == TEACHING))
+        bound_seen += bound.size
+        assert (c.school_type[T.home_school[bound]] > URBAN_ORDINARY).all()
+    assert bound_seen > 0
 
 
 def test_itinerant_teaching_makes_small_schools_attractive():

@@ -3,7 +3,9 @@ evaluation for long-serving rural teachers (seed 000 三.2: 10/20 years, outside
 seed 002: 515 senior titles), and the rural service period binding new teachers (seed 001 task 5:
 新任职教师前两个聘期捆绑).
 
-Training adds a little effectiveness (the evidence finds little: Loyalka et al. 2019). Directed
+Training moves rural teachers a little toward the urban quality schools' effectiveness (the
+evidence finds little: Loyalka et al. 2019), as mentoring does (``stages.labour``: bounded
+support gains). Directed
 titles raise pay and lower exit intent through the title. Bound teachers may not request a
 transfer during their service period.
 """
@@ -37,8 +39,9 @@ class ServiceBinding(Lever):
 
 
 def apply_training(st: CountyState, lever: Training, level: float, year: int) -> None:
-    gain = st.params.levers.training_gain_per_40h * lever.hours / 40 * lever.coverage * level
-    st.effects.teacher_growth[st.county.school_type >= TOWN_SEAT] += gain
+    rate = (st.params.levers.training_convergence_per_40h * lever.hours / 40 * lever.coverage
+            * level)
+    st.effects.support_rate[st.county.school_type >= TOWN_SEAT] += rate
 
 
 def cost_training(st: CountyState, lever: Training, level: float, year: int) -> float:

@@ -46,7 +46,7 @@ def apply_pairing(st: CountyState, lever: Pairing, level: float, year: int) -> N
     lp = st.params.levers
     schools = covered(st, level)
     st.effects.value_added[schools] += lp.pairing_value_added
-    st.effects.teacher_growth[schools] += lp.pairing_teacher_growth
+    st.effects.support_rate[schools] += lp.pairing_convergence
 
 
 def apply_digital(st: CountyState, lever: Digital, level: float, year: int) -> None:

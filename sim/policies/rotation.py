@@ -55,4 +55,7 @@ def apply(st: CountyState, lever: Rotation, level: float, year: int) -> None:
 
 
 def cost(st: CountyState, lever: Rotation, level: float, year: int) -> float:
-    return float(st.levers.n_rotating * st.params.levers.rotation_yuan_year)
+    """Allowance and travel of each rotated teacher, and a substitute's base salary for each
+    post left empty at home (an untitled teacher's)."""
+    substitutes = st.schools.cover.sum() * 12 * st.params.pay.salary_none
+    return float(st.levers.n_rotating * st.params.levers.rotation_yuan_year + substitutes)

@@ -41,6 +41,7 @@ SORTING_RANK = {URBAN_QUALITY: 1.0, URBAN_ORDINARY: 0.4, TOWN_SEAT: 0.0, VILLAGE
                 TEACHING_POINT: -0.5}
 # Hiring order of school types: county-seat schools attract the strongest candidates.
 HIRING_ORDER = (URBAN_QUALITY, URBAN_ORDINARY, TOWN_SEAT, VILLAGE, TEACHING_POINT)
+TOWN_SEAT_SIGNAL = 2  # sub-key of the teacher_move stream (0: county seat, 1: recruits)
 NEW_TEACHER_FEMALE = 0.7  # MoE 2020 statistics: ~70% of compulsory-school teachers are women
 
 
@@ -74,12 +75,37 @@ def required_staff(st: CountyState) -> np.ndarray:
     return np.where(st.schools.open & has_students, np.maximum(need, floor), 0).astype(np.int64)
 
 
-def effectiveness(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
-    """Yearly gain (student SD) a teacher adds: talent, less a novice shortfall, plus degree."""
+def own_effectiveness(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
+    """Yearly gain (student SD) a teacher adds on his or her own: talent, less a novice
+    shortfall, plus degree."""
     T, lp = st.teachers, st.params.learning
     exp = year - T.start_year[ids]
     return (T.talent[ids] - lp.novice_penalty * np.clip(5 - exp, 0, 5) / 5
             + lp.bachelor_effect * T.bachelor[ids])
+
+
+def effectiveness(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
+    """Yearly gain (student SD) a teacher adds: own effectiveness plus what support added."""
+    return own_effectiveness(st, ids, year) + st.teachers.support[ids]
+
+
+def update_support(st: CountyState, ids: np.ndarray, year: int) -> None:
+    """Support (pairing, training, rotated backbone teachers) moves a teacher's effectiveness
+    toward the urban quality schools' mean: each year it closes ``support_rate`` of the
+    remaining headroom, which is at most ``support_max_share`` of the teacher's own gap to that
+    mean. Without support the gain decays by ``support_fade`` a year, and it never exceeds the
+    headroom (a teacher who improves or moves keeps only what still fits). So the effect
+    saturates, fades when cover ends, and never lifts a teacher past the mentor schools'
+    level."""
+    T, c, lp = st.teachers, st.county, st.params.levers
+    own = own_effectiveness(st, ids, year)
+    at_quality = c.school_type[T.school[ids]] == URBAN_QUALITY
+    reference = own[at_quality].mean() if at_quality.any() else own.max()
+    headroom = lp.support_max_share * np.maximum(reference - own, 0.0)
+    rate = np.minimum(st.effects.support_rate[T.school[ids]], 1.0)
+    gain = T.support[ids]
+    gain = np.where(rate > 0, gain + rate * (headroom - gain), gain * (1 - lp.support_fade))
+    T.support[ids] = np.minimum(gain, headroom).astype(np.float32)
 
 
 def initial_teachers(st: CountyState) -> None:
@@ -164,10 +190,12 @@ def retire_and_quit(st: CountyState, year: int) -> None:
 def fill_posts(st: CountyState, year: int) -> None:
     """After exits and rotations, in order: transfers up, redeployment, hiring, promotion,
     degrees, principals, professional growth; then each school's staff and value added."""
-    T, f, e = st.teachers, st.now.flows, st.effects
+    T, f = st.teachers, st.now.flows
     st.schools.required = required_staff(st)
-    movers = _transfer_up(st, st.now.transfer_requests, year)
+    requests = st.now.transfer_requests
+    movers = _transfer_up(st, requests, year)
     f["transfers_up"] = movers.size
+    f["moved_to_town_seat"] = _move_to_town_seat(st, np.setdiff1d(requests, movers), year).size
     f["redeployed"] = _redeploy(st, year)
     f["recruits"] = _recruit(st, year)
     _promote(st, year)
@@ -175,7 +203,7 @@ def fill_posts(st: CountyState, year: int) -> None:
     _appoint_principals(st, year)
     act = T.active()
     T.rural_years[act] += is_rural(st.county.school_type)[T.school[act]]
-    T.talent[act] += e.teacher_growth[T.school[act]].astype(np.float32)
+    update_support(st, act, year)
     update_school_staff(st, year)
 
 
@@ -191,11 +219,13 @@ def exit_probability(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
                        [tp.remoteness_town_seat, tp.remoteness_village,
                         tp.remoteness_teaching_point], 1.0)
     titled = np.where(T.title[ids] >= LEVEL1, tp.titled_multiplier, 1.0)
-    pay = pay_response(st, kind, T.title[ids], year)
+    # a strong teacher has better outside options, and pay holds him or her less
+    worth = np.maximum(T.talent[ids] / st.params.learning.teacher_sd, 0.0)
+    pay = pay_response(st, kind, T.title[ids], year) / (1 + tp.worth_pay_damping * worth)
     housing = 1 - st.effects.housing_share * (1 - st.params.levers.housing_exit_multiplier)
     p = np.where(kind >= TOWN_SEAT,
                  tp.rural_exit_base * career * remote * titled * np.exp(-tp.allowance_slope * pay)
-                 * housing, tp.urban_exit_base * titled)
+                 * housing, tp.urban_exit_base * titled) * np.exp(tp.worth_exit_slope * worth)
     return np.where(T.rotation_until[ids] > 0, 0.0, np.minimum(p, 0.95))
 
 
@@ -237,6 +267,21 @@ def _transfer_up(st: CountyState, requests: np.ndarray, year: int) -> np.ndarray
     if requests.size == 0 or slots.size == 0:
         return np.empty(0, np.int64)
     signal = _signal(st, requests, effectiveness(st, requests, year), year, 0)
+    best = requests[np.argsort(-signal, kind="stable")][: slots.size]
+    T.post(best, slots[: best.size])
+    return best
+
+
+def _move_to_town_seat(st: CountyState, requests: np.ndarray, year: int) -> np.ndarray:
+    """Village and teaching-point teachers whose request found no county-seat post take
+    town-seat vacancies, the most common upward move (CRED 2013-14); town seats pick the
+    applicants who look most effective."""
+    T, c = st.teachers, st.county
+    requests = requests[np.isin(c.school_type[T.home_school[requests]], (VILLAGE, TEACHING_POINT))]
+    slots = _vacancy_slots(st, (TOWN_SEAT,))
+    if requests.size == 0 or slots.size == 0:
+        return np.empty(0, np.int64)
+    signal = _signal(st, requests, effectiveness(st, requests, year), year, TOWN_SEAT_SIGNAL)
     best = requests[np.argsort(-signal, kind="stable")][: slots.size]
     T.post(best, slots[: best.size])
     return best
@@ -296,6 +341,9 @@ def _recruit(st: CountyState, year: int) -> int:
     fill = np.select([kind == TOWN_SEAT, kind == VILLAGE, kind == TEACHING_POINT],
                      [tp.fill_rate_town_seat, tp.fill_rate_village, tp.fill_rate_teaching_point],
                      1.0)
+    # a school left without any teacher fills its vacancies (its pupils are never untaught)
+    posts = np.bincount(T.home_school[T.active()], minlength=c.n_schools)
+    fill = np.where(posts[slots] == 0, 1.0, fill)
     # a rural allowance above the threshold draws more graduates to rural posts
     fill = np.minimum(1.0, fill + st.params.levers.allowance_fill_slope
                       * pay_response(st, kind, np.zeros(kind.size, np.int64), year))
@@ -425,17 +473,28 @@ def update_school_staff(st: CountyState, year: int) -> None:
     sch = T.school[act]
     n = c.n_schools
     staff = np.bincount(sch, minlength=n)
-    eff = np.bincount(sch, weights=effectiveness(st, act, year), minlength=n)
-    mean_eff = np.divide(eff, staff, out=np.zeros(n), where=staff > 0)
+    # a substitute covers each post left by a teacher away on rotation (a first-year teacher of
+    # average talent), so the sending school is neither emptied nor counted as whole
+    away = act[(T.rotation_until[act] > 0) & (sch != T.home_school[act])]
+    cover = np.bincount(T.home_school[away], minlength=n)
+    teaching = staff + cover
+    eff = (np.bincount(sch, weights=effectiveness(st, act, year), minlength=n)
+           - cover * lp.novice_penalty)
+    mean_eff = np.divide(eff, teaching, out=np.zeros(n), where=teaching > 0)
     enr = st.schools.enrolled.astype(float)
     pupils = enr.sum(axis=1)
     norm = np.divide(enr[:, 0] * sp.ptr_primary + enr[:, 1] * sp.ptr_middle, pupils,
                      out=np.full(n, sp.ptr_primary), where=pupils > 0)
-    ptr = np.divide(pupils, staff, out=np.full(n, 5 * sp.ptr_primary), where=staff > 0)
+    ptr = np.divide(pupils, teaching, out=np.full(n, 5 * sp.ptr_primary), where=teaching > 0)
     crowding = np.log(np.clip(ptr / norm, 1.0, 5.0))
+    own = (mean_eff - lp.understaffing_penalty * crowding
+           + lp.resources_effect * (st.schools.facilities - 1.0))
+    # pairing and digital classrooms add value up to the urban quality schools' own level
+    quality = (c.school_type == URBAN_QUALITY) & (pupils > 0)
+    reference = np.average(own[quality], weights=pupils[quality]) if quality.any() else own.max()
+    lever = np.minimum(st.effects.value_added, np.maximum(reference - own, 0.0))
     st.schools.staff = staff
+    st.schools.cover = cover
     st.schools.posts = np.bincount(T.home_school[act], minlength=n)
     st.schools.has_shortage_teacher = np.bincount(sch[T.shortage_subject[act]], minlength=n) > 0
-    st.schools.value_added = (mean_eff - lp.understaffing_penalty * crowding
-                              + lp.resources_effect * (st.schools.facilities - 1.0)
-                              + st.effects.value_added)
+    st.schools.value_added = own + lever

@@ -55,7 +55,7 @@ def rotate(st: CountyState, year: int) -> None:
                        & (year - T.title_year[eligible] >= tp.years_per_title)
                        & (T.rural_years[eligible] == 0)]
     n_backbone = int(round(e.rotation_backbone_share * n))
-    backbone = eligible[np.argsort(-T.talent[eligible], kind="stable")][:n_backbone]
+    backbone = eligible[observed_merit_order(st, eligible)][:n_backbone]
     taken = np.zeros(T.n, bool)
     taken[backbone] = True
     due = due[~taken[due]]
@@ -76,7 +76,8 @@ def rotate(st: CountyState, year: int) -> None:
 
 
 def post_young_principals(st: CountyState, vacant: np.ndarray, year: int) -> np.ndarray:
-    """Post young county-seat teachers (under 45, titled, most effective first) as principals
+    """Post young county-seat teachers (under 45, titled, highest title and longest experience
+    first) as principals
     of a share of the vacant rural headships, weakest schools first. Returns the schools
     filled."""
     T, c = st.teachers, st.county
@@ -89,7 +90,7 @@ def post_young_principals(st: CountyState, vacant: np.ndarray, year: int) -> np.
     pool = act[c.is_urban_school[T.home_school[act]] & (T.rotation_until[act] == 0)
                & (T.principal_since[act] == 0) & (year - T.birth_year[act] < YOUNG_PRINCIPAL_AGE)
                & (T.title[act] >= LEVEL2)]
-    chosen = pool[np.argsort(-T.talent[pool], kind="stable")][: schools.size]
+    chosen = pool[observed_merit_order(st, pool)][: schools.size]
     schools = schools[: chosen.size]
     T.school[chosen] = schools
     T.rotation_until[chosen] = year + st.levers.principal_rotation_years - 1
@@ -100,14 +101,23 @@ def post_young_principals(st: CountyState, vacant: np.ndarray, year: int) -> np.
     return filled
 
 
+def observed_merit_order(st: CountyState, ids: np.ndarray) -> np.ndarray:
+    """Order of ``ids`` as a county ranks teachers it can observe: highest title first, then the
+    longest experience (backbone teachers, 骨干教师, are named on titles, awards and years; true
+    effectiveness is not observed)."""
+    T = st.teachers
+    return np.lexsort((T.start_year[ids], -T.title[ids].astype(np.int64)))
+
+
 def _host_growth(st: CountyState) -> None:
-    """Backbone teachers raise their host colleagues' effectiveness while they are there."""
+    """Backbone teachers move their host colleagues toward the mentor level while they are
+    there (bounded support gains, ``stages.labour``)."""
     T = st.teachers
     act = T.active()
     hosts = T.school[act[T.backbone[act]]]
     present = np.bincount(hosts, minlength=st.county.n_schools)
-    st.effects.teacher_growth += (st.params.levers.rotation_host_growth
-                                  * np.minimum(present, MAX_BACKBONE_PER_HOST))
+    st.effects.support_rate += (st.params.levers.rotation_host_convergence
+                                * np.minimum(present, MAX_BACKBONE_PER_HOST))
 
 
 def _host_slots(st: CountyState, n: int) -> np.ndarray:
