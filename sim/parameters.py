@@ -87,9 +87,9 @@ class Choice(Group):
 
 class Learning(Group):
     persistence: float = param(
-        0.70, 0.20, 0.90,
-        ASSUMPTION + " (calibrated; Andrabi, Das, Khwaja & Zajonc 2011, AEJ Applied 3(3) estimate "
-        "0.2-0.5 for raw learning, which also counts forgetting of the family level)", "per year",
+        0.50, 0.20, 0.90,
+        "Andrabi, Das, Khwaja & Zajonc 2011, AEJ Applied 3(3): 0.2-0.5 a year; the upper end, "
+        "since z drifts to the family level rather than to zero", "per year",
         "share of last year's deviation from the family level that persists")
     ses_effect: float = param(
         0.40, 0.0, 0.8, CEPS, "SD per SD of SES", "long-run achievement gradient in family SES")
