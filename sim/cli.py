@@ -10,6 +10,7 @@ import click
 
 from .county import roster_county
 from .errors import InputError
+from .indicators import HOLD_YEARS
 from .provenance import VERSION as __version__
 from .results import Result, run
 from .scenario import Scenario, load_scenario, parse_value
@@ -238,7 +239,8 @@ def format_summary(result: Result) -> str:
         mark = "met    " if t["met"] else "not met"
         value = "n/a" if t["value"] is None else f"{t['value']:.3f}"
         lines.append(f"  [{mark}] {t['indicator']} {t['target']}{by}: {value} "
-                     f"(first met: {first_met})")
+                     f"(first held {HOLD_YEARS} years: {first_met}; "
+                     f"first touched: {t['first_year_touched'] or 'never'})")
     return "\n".join(lines)
 
 

@@ -15,9 +15,28 @@ import numpy as np
 import pandas as pd
 
 from .files import writing_into
-from .indicators import BAND_COLUMNS, TARGETS, Target, meets
+from .indicators import (
+    BAND_COLUMNS,
+    HOLD_YEARS,
+    TARGETS,
+    Indicator,
+    Target,
+    codebook,
+    first_year_met,
+)
 from .results import run
 from .scenario import Scenario
+
+# The comparison's own columns (runs.parquet adds them to the timeseries; bands.parquet).
+COLUMNS = tuple(("comparison", Indicator(name, label, "", definition)) for name, label, definition in (
+    ("scenario", "Scenario", "the package (its name; numbered when two names are equal)"),
+    ("replicate", "Replicate", "replicate r of every package runs with seed first_seed + r"),
+    ("seed", "Seed", "the run's seed (common random numbers across packages)"),
+    ("indicator", "Indicator", "bands.parquet: the timeseries column summarised"),
+    ("p10", "10th percentile", "bands.parquet: over replicates, this scenario and year"),
+    ("median", "Median", "bands.parquet: over replicates"),
+    ("p90", "90th percentile", "bands.parquet: over replicates"),
+))
 
 
 @dataclass
@@ -36,6 +55,7 @@ class Comparison:
             self.bands.to_parquet(tmp / "bands.parquet", index=False)
             self.targets.to_csv(tmp / "targets.csv", index=False)
             (tmp / "targets.md").write_text(targets_markdown(self.targets), encoding="utf-8")
+            codebook(("timeseries",), COLUMNS).to_csv(tmp / "codebook.csv", index=False)
             for extra in extras:
                 extra(self, tmp)
         return out
@@ -76,11 +96,13 @@ def bands(runs: pd.DataFrame, columns: Iterable[str] = BAND_COLUMNS) -> pd.DataF
 
 
 def _first_years(runs: pd.DataFrame, target: Target) -> pd.Series:
-    """First year each (scenario, replicate) meets the target; NaN if never."""
-    hit = runs[meets(runs[target.indicator].to_numpy(), target.op, target.threshold)]
-    first = hit.groupby(["scenario", "replicate"], observed=True)["year"].min()
-    index = runs.groupby(["scenario", "replicate"], observed=True).size().index
-    return first.reindex(index)
+    """The year each (scenario, replicate) first holds the target (as ``run`` counts it:
+    indicators.first_year_met); NaN if never."""
+    groups = runs.sort_values("year").groupby(["scenario", "replicate"], observed=True)
+    first = {key: first_year_met(g["year"], g[target.indicator], target) for key, g in groups}
+    index = pd.MultiIndex.from_tuples(list(first), names=["scenario", "replicate"])
+    return pd.Series([np.nan if y is None else y for y in first.values()], index=index,
+                     dtype=float)
 
 
 def target_table(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -94,8 +116,13 @@ def target_table(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
             years = first.loc[name]
             label = target.label
             median = years.median()
-            rows[name][f"{label}: first year (median)"] = None if np.isnan(median) else int(median)
-            rows[name][f"{label}: share of runs meeting it"] = float(years.notna().mean())
+            rows[name][f"{label}: first year held {HOLD_YEARS} years (median)"] = (
+                None if np.isnan(median) else int(median))
+            if target.by is not None:
+                rows[name][f"{label}: share of runs meeting it by {target.by}"] = float(
+                    (years <= target.by).mean())
+            else:
+                rows[name][f"{label}: share of runs meeting it"] = float(years.notna().mean())
     last = int(runs["year"].max())
     numeric = runs.select_dtypes("number").columns.drop(["replicate", "year", "seed"])
     ref = runs[runs["scenario"] == names[0]].set_index(["replicate", "year"])[numeric]

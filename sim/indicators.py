@@ -12,13 +12,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 from .policies import LEVERS, cost_column
 
 GAP_TARGET = 0.15  # seed 004 (二): town-seat schools' difference rate to urban quality < 0.15
 
-Op = Literal["<", "<=", ">="]
-_OPS = {"<": np.less, "<=": np.less_equal, ">=": np.greater_equal}
+Op = Literal["<", "<=", ">", ">="]
+_OPS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
+# "Met" means held: a target counts as met in the first year from which it holds for this many
+# consecutive years; a single year at the bar is only "touched" (reported apart).
+HOLD_YEARS = 3
 
 
 def meets(values, op: Op, threshold: float):
@@ -99,7 +103,13 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("cv_between", "Between-school coefficient of variation of scores", "ratio",
        "pupil-weighted SD of school-stage mean scores over their mean"),
     _i("share_towns_gap_met", "Town-seat schools below 0.15", "share",
-       "town-seat schools whose difference rate is below 0.15"),
+       "town-seat schools whose difference rate is below 0.15 (of those examined)"),
+    _i("share_townships_gap_met", "Townships below 0.15", "share",
+       "towns whose town-seat schools' pupil-weighted difference rate is below 0.15 (seed 004 三: "
+       "goals for more than half of townships)"),
+    _i("share_townships_facilities_met", "Townships with town seats at standard", "share",
+       "towns whose every open town-seat school has facilities at or above the provincial "
+       "standard (seed 004 三(一))"),
     _i("dropout_rate", "Dropout rate", "share", "dropouts / students enrolled"),
     _i("middle_dropout_rate", "Middle-school dropout rate", "share",
        "middle-school dropouts / middle-school students"),
@@ -131,7 +141,18 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("senior_per_rural_school", "Senior teachers per rural school", "teachers",
        "senior-titled teachers at open rural schools with pupils / such schools"),
     _i("share_rural_schools_4_seniors", "Rural schools with 4+ senior teachers", "share",
-       "open rural schools with pupils that have at least four senior teachers (seed 003)"),
+       "open rural schools with pupils, teaching points included, that have at least four "
+       "senior teachers (seed 003 read literally)"),
+    _i("share_complete_rural_schools_4_seniors", "Complete rural schools with 4+ seniors",
+       "share", "the same among town-seat and village schools: teaching points, which can "
+       "never hold four, left out"),
+    _i("share_town_seats_4_seniors", "Town-seat schools with 4+ seniors", "share",
+       "the same among town-seat schools"),
+    _i("share_villages_4_seniors", "Village schools with 4+ seniors", "share",
+       "the same among village schools"),
+    _i("town_seat_bachelor_ratio", "Bachelor's share, town seat : county seat", "ratio",
+       "share of town-seat teachers with a bachelor's degree over that of county-seat teachers "
+       "(seed 004 三(四): not below urban)"),
     _i("rural_principals_under45", "Rural principals under 45", "share",
        "rural principals younger than 45 / rural principals (seed 001)"),
     _i("rotating_teachers", "Teachers on rotation", "teachers",
@@ -168,26 +189,33 @@ INDICATORS: tuple[Indicator, ...] = (
 BY_NAME = {i.name: i for i in INDICATORS}
 TIMESERIES_COLUMNS = tuple(BY_NAME)
 
-# The seeds' targets, each defined once.
+# The seeds' targets, each defined once, as the documents word them.
 TARGETS: tuple[Target, ...] = (
     Target("gap_rate", "<", GAP_TARGET, 2025,
-           "seed 004 (二): town-seat vs urban quality difference rate"),
-    Target("share_towns_gap_met", ">=", 1.0, 2025,
-           f"seed 004 (二): every town-seat school below {GAP_TARGET}"),
+           "seed 004 三(二): town-seat schools' difference rate to urban quality schools"),
+    Target("share_townships_gap_met", ">", 0.5, 2025,
+           "seed 004 三: more than half of townships (全省半数以上的乡镇) below 0.15"),
+    Target("share_townships_facilities_met", ">", 0.5, 2025,
+           "seed 004 三(一): town-seat conditions at or above the provincial standard"),
+    Target("town_seat_bachelor_ratio", ">=", 1.0, 2025,
+           "seed 004 三(四): town-seat bachelor's share not below urban"),
     Target("bachelor_ratio", "<=", 1.05, 2027, "seed 001: urban:rural bachelor's ratio"),
-    Target("share_rural_schools_4_seniors", ">=", 1.0, None,
-           "seed 003: every rural school has >= 4 senior teachers"),
+    Target("share_complete_rural_schools_4_seniors", ">=", 1.0, None,
+           "seed 003: every rural school has >= 4 senior teachers (teaching points apart)"),
     Target("rural_principals_under45", ">=", 0.5, 2027,
-           "seed 001: >= 50% of rural principals under 45"),
+           "seed 001: >= 50% of rural principals under 45 (vice-principals not yet modelled)"),
     Target("middle_retention_3yr", ">=", 0.95, None, "MoE 教督〔2017〕6号: three-year retention"),
 )
 GAP = TARGETS[0]  # the provincial target: gap_rate < 0.15
+TOWNSHIPS = TARGETS[1]  # ... in more than half of the townships
 
 # Indicators shown with bands when packages are compared.
-BAND_COLUMNS = ("gap_rate", "gap_sd", "share_towns_gap_met", "student_retention",
+BAND_COLUMNS = ("gap_rate", "gap_sd", "share_towns_gap_met", "share_townships_gap_met",
+                "student_retention",
                 "teacher_retention", "middle_retention_3yr", "dropout_rate", "boarding_rate",
                 "mean_travel_km", "schools_open", "students", "bachelor_ratio",
-                "share_rural_schools_4_seniors", "rural_principals_under45", "cost_policy_yuan",
+                "share_complete_rural_schools_4_seniors", "rural_principals_under45",
+                "urban_quality_mean_z", "town_seat_mean_z", "cost_policy_yuan",
                 "cost_total_yuan")
 
 
@@ -210,3 +238,112 @@ def checked_row(row: dict[str, float]) -> dict[str, float]:
         raise KeyError(f"indicators computed but not declared in sim.indicators: "
                        f"{sorted(extra)}; declared but not computed: {sorted(missing)}")
     return {name: row[name] for name in TIMESERIES_COLUMNS}
+
+
+def first_year_met(years, values, target: Target, hold: int = HOLD_YEARS) -> int | None:
+    """The first year from which ``target`` holds for ``hold`` consecutive years (None: never,
+    or not for long enough before the run ends). The same definition serves ``run``,
+    ``compare``, sweeps and the notebooks."""
+    met = np.asarray(meets(np.asarray(values, dtype=float), target.op, target.threshold))
+    years = np.asarray(years)
+    for i in range(len(met) - hold + 1):
+        if met[i: i + hold].all() and years[i + hold - 1] - years[i] == hold - 1:
+            return int(years[i])
+    return None
+
+
+def first_year_touched(years, values, target: Target) -> int | None:
+    """The first single year at the bar (a crossing that may not last)."""
+    met = np.asarray(meets(np.asarray(values, dtype=float), target.op, target.threshold))
+    return int(np.asarray(years)[met.argmax()]) if met.any() else None
+
+
+# The other frames' columns, declared the same way (for the codebook).
+SCHOOL_COLUMNS: tuple[Indicator, ...] = (
+    _i("year", "School year", "year", "school year starting in September"),
+    _i("school", "School id", "", "index of the school in the county"),
+    _i("name", "School name", "", "name (synthetic, or from the roster)"),
+    _i("type", "School type", "", "urban_quality, urban_ordinary, town_seat, village or "
+       "teaching_point"),
+    _i("town", "Town", "", "town index (-1: the county seat)"),
+    _i("x_km", "East", "km", "km east of the county seat"),
+    _i("y_km", "North", "km", "km north of the county seat"),
+    _i("open", "Open", "", "the school is open"),
+    _i("students", "Students", "students", "pupils enrolled"),
+    _i("primary_students", "Primary students", "students", "pupils in grades 1-6"),
+    _i("middle_students", "Middle-school students", "students", "pupils in grades 7-9"),
+    _i("teachers", "Teachers", "teachers", "teachers teaching here (rotated teachers at their host)"),
+    _i("required_teachers", "Required teachers", "teachers", "posts by the staffing norms"),
+    _i("ptr", "Pupil-teacher ratio", "pupils per teacher", "students / teachers"),
+    _i("boarders", "Boarders", "students", "pupils boarding"),
+    _i("mean_score", "Mean exam score", "points", "pupil-weighted mean of the school's "
+       "stage means on the county exam scale"),
+    _i("difference_rate", "Difference rate to urban quality schools", "rate",
+       "(urban quality score - score) / urban quality score, stage against stage"),
+    _i("gap_met", "Below 0.15", "", "difference rate below 0.15 this year"),
+    _i("mean_travel_km", "Mean daily travel", "km", "mean daily km of its pupils"),
+    _i("senior_teachers", "Senior teachers", "teachers", "senior-titled teachers teaching here"),
+    _i("bachelor_share", "Bachelor's share", "share", "teachers with a bachelor's degree"),
+    _i("value_added", "Value added", "student SD per year", "yearly gain the school adds "
+       "(teachers, staffing, facilities, lever effects)"),
+    _i("facilities", "Facilities", "x provincial standard", "facilities index (1: the standard)"),
+)
+TOWN_COLUMNS: tuple[Indicator, ...] = (
+    _i("year", "School year", "year", "school year starting in September"),
+    _i("town", "Town", "", "town index"),
+    _i("local_children", "Local children of school age", "children",
+       "rural-hukou children of the town entered and not yet graduated"),
+    _i("attending_local", "Attending a rural school", "children",
+       "of those, attending a rural school of the county"),
+    _i("student_retention", "Student retention", "share", "attending_local / local_children"),
+    _i("town_seat_difference_rate", "Town-seat difference rate", "rate",
+       "pupil-weighted difference rate of the town's town-seat schools"),
+    _i("town_seat_gap_met", "Town seat below 0.15", "", "that rate is below 0.15"),
+    _i("town_seat_facilities_met", "Town seat at standard", "",
+       "every open town-seat school of the town has facilities at or above the standard"),
+)
+PLACE_COLUMNS: tuple[Indicator, ...] = (
+    _i("place", "Place id", "", "index of the place"),
+    _i("x_km", "East", "km", "km east of the county seat"),
+    _i("y_km", "North", "km", "km north of the county seat"),
+    _i("kind", "Kind of place", "", "county_seat, town_seat or village"),
+    _i("town", "Town", "", "town index (-1: the county seat)"),
+    _i("cohort_weight", "Cohort weight", "", "relative size of a yearly birth cohort"),
+    _i("local_school", "Local primary school", "", "the school nearest it at the end of the run "
+       "(-1: none)"),
+)
+FRAMES = {"timeseries": INDICATORS, "schools": SCHOOL_COLUMNS, "towns": TOWN_COLUMNS,
+          "places": PLACE_COLUMNS}
+
+
+def codebook(frames: tuple[str, ...] = tuple(FRAMES),
+             extra: tuple[tuple[str, Indicator], ...] = ()) -> pd.DataFrame:
+    """Every column of the named output frames: name, label, unit, definition, source and the
+    target it is held to. Written as codebook.csv beside every output."""
+    by_target = {t.indicator: t for t in TARGETS}
+    rows = []
+    pairs = [(frame, ind) for frame in frames for ind in FRAMES[frame]] + list(extra)
+    for frame, ind in pairs:
+        target = by_target.get(ind.name) if frame == "timeseries" else None
+        rows.append({"frame": frame, "name": ind.name, "label": ind.label, "unit": ind.unit,
+                     "definition": ind.definition, "measured": ind.when,
+                     "source": target.source if target else "model (docs/ODD.md)",
+                     "target": (f"{target.op} {target.threshold:g}"
+                                + (f" by {target.by}" if target.by else "")) if target else ""})
+    return pd.DataFrame(rows)
+
+
+def output_column(name: str) -> Indicator:
+    """A sweep output (``gap_rate@2025``, ``teacher_retention@mean``, ``first_year_gap_met``)
+    described from the indicator it is taken from."""
+    if name == "first_year_gap_met":
+        return _i(name, "First year the difference rate is held below 0.15", "year",
+                  f"first year from which gap_rate < {GAP_TARGET} holds {HOLD_YEARS} years")
+    if name == "first_year_townships_met":
+        return _i(name, "First year more than half of townships hold below 0.15", "year",
+                  f"first year from which share_townships_gap_met > 0.5 holds {HOLD_YEARS} years")
+    column, _, when = name.partition("@")
+    base = BY_NAME[column]
+    how = {"mean": "mean over the years", "sum": "sum over the years",
+           "last": "in the last year"}.get(when, f"in {when}")
+    return _i(name, f"{base.label}, {how}", base.unit, f"{base.definition} ({how})", base.when)

@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .indicators import FLOW_NAMES, GAP_TARGET, TIMESERIES_COLUMNS, checked_row
-from .kinds import FIRST_MIDDLE_GRADE, GRADUATED, NOT_ENTERED, SENIOR, TOWN_SEAT, URBAN_QUALITY, is_rural
+from .kinds import (
+    FIRST_MIDDLE_GRADE,
+    GRADUATED,
+    NOT_ENTERED,
+    SENIOR,
+    TEACHING_POINT,
+    TOWN_SEAT,
+    URBAN_QUALITY,
+    VILLAGE,
+    is_rural,
+)
 from .pay import baseline_allowance, salary
 from .stages.labour import effectiveness
 
@@ -171,8 +181,8 @@ def measure(st: CountyState, year: int) -> dict[str, float]:
         "gap_sd": _weighted(gap_sd_cells[towns].ravel(), count[towns].ravel()),
         "rural_urban_gap_sd": (urban_z - rural_z) / sd,
         "cv_between": float(cv),
-        "share_towns_gap_met": float((per_school[towns] < GAP_TARGET).mean())
-        if towns.any() else float("nan"),
+        "share_towns_gap_met": _share_below(per_school[towns], GAP_TARGET),
+        **townships(st),
         "dropout_rate": _ratio(f["dropouts"], enr.sum()),
         "middle_dropout_rate": _ratio(f["middle_dropouts"], enr[:, 1].sum()),
         "middle_retention_3yr": float(np.prod(1 - rates[7:10])),
@@ -182,6 +192,10 @@ def measure(st: CountyState, year: int) -> dict[str, float]:
         "senior_per_rural_school": _ratio(seniors[rural_open].sum(), rural_open.sum()),
         "share_rural_schools_4_seniors": _ratio((seniors[rural_open] >= 4).sum(),
                                                 rural_open.sum()),
+        **seniors_by_size(st, seniors, rural_open),
+        "town_seat_bachelor_ratio": _ratio(
+            T.bachelor[act][c.school_type[T.school[act]] == TOWN_SEAT].mean(),
+            T.bachelor[act][~rural_t].mean()),
         "rural_principals_under45": _ratio((principal & rural_t & (age < 45)).sum(),
                                            (principal & rural_t).sum()),
         "cost_salaries_yuan": float(salaries),
@@ -197,6 +211,56 @@ def measure(st: CountyState, year: int) -> dict[str, float]:
         **f,
     }
     return row
+
+
+def _share_below(values: np.ndarray, bar: float) -> float:
+    """Share of the defined values below ``bar`` (NaN when none is defined)."""
+    defined = values[np.isfinite(values)]
+    return float((defined < bar).mean()) if defined.size else float("nan")
+
+
+def township_gaps(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
+    """Per town: its town-seat schools' difference rate (pupil-weighted; NaN without an exam)
+    and whether every open town-seat school's facilities reach the provincial standard."""
+    c = st.county
+    towns = c.n_towns
+    seat = (c.school_type == TOWN_SEAT) & st.schools.open
+    town = np.where(seat, c.school_town, towns).astype(np.intp)
+    examined = st.exam.count.sum(axis=1)
+    ok = seat & np.isfinite(st.schools.difference_rate)
+    weight = np.bincount(town[ok], weights=examined[ok], minlength=towns + 1)[:towns]
+    rate = np.bincount(town[ok], weights=(st.schools.difference_rate * examined)[ok],
+                       minlength=towns + 1)[:towns]
+    below = np.bincount(town[seat], weights=st.schools.facilities[seat] < 1.0,
+                        minlength=towns + 1)[:towns]
+    has_seat = np.bincount(town[seat], minlength=towns + 1)[:towns] > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap = rate / weight
+    return gap, np.where(has_seat, below == 0, False)
+
+
+def townships(st: CountyState) -> dict[str, float]:
+    """Seed 004 三 words its goals for townships (乡镇): the share of towns whose town-seat
+    schools are below the 0.15 difference rate, and whose conditions reach the standard."""
+    gap, facilities = township_gaps(st)
+    c = st.county
+    has_seat = np.bincount(c.school_town[(c.school_type == TOWN_SEAT) & st.schools.open],
+                           minlength=c.n_towns)[: c.n_towns] > 0
+    return {"share_townships_gap_met": _share_below(gap, GAP_TARGET),
+            "share_townships_facilities_met": _ratio(facilities.sum(), has_seat.sum())}
+
+
+def seniors_by_size(st: CountyState, seniors: np.ndarray, rural_open: np.ndarray) -> dict:
+    """Seed 003's four senior teachers, by school type: a teaching point with two posts can
+    never hold four, so the target is held on complete rural schools and reported by type."""
+    kind = st.county.school_type
+    out = {}
+    for name, which in (("share_complete_rural_schools_4_seniors", kind < TEACHING_POINT),
+                        ("share_town_seats_4_seniors", kind == TOWN_SEAT),
+                        ("share_villages_4_seniors", kind == VILLAGE)):
+        pool = rural_open & which
+        out[name] = _ratio((seniors[pool] >= 4).sum(), pool.sum())
+    return out
 
 
 def levelling(st: CountyState, year: int) -> dict[str, float]:
@@ -222,23 +286,15 @@ def levelling(st: CountyState, year: int) -> dict[str, float]:
 
 def town_rows(st: CountyState, year: int) -> dict[str, np.ndarray]:
     """This year's row per town: its children's retention and its town-seat schools' gap."""
-    c = st.county
-    towns = c.n_towns
-    seat = (c.school_type == TOWN_SEAT) & st.schools.open
-    town = np.where(seat, c.school_town, towns).astype(np.intp)
-    examined = st.exam.count.sum(axis=1)
-    ok = seat & np.isfinite(st.schools.difference_rate)
-    weight = np.bincount(town[ok], weights=examined[ok], minlength=towns + 1)[:towns]
-    rate = np.bincount(town[ok], weights=(st.schools.difference_rate * examined)[ok],
-                       minlength=towns + 1)[:towns]
+    towns = st.county.n_towns
+    gap, facilities = township_gaps(st)
     with np.errstate(invalid="ignore", divide="ignore"):
         retention = st.now.town_attending / st.now.town_children
-        gap = rate / weight
     return {"year": np.full(towns, year, np.int16), "town": np.arange(towns, dtype=np.int16),
             "local_children": st.now.town_children.astype(np.int32),
             "attending_local": st.now.town_attending.astype(np.int32),
             "student_retention": retention, "town_seat_difference_rate": gap,
-            "town_seat_gap_met": gap < GAP_TARGET}
+            "town_seat_gap_met": gap < GAP_TARGET, "town_seat_facilities_met": facilities}
 
 
 def school_rows(st: CountyState, year: int) -> dict[str, np.ndarray]:
@@ -273,4 +329,5 @@ def school_rows(st: CountyState, year: int) -> dict[str, np.ndarray]:
         "senior_teachers": seniors.astype(np.int32),
         "bachelor_share": np.divide(bachelors, staff, out=np.full(n, np.nan), where=staff > 0),
         "value_added": st.schools.value_added.copy(),
+        "facilities": st.schools.facilities.copy(),
     }

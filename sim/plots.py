@@ -160,7 +160,10 @@ def plot_targets(ts: pd.DataFrame, targets: tuple[Target, ...] = TARGETS,
                  title: str = "") -> plt.Figure:
     """Targets dashboard: each seed target's indicator over time, the threshold and the
     deadline, green where met."""
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
+    cols = (len(targets) + 1) // 2
+    fig, axes = plt.subplots(2, cols, figsize=(4 * cols, 8), constrained_layout=True, squeeze=False)
+    for ax in axes.ravel()[len(targets):]:
+        ax.set_visible(False)
     for ax, target in zip(axes.ravel(), targets):
         col, op, threshold, deadline = target.indicator, target.op, target.threshold, target.by
         ax.plot(ts["year"], ts[col], color=COLORS[0], lw=2, label=col)
@@ -169,9 +172,9 @@ def plot_targets(ts: pd.DataFrame, targets: tuple[Target, ...] = TARGETS,
             ax.axvline(deadline, color="0.5", ls=":", lw=1, label=f"by {deadline}")
         met = meets(ts[col], op, threshold)
         ax.scatter(ts["year"][met], ts[col][met], color=COLORS[2], zorder=3, s=18, label="met")
-        ax.set_title(f"{col} {op} {threshold:g}" + (f" by {deadline}" if deadline else ""),
-                     fontsize=10)
-        ax.set_ylabel(col)
+        ax.set_title(f"{indicators.label(col)} {op} {threshold:g}"
+                     + (f" by {deadline}" if deadline else ""), fontsize=10)
+        ax.set_ylabel(indicators.unit(col))
         ax.set_xlabel("year")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)

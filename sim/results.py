@@ -14,7 +14,16 @@ import numpy as np
 import pandas as pd
 
 from .files import writing_into
-from .indicators import GAP, TARGETS, Target, meets
+from .indicators import (
+    FRAMES,
+    GAP,
+    TARGETS,
+    Target,
+    codebook,
+    first_year_met,
+    first_year_touched,
+    meets,
+)
 from .kinds import SCHOOL_TYPES
 from .model import CountyModel
 from .provenance import VERSION, git_commit, python_version
@@ -44,6 +53,8 @@ class Result:
             if self.places is not None:
                 self.places.to_parquet(tmp / "places.parquet", index=False)
             (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2, default=_json))
+            frames = [n for n in FRAMES if getattr(self, n) is not None]
+            codebook(tuple(frames)).to_csv(tmp / "codebook.csv", index=False)
             for extra in extras:
                 extra(self, tmp)
         return out
@@ -126,6 +137,7 @@ def summarise(st: CountyState, ts: pd.DataFrame, start_counts: dict, elapsed: fl
         "final": final,
         "targets": [target_status(ts, t) for t in TARGETS],
         "first_year_gap_met": first_year(ts, GAP),
+        "first_year_gap_touched": first_year_touched(ts["year"], ts[GAP.indicator], GAP),
         "student_retention_rising_every_year": bool((ts["student_retention"].diff().dropna()
                                                      > 0).all()),
         "conservation": conservation(st),
@@ -159,16 +171,20 @@ def target_status(ts: pd.DataFrame, target: Target) -> dict:
     if at.empty:
         at = ts.iloc[[-1]]
     value = float(at[target.indicator].iloc[0])
+    first = first_year(ts, target)
+    met = first is not None and (target.by is None or first <= target.by)
     return {"indicator": target.indicator, "target": f"{target.op} {target.threshold}",
             "by": target.by, "value": _clean(value),
-            "met": bool(meets(value, target.op, target.threshold)),
-            "first_year_met": first_year(ts, target), "source": target.source}
+            "met": met, "at_deadline": bool(meets(value, target.op, target.threshold)),
+            "first_year_met": first,
+            "first_year_touched": first_year_touched(ts["year"], ts[target.indicator], target),
+            "source": target.source}
 
 
 def first_year(ts: pd.DataFrame, target: Target) -> int | None:
-    """The first year a run's timeseries meets ``target`` (None: never)."""
-    hit = ts.loc[meets(ts[target.indicator].to_numpy(), target.op, target.threshold), "year"]
-    return int(hit.iloc[0]) if len(hit) else None
+    """The first year from which a run's timeseries holds ``target`` (indicators.HOLD_YEARS
+    consecutive years; None: never)."""
+    return first_year_met(ts["year"], ts[target.indicator], target)
 
 
 def _clean(value):

@@ -91,7 +91,9 @@ def test_a_small_real_sweep_gives_every_file(tmp_path):
     assert {"sobol", "sobol (first half)"} <= set(idx["method"])
     assert {"S1", "ST"} <= set(idx["index"])
     noise = pd.read_csv(a / "noise.csv")
-    assert noise["noise_share"].between(0, 1).all()
+    # a share where the output varies; NaN where it is constant (never met within the run)
+    assert (noise["noise_share"].between(0, 1) | noise["noise_share"].isna()).all()
+    assert noise["noise_share"].notna().sum() >= 3
     prob = pd.read_csv(a / "threshold.csv")
     assert {"P(met)@2022", "P(met)@2024"} <= set(prob.columns)
     assert prob["P(met)@2024"].between(0, 1).all()

@@ -39,7 +39,8 @@ def test_bands_targets_and_effects():
     assert t.loc["pairing", "gap_rate change vs base at 2026"] < 0
     assert t.loc["pairing", "policy cost, all years (median, million yuan)"] > 0
     assert t.loc["base", "policy cost, all years (median, million yuan)"] == 0
-    assert "gap_rate < 0.15: first year (median)" in t.columns
+    assert "gap_rate < 0.15: first year held 3 years (median)" in t.columns
+    assert "gap_rate < 0.15: share of runs meeting it by 2025" in t.columns
 
 
 def test_cli_compare_writes_tables_and_fan_chart(tmp_path):
@@ -50,9 +51,13 @@ def test_cli_compare_writes_tables_and_fan_chart(tmp_path):
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 0, r.output
     assert "gaotang-2027" in r.output and "first year" in r.output
-    for name in ("runs.parquet", "bands.parquet", "targets.csv", "targets.md", "fan_charts.png"):
+    for name in ("runs.parquet", "bands.parquet", "targets.csv", "targets.md", "fan_charts.png",
+                 "codebook.csv"):
         assert (out / name).exists(), name
     assert len(pd.read_parquet(out / "runs.parquet")) == 2 * 2 * 5
+    book = pd.read_csv(out / "codebook.csv")
+    assert set(pd.read_parquet(out / "runs.parquet").columns) <= set(book["name"])
+    assert set(pd.read_parquet(out / "bands.parquet").columns) <= set(book["name"])
 
 
 def test_cli_compare_refuses_bad_files(tmp_path):

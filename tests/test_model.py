@@ -137,7 +137,7 @@ def test_summary_has_provenance_and_targets(small):
     assert len(p["scenario_sha256"]) == 64
     assert p["counts_start"]["students"] > 7000
     names = {t["indicator"] for t in r.summary["targets"]}
-    assert {"gap_rate", "bachelor_ratio", "share_rural_schools_4_seniors",
+    assert {"gap_rate", "bachelor_ratio", "share_complete_rural_schools_4_seniors",
             "rural_principals_under45"} <= names
 
 

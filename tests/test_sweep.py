@@ -83,6 +83,8 @@ def test_storage_layout_and_status(tmp_path):
     r = sweep_mod.sweep(exp, backend="serial", out=out, progress=False)
     assert (out / "manifest.json").exists() and (out / "samples.parquet").exists()
     assert len(list((out / "runs").glob("shard-*.parquet"))) == 4
+    book = pd.read_csv(out / "codebook.csv")
+    assert set(r.table.columns) <= set(book["name"]) | {"u:" + c for c in book["name"]}
     assert not list(out.rglob(".tmp-*"))
     assert r.status == {"experiment": "t", "runs": 8, "done": 8, "failed": 0, "left": 0,
                         "shards": 4, "shards_done": 4}

@@ -21,6 +21,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
+from ..files import write_atomic
+from ..indicators import Indicator, codebook, output_column
 from . import design
 from .backends import BACKENDS, run_shards
 from .evaluate import RunSpec, ShardSpec
@@ -72,6 +74,8 @@ def sweep(experiment: str | Path, backend: str = "process", workers: int | None 
                 "n_samples": len(samples), "n_runs": n_runs, "n_shards": len(shards),
                 "shard_size": exp.shard_size, "problem": design.unit_problem(exp)}
     store.prepare(manifest, samples)
+    write_atomic(store.out / "codebook.csv",
+                 lambda p: sweep_codebook(exp).to_csv(p, index=False))
     done = store.done()
     todo = [s for s in shards if s.shard_id not in done]
     bar = Progress(n_runs, n_runs - sum(len(s.runs) for s in todo), exp.name, progress)
@@ -81,6 +85,29 @@ def sweep(experiment: str | Path, backend: str = "process", workers: int | None 
     finally:
         bar.close()
     return SweepResult(store.out, results_table(store, samples), store.status())
+
+
+RUN_COLUMNS = (
+    ("run_id", "Run", "index of the run in the design"),
+    ("sample_id", "Sample point", "index of the design point (its factor values in the row)"),
+    ("scenario", "Scenario", "design 'scenarios': the named overrides"),
+    ("replicate", "Replicate", "replicate r runs with seed experiment.seed + r"),
+    ("seed", "Seed", "the run's seed (common random numbers across design points)"),
+    ("status", "Status", "ok or failed"),
+    ("error", "Error", "the error of a failed run"),
+    ("traceback", "Traceback", "where a failed run stopped"),
+    ("runtime_s", "Runtime", "seconds the run took (the only column that varies by machine)"),
+)
+
+
+def sweep_codebook(exp: Experiment):
+    """The sweep table's columns: bookkeeping, factors and outputs (codebook.csv)."""
+    rows = [("sweep", Indicator(n, label, "", d)) for n, label, d in RUN_COLUMNS]
+    rows += [("sweep", Indicator(key, f"Factor {key}", "", f"design factor: {f.dist} "
+                                 f"distribution (the value this run used)"))
+             for key, f in exp.factors.items()]
+    rows += [("sweep", output_column(out)) for out in exp.outputs]
+    return codebook((), tuple(rows))
 
 
 def results_table(store: Store, samples: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from ..files import write_atomic
-from ..results import Result, run
+from ..indicators import TOWNSHIPS
+from ..results import Result, first_year, run
 from ..scenario import load_scenario
 
 
@@ -42,9 +43,8 @@ def extract(result: Result, outputs: list[str]) -> dict[str, float]:
     for out in outputs:
         if out == "first_year_gap_met":
             value = result.summary["first_year_gap_met"]
-        elif out == "first_year_all_towns_met":
-            hit = ts.index[ts["share_towns_gap_met"] >= 1.0]
-            value = int(hit[0]) if len(hit) else None
+        elif out == "first_year_townships_met":
+            value = first_year(result.timeseries, TOWNSHIPS)
         else:
             column, _, when = out.partition("@")
             series = ts[column]

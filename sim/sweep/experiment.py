@@ -155,7 +155,7 @@ class Experiment(Group):
         return self
 
 
-OUTPUT_SUMMARIES = ("first_year_gap_met", "first_year_all_towns_met")
+OUTPUT_SUMMARIES = ("first_year_gap_met", "first_year_townships_met")
 
 
 def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, str]:
