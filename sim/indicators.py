@@ -102,6 +102,17 @@ INDICATORS: tuple[Indicator, ...] = (
        "county-seat schools' mean achievement less rural schools', in SDs of the county exam"),
     _i("cv_between", "Between-school coefficient of variation of scores", "ratio",
        "pupil-weighted SD of school-stage mean scores over their mean"),
+    _i("between_school_rate_primary", "Between-school difference rate, primary", "ratio",
+       "教督〔2017〕6号 校际差异率 as county implementations compute a difference coefficient: "
+       "pupil-weighted SD of the primary schools' mean scores around the county mean, over that "
+       "mean (all schools)"),
+    _i("between_school_rate_middle", "Between-school difference rate, middle school", "ratio",
+       "the same over the schools teaching grades 7-9"),
+    _i("resource_cv_primary", "Resource coefficient of variation, primary", "ratio",
+       "largest difference coefficient over primary schools of: bachelor's-degree, senior and "
+       "shortage-subject teachers per 100 pupils, and facilities (教督〔2017〕6号: <= 0.50)"),
+    _i("resource_cv_middle", "Resource coefficient of variation, middle school", "ratio",
+       "the same over middle schools (教督〔2017〕6号: <= 0.45)"),
     _i("share_towns_gap_met", "Town-seat schools below 0.15", "share",
        "town-seat schools whose difference rate is below 0.15 (of those examined)"),
     _i("share_townships_gap_met", "Townships below 0.15", "share",
@@ -205,6 +216,10 @@ TARGETS: tuple[Target, ...] = (
     Target("rural_principals_under45", ">=", 0.5, 2027,
            "seed 001: >= 50% of rural principals under 45 (vice-principals not yet modelled)"),
     Target("middle_retention_3yr", ">=", 0.95, None, "MoE 教督〔2017〕6号: three-year retention"),
+    Target("between_school_rate_middle", "<", 0.15, None,
+           "MoE 教督〔2017〕6号: between-school difference rate below 0.15 (second reading of 0.15)"),
+    Target("resource_cv_primary", "<=", 0.50, None, "MoE 教督〔2017〕6号: resource CV, primary"),
+    Target("resource_cv_middle", "<=", 0.45, None, "MoE 教督〔2017〕6号: resource CV, middle"),
 )
 GAP = TARGETS[0]  # the provincial target: gap_rate < 0.15
 TOWNSHIPS = TARGETS[1]  # ... in more than half of the townships
@@ -276,8 +291,8 @@ SCHOOL_COLUMNS: tuple[Indicator, ...] = (
     _i("required_teachers", "Required teachers", "teachers", "posts by the staffing norms"),
     _i("ptr", "Pupil-teacher ratio", "pupils per teacher", "students / teachers"),
     _i("boarders", "Boarders", "students", "pupils boarding"),
-    _i("mean_score", "Mean exam score", "points", "pupil-weighted mean of the school's "
-       "stage means on the county exam scale"),
+    _i("mean_score", "Mean exam score", "share of full marks", "pupil-weighted mean of the "
+       "school's stage means on the county exam scale (得分率)"),
     _i("difference_rate", "Difference rate to urban quality schools", "rate",
        "(urban quality score - score) / urban quality score, stage against stage"),
     _i("gap_met", "Below 0.15", "", "difference rate below 0.15 this year"),

@@ -95,8 +95,10 @@ def difference_rates(st: CountyState) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """Per school and stage: exam score, the urban-quality reference (standardised achievement),
     and the difference rate ``(reference - score) / reference`` (seed 004; stage against stage).
 
-    Scores are on the county exam scale: ``exam_mean + exam_sd * z``, with z standardised on
-    this year's county distribution, as county exams are."""
+    Scores are shares of full marks (得分率) on the county exam: ``exam_mean_share * (1 +
+    exam_cv * z)``, with z standardised on this year's county distribution, as county exams
+    are, and bounded by 0 and full marks. The rate depends on the scale only through
+    ``exam_cv``."""
     lp, c, exam = st.params.learning, st.county, st.exam
     count = exam.count
     std_z = np.nan_to_num((exam.mean_z - exam.county_mean) / max(exam.county_sd, 1e-9))
@@ -104,10 +106,56 @@ def difference_rates(st: CountyState) -> tuple[np.ndarray, np.ndarray, np.ndarra
     ref_n = (count * uq).sum(axis=0)
     ref_z = np.divide((std_z * count * uq).sum(axis=0), ref_n, out=np.full(2, np.nan),
                       where=ref_n > 0)
-    score = lp.exam_mean + lp.exam_sd * std_z
-    ref = lp.exam_mean + lp.exam_sd * ref_z
+    score = exam_score(lp.exam_mean_share, lp.exam_cv, std_z)
+    ref = exam_score(lp.exam_mean_share, lp.exam_cv, ref_z)
     rate = (ref[None, :] - score) / ref[None, :]
     return score, ref_z, np.where(count > 0, rate, np.nan)
+
+
+def exam_score(mean_share: float, cv: float, std_z: np.ndarray) -> np.ndarray:
+    """Score as a share of full marks of a standardised achievement ``std_z``: never below 0
+    nor above full marks."""
+    return np.clip(mean_share * (1 + cv * std_z), 0.0, 1.0)
+
+
+def between_school_rates(st: CountyState, score: np.ndarray) -> tuple[float, float]:
+    """The between-school difference rate (校际差异率) of 教督〔2017〕6号 per stage, computed as
+    county implementations compute its difference coefficients (差异系数): the pupil-weighted
+    SD of the school means around the county mean, over the county mean,
+    ``sqrt(sum_i n_i/N (x_i - x)^2) / x``, across every school teaching the stage."""
+    count = st.exam.count
+    return _weighted_cv(score[:, 0], count[:, 0]), _weighted_cv(score[:, 1], count[:, 1])
+
+
+def _weighted_cv(values: np.ndarray, weights: np.ndarray) -> float:
+    ok = np.isfinite(values) & (weights > 0)
+    if not ok.any():
+        return float("nan")
+    w = weights[ok] / weights[ok].sum()
+    mean = float((w * values[ok]).sum())
+    return float(np.sqrt((w * (values[ok] - mean) ** 2).sum()) / mean) if mean > 0 else float("nan")
+
+
+def resource_cvs(st: CountyState) -> tuple[float, float]:
+    """The resource coefficient of variation of 教督〔2017〕6号 (<= 0.50 primary, <= 0.45 middle),
+    per stage, over the resource indicators the model carries: teachers with a bachelor's
+    degree, senior teachers and shortage-subject (music, art, PE) teachers per 100 pupils, and
+    facilities. Each is a difference coefficient as above (schools weighted by their pupils of
+    the stage); the standard asks every indicator to be below the bar, so the largest is
+    reported."""
+    T, c = st.teachers, st.county
+    n = c.n_schools
+    act = T.active()
+    sch = T.school[act]
+    pupils = st.schools.enrolled.sum(axis=1).astype(float)
+    per_100 = [np.bincount(sch[mask], minlength=n) / np.maximum(pupils, 1) * 100
+               for mask in (T.bachelor[act], T.title[act] == SENIOR, T.shortage_subject[act])]
+    indicators = [*per_100, st.schools.facilities]
+    out = []
+    for k in range(2):
+        weight = np.where(st.schools.open, st.schools.enrolled[:, k], 0).astype(float)
+        out.append(max(_weighted_cv(x, weight) for x in indicators))
+    return out[0], out[1]
 
 
 def _weighted(values: np.ndarray, weights: np.ndarray, axis: int | None = None):
@@ -148,6 +196,8 @@ def measure(st: CountyState, year: int) -> dict[str, float]:
     rural_z = _ratio((mean_z * count * rural).sum(), (count * rural).sum())
     m = _weighted(score, count)
     cv = np.sqrt(_weighted((score - m) ** 2, count)) / m
+    between = between_school_rates(st, score)
+    resources = resource_cvs(st)
 
     act = T.active()
     rural_school = is_rural(c.school_type)
@@ -181,6 +231,10 @@ def measure(st: CountyState, year: int) -> dict[str, float]:
         "gap_sd": _weighted(gap_sd_cells[towns].ravel(), count[towns].ravel()),
         "rural_urban_gap_sd": (urban_z - rural_z) / sd,
         "cv_between": float(cv),
+        "between_school_rate_primary": between[0],
+        "between_school_rate_middle": between[1],
+        "resource_cv_primary": resources[0],
+        "resource_cv_middle": resources[1],
         "share_towns_gap_met": _share_below(per_school[towns], GAP_TARGET),
         **townships(st),
         "dropout_rate": _ratio(f["dropouts"], enr.sum()),

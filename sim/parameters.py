@@ -120,11 +120,15 @@ class Learning(Group):
     bachelor_effect: float = param(
         0.0, 0.0, 0.05, "Chu, Loyalka et al. 2015, China Econ Rev 36 (no clear degree effect)",
         "SD per year", "extra yearly gain from a teacher with a bachelor's degree")
-    exam_mean: float = param(100.0, 50.0, 150.0, ASSUMPTION + " (scale origin)", "points",
-                             "county exam score of a student at z = 0")
-    exam_sd: float = param(
-        43.0, 10.0, 60.0, CEPS + ": a 0.37 SD gap is a 17% score gap", "points",
-        "exam points per SD of achievement")
+    exam_mean_share: float = param(
+        0.65, 0.40, 0.85, ASSUMPTION + " (county exams are reported as a share of full marks, "
+        "得分率; it sets the reported scores only: the difference rate depends on exam_cv)",
+        "share of full marks", "county exam score of a student at the county mean")
+    exam_cv: float = param(
+        0.43, 0.15, 0.65, CEPS + ": a 0.37 SD gap is a 17% score gap (county 得分率 exams with "
+        "SD 15-20 points at a 60-70% mean would be 0.2-0.35)", "SD / mean",
+        "spread of students' exam scores relative to the mean: the scale the 0.15 target is "
+        "read on")
 
 
 class Dropout(Group):

@@ -287,6 +287,29 @@ def _short(name: str) -> str:
     return name.removeprefix("policies.").removeprefix("params.")
 
 
+EXAM_SCALE = "params.learning.exam_cv"
+
+
+def plot_year_met_against(probability: pd.DataFrame, factor: str = EXAM_SCALE) -> plt.Figure:
+    """The year the difference rate is held below 0.15 (median over replicates) at each design
+    point against one factor, e.g. the exam scale the rate is read on; "never" on top."""
+    years = probability["first_year_met (median)"]
+    never = years.isna()
+    top = (years.max() if years.notna().any() else 2035) + 2
+    fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
+    x = probability[factor]
+    ax.scatter(x[~never], years[~never], s=14, color=COLORS[0], alpha=0.6, label="held from")
+    ax.scatter(x[never], np.full(int(never.sum()), top), s=14, color=COLORS[3], alpha=0.6,
+               marker="x", label="never held")
+    ax.set_xlabel(indicators.label(factor) if factor in indicators.BY_NAME else _short(factor))
+    ax.set_ylabel("first year held below 0.15")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(f"When the 0.15 target is met, against {_short(factor)}")
+    ax.legend(frameon=False, fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
 def save_analysis_charts(analysis: Analysis, out: Path) -> list[Path]:
     """Every figure of an analysis: per outcome, bars (Sobol) or mu*-sigma (Morris) at the
     last year, indices over time, and the threshold map over the two decisive factors."""
@@ -311,6 +334,9 @@ def save_analysis_charts(analysis: Analysis, out: Path) -> list[Path]:
             save(plot_morris(idx, outcome, last), f"morris_{tag}.png")
         if sum(str(y).isdigit() for y in years) > 1:
             save(plot_indices_over_time(idx, outcome), f"over_time_{outcome}.png")
+    prob = analysis.probability
+    if "first_year_met (median)" in prob and EXAM_SCALE in prob:
+        save(plot_year_met_against(prob, EXAM_SCALE), "year_met_vs_exam_scale.png")
     prob_cols = [c for c in analysis.probability.columns if c.startswith("P(met)@")]
     if prob_cols and not analysis.rsa.empty:
         last = prob_cols[-1]

@@ -77,3 +77,37 @@ def test_codebook_lists_every_column(tmp_path, small):
 def test_codebook_has_no_duplicate_names_within_a_frame(frames):
     book = codebook(frames)
     assert not book.duplicated(["frame", "name"]).any()
+
+
+def test_the_difference_coefficient_matches_a_county_worked_example():
+    """A public county guide to the balance indicators works the difference coefficient
+    (差异系数) of books per pupil for five primaries of 45, 37, 89, 76 and 55 pupils holding
+    279, 137, 935, 160 and 402 books: 0.52. The between-school rate and the resource CV use
+    the same formula."""
+    from sim.outcomes import _weighted_cv
+
+    pupils = np.array([45, 37, 89, 76, 55.0])
+    books = np.array([279, 137, 935, 160, 402.0])
+    assert round(_weighted_cv(books / pupils, pupils), 2) == 0.52
+    assert np.isnan(_weighted_cv(np.array([1.0, np.nan]), np.array([0.0, 3.0])))
+
+
+def test_scores_are_shares_of_full_marks_and_the_rate_reads_only_the_spread(small):
+    """得分率 in [0, 1], never negative; changing the reported mean share leaves the difference
+    rate unchanged (only the relative spread, exam_cv, matters); a wider spread raises it."""
+    base = sim.run(small, seed=1)
+    assert base.schools["mean_score"].dropna().between(0, 1).all()
+    shifted = sim.run(small_scenario(**{"params.learning.exam_mean_share": 0.55}), seed=1)
+    np.testing.assert_allclose(shifted.timeseries["gap_rate"], base.timeseries["gap_rate"],
+                               rtol=1e-9)
+    wide = sim.run(small_scenario(**{"params.learning.exam_cv": 0.6}), seed=1)
+    assert (wide.timeseries["gap_rate"] > base.timeseries["gap_rate"]).all()
+
+
+def test_year_met_against_the_exam_scale_is_drawn():
+    from sim import plots
+
+    prob = pd.DataFrame({"params.learning.exam_cv": [0.2, 0.3, 0.5],
+                         "first_year_met (median)": [2021.0, 2024.0, np.nan]})
+    fig = plots.plot_year_met_against(prob)
+    assert len(fig.axes[0].collections) == 2  # held, and never held
