@@ -165,7 +165,7 @@ INDICATORS: tuple[Indicator, ...] = (
        "share of town-seat teachers with a bachelor's degree over that of county-seat teachers "
        "(seed 004 三(四): not below urban)"),
     _i("rural_principals_under45", "Rural principals under 45", "share",
-       "rural principals younger than 45 / rural principals (seed 001)"),
+       "rural principals and vice-principals younger than 45 / all of them (seed 001: 含副校长)"),
     _i("rotating_teachers", "Teachers on rotation", "teachers",
        "county-seat teachers teaching at a rural school this year, young principals included"),
     _i("substitute_teachers", "Substitutes covering rotated teachers' posts", "teachers",
@@ -214,7 +214,7 @@ TARGETS: tuple[Target, ...] = (
     Target("share_complete_rural_schools_4_seniors", ">=", 1.0, None,
            "seed 003: every rural school has >= 4 senior teachers (teaching points apart)"),
     Target("rural_principals_under45", ">=", 0.5, 2027,
-           "seed 001: >= 50% of rural principals under 45 (vice-principals not yet modelled)"),
+           "seed 001 task 4: >= 50% of rural principals (vice-principals included) under 45"),
     Target("middle_retention_3yr", ">=", 0.95, None, "MoE 教督〔2017〕6号: three-year retention"),
     Target("between_school_rate_middle", "<", 0.15, None,
            "MoE 教督〔2017〕6号: between-school difference rate below 0.15 (second reading of 0.15)"),

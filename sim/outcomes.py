@@ -205,7 +205,7 @@ def measure(st: CountyState, year: int) -> dict[str, float]:
     age = year - T.birth_year[act]
     rural_open = rural_school & st.schools.open & (st.schools.enrolled.sum(axis=1) > 0)
     seniors = np.bincount(T.school[act][T.title[act] == SENIOR], minlength=c.n_schools)
-    principal = T.principal_since[act] > 0
+    principal = (T.principal_since[act] > 0) | (T.vice_since[act] > 0)  # seed 001: 含副校长
     enr = st.schools.enrolled.astype(float)
     pupils = enr.sum(axis=1)
     share_mid = np.divide(enr[:, 1], pupils, out=np.zeros_like(pupils), where=pupils > 0)

@@ -208,6 +208,9 @@ class Teachers(Group):
                                      "staffing above the norm tolerated before redeployment")
     principal_max_tenure: int = param(10, 3, 20, ASSUMPTION + " (seed 001: rotation after two terms)",
                                       "years", "years before a principal is replaced")
+    vice_principal_min_staff: int = param(
+        12, 4, 40, ASSUMPTION + " (larger schools have a vice-principal; seed 001 counts them "
+        "with principals)", "teachers", "teachers a school needs to have a vice-principal")
     worth_exit_slope: float = param(
         0.15, 0.0, 0.6, ASSUMPTION + " (outside options rise with a teacher's worth)",
         "log exit intent per teacher SD", "rise in the exit intent of a teacher above the mean "

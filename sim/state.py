@@ -106,6 +106,7 @@ TEACHER_FIELDS: dict[str, type] = {
     "backbone": np.bool_,  # on rotation as a backbone teacher
     "rural_years": np.int16,  # years taught at rural schools
     "principal_since": np.int16,  # year appointed principal; 0 if not a principal
+    "vice_since": np.int16,  # year appointed vice-principal; 0 if not one
 }
 
 
@@ -132,6 +133,7 @@ class Teachers:
     backbone: np.ndarray
     rural_years: np.ndarray
     principal_since: np.ndarray
+    vice_since: np.ndarray
     n: int = 0  # slots in use
 
     @classmethod
@@ -157,7 +159,12 @@ class Teachers:
         """Give ``ids`` a post at ``school`` and teach there (a new post ends a headship)."""
         self.school[ids] = school
         self.home_school[ids] = school
+        self.end_headship(ids)
+
+    def end_headship(self, ids: np.ndarray | slice) -> None:
+        """``ids`` are no longer principals or vice-principals."""
         self.principal_since[ids] = 0
+        self.vice_since[ids] = 0
 
     def active(self) -> np.ndarray:
         return np.flatnonzero(self.status[: self.n] == TEACHING)

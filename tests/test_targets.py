@@ -111,3 +111,19 @@ def test_year_met_against_the_exam_scale_is_drawn():
                          "first_year_met (median)": [2021.0, 2024.0, np.nan]})
     fig = plots.plot_year_met_against(prob)
     assert len(fig.axes[0].collections) == 2  # held, and never held
+
+
+def test_vice_principals_count_with_principals(small):
+    """Seed 001 counts vice-principals: larger schools have one, appointed like principals."""
+    model = sim.CountyModel(small, seed=1)
+    model.step()
+    st = model.state
+    T = st.teachers
+    act = T.active()
+    vice = act[T.vice_since[act] > 0]
+    staff = np.bincount(T.school[act], minlength=st.county.n_schools)
+    large = st.schools.open & (staff >= st.params.teachers.vice_principal_min_staff)
+    per_school = np.bincount(T.school[vice], minlength=st.county.n_schools)
+    assert (per_school[large] == 1).all()  # every large school has one (a school that has
+    assert per_school.max() == 1  # shrunk keeps its vice-principal until the term ends)
+    assert not ((T.principal_since[vice] > 0).any())  # nobody holds both

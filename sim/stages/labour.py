@@ -158,6 +158,7 @@ def initial_teachers(st: CountyState) -> None:
     st.schools.required = required
     _enforce_senior_quota(st, year)
     _appoint_principals(st, year)
+    _appoint_vice_principals(st, year)
     update_school_staff(st, year)
 
 
@@ -170,7 +171,7 @@ def retire_and_quit(st: CountyState, year: int) -> None:
 
     retire = retires(st, act, year)
     T.status[act[retire]] = RETIRED
-    T.principal_since[act[retire]] = 0
+    T.end_headship(act[retire])
     f["retirements"] = int(retire.sum())
     f["rural_retirements"] = int((retire & rural).sum())
     act, rural = act[~retire], rural[~retire]
@@ -181,7 +182,7 @@ def retire_and_quit(st: CountyState, year: int) -> None:
     request = rural & (u < p_exit * tp.transfer_share) & ~bound
     quit = (u < p_exit) & ~(rural & (u < p_exit * tp.transfer_share))
     T.status[act[quit]] = LEFT
-    T.principal_since[act[quit]] = 0
+    T.end_headship(act[quit])
     f["rural_quits"] = int((quit & rural).sum())
     f["urban_quits"] = int((quit & ~rural).sum())
     st.now.transfer_requests = act[request]
@@ -201,6 +202,7 @@ def fill_posts(st: CountyState, year: int) -> None:
     _promote(st, year)
     _upgrade_degrees(st, year)
     _appoint_principals(st, year)
+    _appoint_vice_principals(st, year)
     act = T.active()
     T.rural_years[act] += is_rural(st.county.school_type)[T.school[act]]
     update_support(st, act, year)
@@ -442,20 +444,39 @@ def _appoint_principals(st: CountyState, year: int) -> None:
     rotation lever's principal exchange, rural principals serve at most two terms and part of
     the rural vacancies go to young county-seat teachers posted there; otherwise the school's
     highest-titled, most experienced teacher under 55 is appointed."""
+    T, c = st.teachers, st.county
+    staffed = np.bincount(T.school[T.active()], minlength=c.n_schools) > 0
+    _appoint_heads(st, year, T.principal_since, st.schools.open & staffed, "principal")
+
+
+def _appoint_vice_principals(st: CountyState, year: int) -> None:
+    """Schools with at least ``vice_principal_min_staff`` teachers have a vice-principal, who
+    is appointed, exchanged and replaced as principals are (seed 001 task 4 counts both)."""
+    T, c, tp = st.teachers, st.county, st.params.teachers
+    staff = np.bincount(T.school[T.active()], minlength=c.n_schools)
+    _appoint_heads(st, year, T.vice_since,
+                   st.schools.open & (staff >= tp.vice_principal_min_staff), "vice")
+
+
+def _appoint_heads(st: CountyState, year: int, since_of: np.ndarray, entitled: np.ndarray,
+                   role: str) -> None:
+    """Schools ``entitled`` to a head of ``role`` without one (or whose head's tenure is over)
+    appoint one (``since_of``: the year each teacher took the role, 0 if not)."""
     T, c, tp, e = st.teachers, st.county, st.params.teachers, st.effects
     act = T.active()
-    since = T.principal_since[act]
+    since = since_of[act]
     rural = is_rural(c.school_type)[T.school[act]]
     tenure = np.where(rural & (e.principal_term_years > 0),
                       min(tp.principal_max_tenure, e.principal_term_years or 99),
                       tp.principal_max_tenure)
     expired = (since > 0) & (year - since >= tenure)
-    T.principal_since[act[expired]] = 0
-    has = np.bincount(T.school[act][T.principal_since[act] > 0], minlength=c.n_schools) > 0
-    need = st.schools.open & ~has & (np.bincount(T.school[act], minlength=c.n_schools) > 0)
+    since_of[act[expired]] = 0
+    has = np.bincount(T.school[act][since_of[act] > 0], minlength=c.n_schools) > 0
+    need = entitled & ~has
     if e.young_principal_share > 0:
-        need &= ~rotation.post_young_principals(st, need & is_rural(c.school_type), year)
-    local = act[(T.rotation_until[act] == 0) & ~expired & (year - T.birth_year[act] < 55)]
+        need &= ~rotation.post_young_principals(st, need & is_rural(c.school_type), year, role)
+    free = (T.principal_since[act] == 0) & (T.vice_since[act] == 0)
+    local = act[(T.rotation_until[act] == 0) & ~expired & free & (year - T.birth_year[act] < 55)]
     cand = local[need[T.home_school[local]]]
     if cand.size == 0:
         return
@@ -463,7 +484,7 @@ def _appoint_principals(st: CountyState, year: int) -> None:
     order = np.lexsort((T.start_year[cand], -T.title[cand].astype(np.int64), sch))
     s_sorted = sch[order]
     first = np.r_[True, s_sorted[1:] != s_sorted[:-1]]
-    T.principal_since[cand[order[first]]] = year
+    since_of[cand[order[first]]] = year
 
 
 def update_school_staff(st: CountyState, year: int) -> None:

@@ -35,7 +35,7 @@ def rotate(st: CountyState, year: int) -> None:
     back = act[(T.rotation_until[act] > 0) & (T.rotation_until[act] < year)]
     T.school[back] = T.home_school[back]
     T.rotation_until[back] = 0
-    T.principal_since[back] = 0
+    T.end_headship(back)
     T.backbone[back] = False
     st.levers.n_rotating = int((T.rotation_until[act] > 0).sum())
     if e.rotation_level <= 0:
@@ -68,18 +68,19 @@ def rotate(st: CountyState, year: int) -> None:
     movers = movers[: hosts.size]
     T.school[movers] = hosts
     T.rotation_until[movers] = year + e.rotation_years - 1
-    T.principal_since[movers] = 0
+    T.end_headship(movers)
     T.backbone[movers[: min(backbone.size, hosts.size)]] = True
     st.levers.n_rotating += movers.size
     _host_growth(st)
     st.now.flows["rotated_out"] = int(movers.size)
 
 
-def post_young_principals(st: CountyState, vacant: np.ndarray, year: int) -> np.ndarray:
-    """Post young county-seat teachers (under 45, titled, highest title and longest experience
-    first) as principals
-    of a share of the vacant rural headships, weakest schools first. Returns the schools
-    filled."""
+def post_young_principals(st: CountyState, vacant: np.ndarray, year: int,
+                          role: str = "principal") -> np.ndarray:
+    """Post young county-seat teachers (under 45, titled; the highest title, then the youngest,
+    first) as principals (``role``: or vice-principals) of a share of the vacant rural
+    headships, weakest schools first (seed 001 task 4: 到乡村担任校长（副校长）). Returns the
+    schools filled."""
     T, c = st.teachers, st.county
     schools = np.flatnonzero(vacant)
     k = int(round(st.effects.young_principal_share * schools.size))
@@ -88,13 +89,16 @@ def post_young_principals(st: CountyState, vacant: np.ndarray, year: int) -> np.
     schools = schools[np.argsort(st.schools.value_added[schools], kind="stable")][:k]
     act = T.active()
     pool = act[c.is_urban_school[T.home_school[act]] & (T.rotation_until[act] == 0)
-               & (T.principal_since[act] == 0) & (year - T.birth_year[act] < YOUNG_PRINCIPAL_AGE)
+               & (T.principal_since[act] == 0) & (T.vice_since[act] == 0)
+               & (year - T.birth_year[act] < YOUNG_PRINCIPAL_AGE)
                & (T.title[act] >= LEVEL2)]
-    chosen = pool[observed_merit_order(st, pool)][: schools.size]
+    # reserve principals: the highest title, then the youngest (a full term under 45)
+    chosen = pool[np.lexsort((-T.birth_year[pool].astype(np.int64),
+                              -T.title[pool].astype(np.int64)))][: schools.size]
     schools = schools[: chosen.size]
     T.school[chosen] = schools
     T.rotation_until[chosen] = year + st.levers.principal_rotation_years - 1
-    T.principal_since[chosen] = year
+    (T.principal_since if role == "principal" else T.vice_since)[chosen] = year
     st.levers.n_rotating += chosen.size
     filled = np.zeros(c.n_schools, bool)
     filled[schools] = True
