@@ -117,6 +117,8 @@ class County:
     road_factor: float = 1.3
     roster_students: np.ndarray | None = None  # initial enrollment per school (roster only)
     roster_teachers: np.ndarray | None = None
+    # a roster's own school profile (PROFILE_COLUMNS -> per school, NaN where not given)
+    roster_profile: dict[str, np.ndarray] = field(default_factory=dict)
     distance: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -238,7 +240,10 @@ def synthetic_county(spec: CountySpec, rng: np.random.Generator) -> County:
 
 ROSTER_COLUMNS = {"school": str, "type": str, "stage": str, "town": str, "x_km": float,
                   "y_km": float, "enrollment": int, "teachers": int}
-OPTIONAL_COLUMNS = {"capacity": float, "beds": float, "facilities": float}
+OPTIONAL_COLUMNS = {"capacity": float, "beds": float, "facilities": float, "mean_score": float,
+                    "senior_teachers": int, "bachelor_teachers": int, "teacher_mean_age": float}
+# Roster columns a county may carry about itself: its schools' exam results and teachers.
+PROFILE_COLUMNS = ("mean_score", "senior_teachers", "bachelor_teachers", "teacher_mean_age")
 
 
 def roster_county(path: Path, spec: CountySpec) -> County:
@@ -250,7 +255,10 @@ def roster_county(path: Path, spec: CountySpec) -> County:
     seat), ``enrollment`` and ``teachers`` (whole numbers at the start). Optional columns
     (OPTIONAL_COLUMNS; an empty cell takes the default): ``capacity`` (places; default: sized from
     the first enrollment at county-seat schools, unlimited elsewhere), ``beds`` (boarding beds;
-    default by school type) and ``facilities`` (1.0 = the provincial standard). The urban quality
+    default by school type) and ``facilities`` (1.0 = the provincial standard), and the county's
+    own profile of its schools: ``mean_score`` (mean county exam score as a share of full
+    marks), ``senior_teachers``, ``bachelor_teachers`` and ``teacher_mean_age``; a county that
+    gives them starts from them (default: drawn as for a synthetic county). The urban quality
     schools must teach all nine grades (the difference rate compares each stage with them) and
     every town needs a town-seat school. All problems are reported together, each with its line
     and column, as one InputError.
@@ -316,6 +324,11 @@ def roster_county(path: Path, spec: CountySpec) -> County:
         "capacity": (0.0, np.inf, f"a number >= 0{optional}"),
         "beds": (0.0, np.inf, f"a number >= 0{optional}"),
         "facilities": (0.1, 3.0, f"0.1 to 3.0, 1.0 = the provincial standard{optional}"),
+        "mean_score": (0.0, 1.0, f"the school's mean county exam score as a share of full "
+                                 f"marks (得分率), 0 to 1{optional}"),
+        "senior_teachers": (0, np.inf, f"{whole}, at most 'teachers'{optional}"),
+        "bachelor_teachers": (0, np.inf, f"{whole}, at most 'teachers'{optional}"),
+        "teacher_mean_age": (22.0, 60.0, f"years, 22 to 60{optional}"),
     }
     kinds = {**ROSTER_COLUMNS, **OPTIONAL_COLUMNS}
     width = len(header)
@@ -361,6 +374,12 @@ def roster_county(path: Path, spec: CountySpec) -> County:
                                 f"(allowed: {allowed})")
             else:
                 rec[col] = value
+        for col in ("senior_teachers", "bachelor_teachers"):
+            if np.isfinite(rec[col]) and np.isfinite(rec.get("teachers", np.nan)) \
+                    and rec[col] > rec["teachers"]:
+                problems.append(f"line {line}, column '{col}' = {rec[col]:.0f}: more than the "
+                                f"school's {rec['teachers']:.0f} teachers (allowed: "
+                                f"{rules[col][2]})")
         if rec["type"] and rec["type"] not in SCHOOL_TYPES:
             problems.append(f"line {line}, column 'type' = {rec['type']!r}: unknown school type "
                             f"(allowed: {rules['type'][2]})")
@@ -466,7 +485,9 @@ def _county_from_table(df: pd.DataFrame, spec: CountySpec) -> County:
         facilities=np.where(np.isnan(facilities), facilities_by_type(spec)[types], facilities),
         road_factor=spec.road_factor,
         roster_students=enrollment,
-        roster_teachers=df["teachers"].to_numpy(np.int64))
+        roster_teachers=df["teachers"].to_numpy(np.int64),
+        roster_profile={col: optional(col) for col in PROFILE_COLUMNS
+                        if col in df and df[col].notna().any()})
 
 
 def build_county(spec: CountySpec, rng: np.random.Generator, roster: Path | None) -> County:

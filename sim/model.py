@@ -118,7 +118,8 @@ def build_state(scenario: Scenario, seed: int) -> CountyState:
     schools = SchoolState.from_county(county)
     st = CountyState(
         scenario=scenario, params=params, seed=seed, streams=streams, county=county,
-        year=scenario.start_year - 1, schools=schools, exam=ExamState.empty(county.n_schools),
+        year=scenario.start_year - 1, schools=schools,
+        exam=ExamState.empty(county.n_schools, params.learning.exam_mean_share),
         places=enrollment.build_options(county, schools.open),
         students=demography.initial_students(scenario, county, streams),
         teachers=Teachers.allocate(0),

@@ -106,8 +106,8 @@ def difference_rates(st: CountyState) -> tuple[np.ndarray, np.ndarray, np.ndarra
     ref_n = (count * uq).sum(axis=0)
     ref_z = np.divide((std_z * count * uq).sum(axis=0), ref_n, out=np.full(2, np.nan),
                       where=ref_n > 0)
-    score = exam_score(lp.exam_mean_share, lp.exam_cv, std_z)
-    ref = exam_score(lp.exam_mean_share, lp.exam_cv, ref_z)
+    score = exam_score(exam.mean_share, lp.exam_cv, std_z)
+    ref = exam_score(exam.mean_share, lp.exam_cv, ref_z)
     rate = (ref[None, :] - score) / ref[None, :]
     return score, ref_z, np.where(count > 0, rate, np.nan)
 

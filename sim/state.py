@@ -219,13 +219,14 @@ class ExamState:
 
     mean_z: np.ndarray  # (n, 2), NaN where nobody sat the exam
     count: np.ndarray  # (n, 2) students examined
+    mean_share: float  # the county mean score as a share of full marks (得分率)
     county_mean: float = 0.0
     county_sd: float = 1.0
 
     @classmethod
-    def empty(cls, n_schools: int) -> ExamState:
+    def empty(cls, n_schools: int, mean_share: float) -> ExamState:
         return cls(mean_z=np.full((n_schools, 2), np.nan),
-                   count=np.zeros((n_schools, 2), np.int64))
+                   count=np.zeros((n_schools, 2), np.int64), mean_share=mean_share)
 
 
 @dataclass(slots=True)

@@ -389,3 +389,44 @@ def test_cli_check_on_a_bad_roster_exits_2_without_traceback(bad_scenario):
     assert "Traceback" not in proc.stderr
     assert "line 4, column 'type' = 'urban'" in proc.stderr
     assert "urban_quality" in proc.stderr
+
+
+PROFILE_HEADER = HEADER + ",mean_score,senior_teachers,bachelor_teachers,teacher_mean_age"
+PROFILE = [",0.78,20,100,41", ",0.74,25,108,43", ",0.70,12,90,40", ",0.62,5,40,46",
+           ",0.60,9,60,47", ",0.55,0,9,50", ",,,,"]
+
+
+def test_a_roster_with_its_own_scores_and_teachers_starts_from_them(tmp_path):
+    """Issue: a county loaded with its school scores (得分率), seniors, graduates and ages
+    starts from its own difference rates and teacher profile."""
+    from sim.outcomes import _weighted, difference_rates
+
+    rows = [r + p for r, p in zip(GOOD_ROWS, PROFILE)]
+    write(tmp_path, rows, PROFILE_HEADER)
+    scenario_file = tmp_path / "own.toml"
+    scenario_file.write_text('name = "own"\n[county]\nsource = "roster"\nroster = "roster.csv"\n')
+    model = sim.CountyModel(sim.load_scenario(scenario_file), seed=1)
+    st = model.state
+    score, _, _ = difference_rates(st)
+    school_score = _weighted(score, st.exam.count, axis=1)
+    given = np.array([0.78, 0.74, 0.70, 0.62, 0.60, 0.55])
+    np.testing.assert_allclose(school_score[:6], given, atol=0.004)
+    T = st.teachers
+    act = T.active()
+    seniors = np.bincount(T.home_school[act][T.title[act] == 3], minlength=7)
+    graduates = np.bincount(T.home_school[act][T.bachelor[act]], minlength=7)
+    np.testing.assert_array_equal(seniors[:6], [20, 25, 12, 5, 9, 0])
+    np.testing.assert_array_equal(graduates[:6], [100, 108, 90, 40, 60, 9])
+    ages = st.scenario.start_year - 1 - T.birth_year[act]
+    mean_age = np.bincount(T.home_school[act], weights=ages, minlength=7) / np.bincount(
+        T.home_school[act], minlength=7)
+    np.testing.assert_allclose(mean_age[:6], [41, 43, 40, 46, 47, 50], atol=1.0)
+
+
+def test_profile_columns_are_checked(tmp_path):
+    rows = [r + p for r, p in zip(GOOD_ROWS, PROFILE)]
+    rows[3] = rows[3].replace(",0.62,", ",1.62,")
+    rows[5] = rows[5].replace(",0,9,50", ",0,99,50")  # 99 graduates among 13 teachers
+    message = load_error(write(tmp_path, rows, PROFILE_HEADER))
+    assert "column 'mean_score' = '1.62': out of range" in message
+    assert "column 'bachelor_teachers' = 99: more than the school's 13 teachers" in message

@@ -137,10 +137,29 @@ def initial_teachers(st: CountyState) -> None:
     oldest = np.where(female, 54, 59)
     age = np.where(age > oldest, 2 * oldest - age, age)  # reflect, so no pile at the limit
     age = np.clip(age, 22, oldest).astype(np.int64)
+    profile = c.roster_profile
+    if "teacher_mean_age" in profile:  # a roster's own ages: shift each school's to its mean
+        target = profile["teacher_mean_age"][school]
+        mean_age = np.bincount(school, weights=age, minlength=c.n_schools) / np.maximum(counts, 1)
+        shift = np.where(np.isfinite(target), target - mean_age[school], 0.0)
+        age = np.clip(np.round(age + shift), 22, oldest).astype(np.int64)
     exp = np.maximum(age - 23, 0)
-    bachelor = g.random(total) < np.where(rural, spec.bachelor_rural, spec.bachelor_urban)
+    u_degree = g.random(total)
+    bachelor = u_degree < np.where(rural, spec.bachelor_rural, spec.bachelor_urban)
+    given = profile.get("bachelor_teachers")
+    if given is not None:  # a roster's own count of graduates per school
+        known = np.isfinite(given)[school]
+        holders = np.zeros(total, bool)
+        holders[admitted(school, u_degree, np.nan_to_num(given).astype(np.int64))] = True
+        bachelor = np.where(known, holders, bachelor)
     title = np.minimum(exp // tp.years_per_title,
                        np.where(bachelor, SENIOR, LEVEL1))  # senior needs a degree
+    seniors = profile.get("senior_teachers")
+    if seniors is not None:  # a roster's own seniors: the most experienced hold the titles
+        known = np.isfinite(seniors)[school]
+        top = np.zeros(total, bool)
+        top[admitted(school, -exp, np.nan_to_num(seniors).astype(np.int64))] = True
+        title = np.where(known, np.where(top, SENIOR, np.minimum(title, LEVEL1)), title)
     rank = np.array([SORTING_RANK[k] for k in kind])
     sd = st.params.learning.teacher_sd
     T.post(new, school)
@@ -156,7 +175,8 @@ def initial_teachers(st: CountyState) -> None:
     T.rural_years[new] = np.where(rural, exp, exp // 10)
     st.teachers = T
     st.schools.required = required
-    _enforce_senior_quota(st, year)
+    _enforce_senior_quota(st, year, exempt=np.isfinite(profile["senior_teachers"])
+                          if seniors is not None else None)
     _appoint_principals(st, year)
     _appoint_vice_principals(st, year)
     update_school_staff(st, year)
@@ -422,11 +442,14 @@ def _seniors(st: CountyState) -> np.ndarray:
     return np.bincount(T.home_school[act][T.title[act] == SENIOR], minlength=st.county.n_schools)
 
 
-def _enforce_senior_quota(st: CountyState, year: int) -> None:
-    """At the start, seniors beyond a school's quota hold level-1 posts (youngest first)."""
+def _enforce_senior_quota(st: CountyState, year: int, exempt: np.ndarray | None = None) -> None:
+    """At the start, seniors beyond a school's quota hold level-1 posts (youngest first);
+    schools whose roster gives their seniors (``exempt``) keep them."""
     T = st.teachers
     act = T.active()
     senior = act[T.title[act] == SENIOR]
+    if exempt is not None:
+        senior = senior[~exempt[T.home_school[senior]]]
     keep = senior[admitted(T.home_school[senior], T.start_year[senior], _senior_quota(st))]
     T.title[np.setdiff1d(senior, keep)] = LEVEL1
 

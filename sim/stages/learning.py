@@ -42,6 +42,32 @@ def initial_history(st: CountyState) -> None:
                 + lp.noise_sd * g.standard_normal(int(m.sum())))
     s.z[ids] = z
     examine(st, st.scenario.start_year)
+    scores = st.county.roster_profile.get("mean_score")
+    if scores is not None:
+        start_from_scores(st, scores)
+
+
+def start_from_scores(st: CountyState, scores: np.ndarray, rounds: int = 4) -> None:
+    """A roster county starts from its own exam results: each school with a ``scores`` value
+    (mean score as a share of full marks) has its pupils' achievement shifted so that its mean
+    score on the county scale is that value. The county's mean share is the roster's
+    pupil-weighted mean, so the roster's own difference rates are reproduced; the standardised
+    position of a school is ``(score / mean_share - 1) / exam_cv``. Shifting moves the county
+    mean and SD, so a few rounds settle it."""
+    s, exam, cv = st.students, st.exam, st.params.learning.exam_cv
+    known = np.isfinite(scores)
+    pupils = st.schools.enrolled.sum(axis=1)
+    exam.mean_share = float(np.average(scores[known], weights=np.maximum(pupils[known], 1)))
+    position = (scores / exam.mean_share - 1) / cv
+    ids = np.flatnonzero(s.status == ENROLLED)
+    school = s.school[ids]
+    for _ in range(rounds):
+        count = exam.count.sum(axis=1)
+        mean_z = np.nansum(np.nan_to_num(exam.mean_z) * exam.count, axis=1) / np.maximum(count, 1)
+        wanted = exam.county_mean + exam.county_sd * position
+        shift = np.where(known & (count > 0), wanted - mean_z, 0.0)
+        s.z[ids] += shift[school].astype(np.float32)
+        examine(st, st.scenario.start_year)
 
 
 def enter_at_school(st: CountyState, year: int) -> None:
