@@ -16,6 +16,7 @@ from .results import Result, run
 from .scenario import Scenario, load_scenario, parse_value
 
 DEFAULT_RUNS = Path("results") / "runs"
+MAX_SEED = 2**32 - 1  # numpy's SeedSequence takes any non-negative integer; scenarios allow this
 
 
 def user_errors(func):
@@ -63,7 +64,8 @@ SET_OPTION = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
 
 @main.command("run")
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--seed", type=int, default=None, help="Random seed (default: the file's seed).")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=None,
+              help=f"Random seed, 0 to {MAX_SEED} (default: the file's seed).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: results/runs/<scenario name>/).")
 @SET_OPTION
@@ -106,7 +108,8 @@ def _run_and_report(sc: Scenario, seed: int | None, out: Path | None,
                 type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--replicates", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Runs per scenario; replicate r uses seed first-seed + r in every scenario.")
-@click.option("--first-seed", type=int, default=1, show_default=True)
+@click.option("--first-seed", type=click.IntRange(0, MAX_SEED - 1000), default=1,
+              show_default=True, help="Seed of replicate 0; replicate r uses first-seed + r.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: results/compare/<names>/).")
 @SET_OPTION

@@ -50,7 +50,7 @@ class Comparison:
         """Write the runs, bands and targets table, then each of ``extras`` (e.g.
         ``plots.save_comparison_charts``); files appear whole or not at all."""
         out = Path(out)
-        with writing_into(out) as tmp:
+        with writing_into(out, stale=("*.parquet", "*.png", "targets.*", "codebook.csv")) as tmp:
             self.runs.to_parquet(tmp / "runs.parquet", index=False)
             self.bands.to_parquet(tmp / "bands.parquet", index=False)
             self.targets.to_csv(tmp / "targets.csv", index=False)

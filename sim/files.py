@@ -9,16 +9,39 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import InputError
+
 
 @contextmanager
-def writing_into(folder: str | Path) -> Iterator[Path]:
-    """A scratch folder inside ``folder``; on success its files move into ``folder``."""
+def writing_into(folder: str | Path, stale: tuple[str, ...] = ()) -> Iterator[Path]:
+    """A scratch folder inside ``folder``; on success its files move into ``folder``, and files
+    matching the ``stale`` patterns that this write did not produce (a previous run's charts)
+    are removed, so the folder holds one run's outputs."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".partial-") as tmp:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        scratch = tempfile.TemporaryDirectory(dir=folder, prefix=".partial-")
+    except OSError as err:
+        raise InputError(folder, f"cannot write the output folder ({err.strerror or err}); "
+                         "choose another --out") from None
+    with scratch as tmp:
         yield Path(tmp)
+        written = {f.name for f in Path(tmp).iterdir()}
         for f in Path(tmp).iterdir():
+            _readable(f)
             os.replace(f, folder / f.name)
+        for pattern in stale:
+            for old in folder.glob(pattern):
+                if old.name not in written and old.is_file():
+                    old.unlink()
+
+
+def _readable(path: Path) -> None:
+    """Give a file made by tempfile (mode 0600) the permissions a normal file would have, so a
+    group can read shared results."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
 
 
 def write_atomic(path: str | Path, write: Callable[[str], object]) -> None:
@@ -28,6 +51,7 @@ def write_atomic(path: str | Path, write: Callable[[str], object]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        _readable(Path(tmp))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import outcomes, policies
 from .county import build_county, with_urban_residence
+from .errors import InputError
 from .kinds import TOWN_SEAT
 from .pay import baseline_allowance
 from .rng import Streams
@@ -32,6 +33,7 @@ from .state import (
 )
 
 Stage = Callable[[CountyState, int], None]
+MAX_SEED = 2**32 - 1  # the scenario's seed range
 
 # One school year, in order (docs/ODD.md, process overview).
 YEAR: tuple[tuple[str, Stage], ...] = (
@@ -61,6 +63,8 @@ class CountyModel(mesa.Model):
     def __init__(self, scenario: Scenario | None = None, seed: int | None = None):
         scenario = scenario or Scenario()
         seed = scenario.seed if seed is None else int(seed)
+        if not 0 <= seed <= MAX_SEED:
+            raise InputError("seed", f"{seed} (allowed: 0 to {MAX_SEED})")
         super().__init__(seed=seed)
         self.state: CountyState = build_state(scenario, seed)
         self.timings: dict[str, float] = {name: 0.0 for name, _ in YEAR}

@@ -8,9 +8,9 @@ generated from these definitions (``python -m sim.docs``), so the table cannot d
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Short citations used below; the full references are in docs/ODD.md.
 ASSUMPTION = "assumption"
@@ -33,9 +33,42 @@ def param(default: Any, lo: float | None, hi: float | None, source: str, unit: s
 
 
 class Group(BaseModel):
-    """Strict base: unknown keys are errors, not silently ignored typos."""
+    """Strict base: unknown keys are errors, not silently ignored typos, and a number field
+    takes a number: ``true`` or ``"800"`` where a number belongs is an error, not 1 or 800."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                field = cls.model_fields.get(key)
+                if field is not None and _is_number(field.annotation) \
+                        and isinstance(value, bool | str):
+                    raise ValueError(f"'{key}' expected a number, got {value!r} (allowed: "
+                                     f"{_allowed(field)})")
+        return data
+
+
+def _allowed(field: Any) -> str:
+    """A number field's allowed range, in words."""
+    lo = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
+    hi = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+    if lo is not None and hi is not None:
+        return f"a number from {_num(lo)} to {_num(hi)}"
+    return "a number"
+
+
+def _num(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+def _is_number(annotation: Any) -> bool:
+    """A field typed int or float (optionally ``| None``)."""
+    args = get_args(annotation) or (annotation,)
+    kinds = {a for a in args if a is not type(None)}
+    return bool(kinds) and kinds <= {int, float}
 
 
 class Demography(Group):

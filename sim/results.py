@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,9 +27,12 @@ from .indicators import (
 )
 from .kinds import SCHOOL_TYPES
 from .model import CountyModel
-from .provenance import VERSION, git_commit, python_version
+from .provenance import VERSION, git_commit, git_dirty, python_version
 from .scenario import Scenario
 from .state import CountyState
+
+# What a run writes: files of these kinds left from an earlier run in the same folder go.
+OUTPUT_FILES = ("*.parquet", "*.png", "summary.json", "codebook.csv")
 
 
 @dataclass
@@ -45,7 +49,7 @@ class Result:
         """Write the frames and summary, then each of ``extras`` (e.g. ``plots.save_run_charts``)
         into the same folder; files appear whole or not at all."""
         out = Path(out)
-        with writing_into(out) as tmp:
+        with writing_into(out, stale=OUTPUT_FILES) as tmp:
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
             self.schools.to_parquet(tmp / "schools.parquet", index=False)
             if self.towns is not None:
@@ -146,12 +150,16 @@ def summarise(st: CountyState, ts: pd.DataFrame, start_counts: dict, elapsed: fl
             "package_version": VERSION,
             "scenario_file": sc.source,
             "scenario_sha256": sc.file_hash,
+            "overrides": sc.overrides,
+            "scenario": sc.model_dump(mode="json"),
+            "command": " ".join(sys.argv),
             "counts_start": start_counts,
             "counts_end": counts(st),
             "python": python_version(),
             "numpy": np.__version__,
             "mesa": mesa.__version__,
             "git_commit": git_commit(),
+            "git_dirty": git_dirty(),
             "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "runtime_s": round(elapsed, 3),
         },

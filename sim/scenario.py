@@ -8,6 +8,7 @@ field and what is allowed, so a typo never silently runs the default.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ class Scenario(Group):
 
     _source: str = PrivateAttr("<defaults>")
     _hash: str = PrivateAttr("")
+    _overrides: dict = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
@@ -43,6 +45,12 @@ class Scenario(Group):
                              f"({self.start_year})")
         if self.county.source == "roster" and not self.county.roster:
             raise ValueError("county.source = 'roster' needs county.roster (a CSV path)")
+        late = [f"policies.{name} first acts in {lever.first_year()}"
+                for name, lever in self.policies
+                if lever.first_year() is not None and lever.first_year() > self.end_year]
+        if late:
+            raise ValueError(f"{'; '.join(late)}, after end_year {self.end_year}: the lever "
+                             f"would never act (allowed: a start up to {self.end_year})")
         return self
 
     @property
@@ -52,6 +60,11 @@ class Scenario(Group):
     @property
     def source(self) -> str:
         return self._source
+
+    @property
+    def overrides(self) -> dict:
+        """The dotted-key overrides applied over the file (``--set``), for provenance."""
+        return self._overrides
 
     @property
     def file_hash(self) -> str:
@@ -104,9 +117,13 @@ def load_scenario(path: str | Path | None = None, overrides: dict[str, Any] | No
     """Read, override and validate a scenario file; ``None`` gives the embedded defaults."""
     source = str(path) if path is not None else "<defaults>"
     data = read_toml(path) if path is not None else {}
+    if path is not None and not data:
+        raise InputError(path, "the file sets nothing (an empty scenario would silently run the "
+                         "defaults; give at least a name, e.g. name = \"baseline\")")
     data = apply_overrides(data, overrides or {}, source)
     scenario = validate(Scenario, data, source)
     scenario._source = source
+    scenario._overrides = dict(overrides or {})
     canonical = repr(sorted(_flatten(data).items())).encode()
     scenario._hash = hashlib.sha256(canonical).hexdigest()
     roster = scenario.roster_path()
@@ -132,6 +149,10 @@ def _explain(model: type[BaseModel], error: ErrorDetails) -> str:
     if kind == "missing":
         return f"field '{field}' is required"
     msg = error["msg"].removeprefix("Value error, ")
+    number = re.match(r"'(\w+)' (expected a number, got .*)", msg)
+    if number:  # Group._numbers_are_numbers names the field inside its table
+        name = f"{field}.{number.group(1)}" if loc else number.group(1)
+        return f"field '{name}': {number.group(2)}"
     shown = error.get("input")
     bounds = _bounds_at(model, loc)
     text = f"field '{field}'" if loc else "scenario"

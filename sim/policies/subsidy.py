@@ -42,6 +42,7 @@ def apply(st: CountyState, lever: Subsidy, level: float, year: int) -> None:
                      (TEACHING_POINT, lever.teaching_point_yuan_month)):
         if value is not None:
             target[k] = value
+    target = np.maximum(target, base)  # the lever raises allowances; it never cuts them
     new = base + level * (target - base)
     transport = level * lever.transport_yuan_month
     rural = is_rural(np.arange(N_SCHOOL_TYPES))

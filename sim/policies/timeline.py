@@ -13,6 +13,8 @@ from pydantic import Field, model_validator
 
 from ..parameters import Group
 
+YEARS = (2000, 2060)  # the years a scenario may span (Scenario.start_year / end_year bounds)
+
 
 class Lever(Group):
     start: int | None = Field(None, ge=2000, le=2060,
@@ -34,9 +36,22 @@ class Lever(Group):
                 raise ValueError(f"schedule levels must lie between 0 and 1, got {bad}")
             if not self.schedule:
                 raise ValueError("schedule is empty")
+            outside = sorted(y for y in self.schedule if not YEARS[0] <= y <= YEARS[1])
+            if outside:
+                raise ValueError(f"schedule years must lie between {YEARS[0]} and {YEARS[1]}, "
+                                 f"got {outside}")
         if self.start is not None and self.end is not None and self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
         return self
+
+    def first_year(self) -> int | None:
+        """The first year the lever acts at a level above 0 (None: never)."""
+        if self.schedule:
+            acting = [y for y, v in self.schedule.items() if v > 0]
+            return min(acting) if acting and self.strength > 0 else None
+        if self.start is None or self.strength == 0:
+            return None
+        return self.start
 
     @property
     def enabled(self) -> bool:
