@@ -141,3 +141,22 @@ def test_failed_runs_block_a_sobol_analysis(tmp_path):
 def test_not_a_sweep(tmp_path):
     with pytest.raises(InputError, match="no sweep here"):
         analyze(tmp_path)
+
+
+def test_failed_runs_are_left_out_not_imputed(tmp_path):
+    """A Latin sweep's design points whose runs all failed carry no value: the threshold
+    probability and the first-year indices leave them out instead of counting them as 'not met'."""
+    out = small_sweep(tmp_path, 'method = "latin"\nn = 6', name="f")
+    shard = sorted((out / "runs").glob("shard-*.parquet"))[0]
+    frame = pd.read_parquet(shard)
+    lost = frame["sample_id"].iloc[0]
+    failed = frame["sample_id"] == lost
+    frame.loc[failed, "status"] = "failed"
+    frame.loc[failed, "error"] = "RuntimeError: boom"
+    frame.loc[failed, ["gap_rate@2024", "first_year_gap_met"]] = np.nan
+    frame.to_parquet(shard, index=False)
+    a = analyze(out)
+    prob = a.probability
+    assert np.isnan(prob.loc[lost, "P(met)@2024"])
+    assert np.isnan(prob.loc[lost, "first_year_met (median)"])
+    assert any("failed runs left out" in w for w in a.warnings)

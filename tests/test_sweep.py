@@ -229,3 +229,20 @@ def test_the_api_names_of_the_contract_run_a_sweep_and_its_analysis(tmp_path):
                     out=tmp_path / "api", progress=False)
     assert len(got.table) == 2 and (got.table["status"] == "ok").all()
     assert callable(sim.analyze)
+
+
+def test_a_copied_shard_is_ignored_and_a_damaged_one_is_redone(tmp_path):
+    exp = experiment(tmp_path)
+    out = tmp_path / "s"
+    ref = table(sweep_mod.sweep(exp, backend="serial", out=out, progress=False))
+    runs = out / "runs"
+    (runs / "shard-000001 copy.parquet").write_bytes((runs / "shard-000001.parquet").read_bytes())
+    assert sweep_mod.status(out)["done"] == 8  # the copy is not counted twice
+    first = runs / "shard-000000.parquet"
+    first.write_bytes(first.read_bytes()[:100])  # truncated, as a killed copy leaves it
+    status = sweep_mod.status(out)
+    assert status["done"] == 6 and status["left"] == 2
+    r = CliRunner().invoke(main, ["analyze", str(out)])
+    assert r.exit_code == 2 and "damaged shard" in r.output and "Traceback" not in r.output
+    again = table(sweep_mod.sweep(exp, backend="serial", out=out, progress=False))
+    pd.testing.assert_frame_equal(ref, again)  # redone, not trusted

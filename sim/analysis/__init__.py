@@ -51,8 +51,11 @@ def load_complete(out: Path, allow_failed: bool) -> tuple[dict, pd.DataFrame, pd
     expected, have = manifest["n_runs"], len(runs)
     failed = int((runs["status"] == "failed").sum()) if have else 0
     if have < expected:
-        raise InputError(out, f"{expected - have} of {expected} runs are missing: finish the "
-                         f"sweep first (run the same `ruraledu sweep` command again)")
+        damaged = store.damaged()
+        note = (f"; {len(damaged)} damaged shard files are left out (e.g. {damaged[0].name}) "
+                "and will be redone") if damaged else ""
+        raise InputError(out, f"{expected - have} of {expected} runs are missing{note}: finish "
+                         f"the sweep first (run the same `ruraledu sweep` command again)")
     if failed and not allow_failed:
         ids = runs.loc[runs["status"] == "failed", "run_id"].head(5).tolist()
         raise InputError(out, f"{failed} runs failed (e.g. run_id {ids}); the "
@@ -76,6 +79,8 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
     factors = list(manifest["factors"])
     problem = manifest.get("problem")
     means = ok.groupby("sample_id")[outputs].mean().reindex(samples["sample_id"])
+    # design points with no successful run have no value: never imputed, left out
+    has_run = ok.groupby("sample_id").size().reindex(samples["sample_id"]).fillna(0).to_numpy() > 0
     end_year = max(int(w) for o in outputs for _, w in [split_output(o)] if w.isdigit()) \
         if any(split_output(o)[1].isdigit() for o in outputs) else None
 
@@ -93,8 +98,8 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
             continue
         assert problem is not None  # every sweep manifest holds its SALib problem (sim.sweep.sweep)
         Y = means[name].to_numpy(float)
-        if col.startswith("first_year"):
-            Y = np.where(np.isnan(Y), (end_year or 0) + 1, Y)  # never met: censored
+        if col.startswith("first_year"):  # never met in a run that ran: censored
+            Y = np.where(np.isnan(Y) & has_run, (end_year or 0) + 1, Y)
         if np.isnan(Y).any():
             warnings.append(f"{name}: {int(np.isnan(Y).sum())} design points without a value "
                             "(all their runs failed); left out of the indices")
@@ -132,14 +137,17 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
     shown = [c for c in samples.columns if not c.startswith("u:") and c != "overrides"]
     probability = samples[shown].set_index("sample_id").join(prob)
     if "first_year_gap_met" in outputs:
-        probability["first_year_met (median)"] = ok.groupby("sample_id")[
-            "first_year_gap_met"].median()
+        # a run that never met it counts as later than any year, so the median is honest
+        years = ok["first_year_gap_met"].fillna(np.inf).groupby(ok["sample_id"]).median()
+        probability["first_year_met (median)"] = years.replace(np.inf, np.nan)
     rsa_rows, box_rows = [], []
     numeric = [f for f in factors if pd.api.types.is_numeric_dtype(samples[f])]
     for name in gap_outputs:
         year = split_output(name)[1]
         p = probability[f"P(met)@{year}"].to_numpy(float)
-        X_values = samples.set_index("sample_id")[numeric]
+        known = np.isfinite(p)  # points whose runs all failed are left out, not "not met"
+        p = p[known]
+        X_values = samples.set_index("sample_id")[numeric][known]
         if numeric and method is not None:
             r = threshold.regional_sensitivity(X_values, p >= 0.5)
             r.insert(0, "year", year)

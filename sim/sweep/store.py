@@ -5,14 +5,29 @@ already there and does only what is missing."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..errors import InputError
 from ..files import write_atomic
 from ..provenance import git_commit, package_version, python_version
+
+SHARD_NAME = re.compile(r"shard-(\d{6})\.parquet")
+
+
+def _readable_shard(path: Path) -> bool:
+    """Whether ``path`` is a whole Parquet file with the run table's columns."""
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+    return "status" in schema.names and "run_id" in schema.names
+
 
 PACKAGES = ("ruraledu", "mesa", "numpy", "pandas", "SALib", "scipy")
 
@@ -50,14 +65,33 @@ class Store:
             json.dumps(manifest, indent=2, default=str), encoding="utf-8"))
         return False
 
-    def done(self) -> set[int]:
+    def shards(self) -> dict[int, Path]:
+        """The stored shards that can be trusted, by id: named as the sweep names them (not a
+        copy such as ``shard-000001 copy.parquet``), readable, with the run table's columns. A
+        truncated, empty or foreign file is not done, so a resume redoes it."""
         if not self.runs_dir.is_dir():
-            return set()
-        return {int(p.stem.split("-")[1]) for p in self.runs_dir.glob("shard-*.parquet")}
+            return {}
+        found = {}
+        for path in self.runs_dir.iterdir():
+            match = SHARD_NAME.fullmatch(path.name)
+            if match and _readable_shard(path):
+                found[int(match.group(1))] = path
+        return found
+
+    def damaged(self) -> list[Path]:
+        """Shard-like files that cannot be trusted (left out of every table)."""
+        if not self.runs_dir.is_dir():
+            return []
+        good = set(self.shards().values())
+        return sorted(p for p in self.runs_dir.glob("shard-*") if p not in good)
+
+    def done(self) -> set[int]:
+        return set(self.shards())
 
     def runs(self) -> pd.DataFrame:
-        """Every stored run, in run order."""
-        files = sorted(self.runs_dir.glob("shard-*.parquet"))
+        """Every stored run of the trusted shards, in run order."""
+        shards = self.shards()
+        files = [shards[k] for k in sorted(shards)]
         if not files:
             return pd.DataFrame()
         table = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
