@@ -113,21 +113,49 @@ def _run_and_report(sc: Scenario, seed: int | None, out: Path | None,
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: results/compare/<names>/).")
 @SET_OPTION
+@click.option("--uncertainty", "ensemble_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="An ensemble of parameter sets (Parquet; `ruraledu ensemble`): "
+              "each replicate also draws a parameter set, the same for every package.")
 @click.option("--no-charts", is_flag=True, help="Skip the fan charts.")
 @user_errors
 def compare_cmd(scenarios: tuple[Path, ...], replicates: int, first_seed: int, out: Path | None,
-                sets: tuple[str, ...], no_charts: bool) -> None:
+                sets: tuple[str, ...], ensemble_file: Path | None, no_charts: bool) -> None:
     """Compare policy packages (the first is the reference) with common random numbers."""
     from .compare import compare, targets_markdown
 
     overrides = parse_sets(sets)
     loaded = [load_scenario(path, overrides) for path in scenarios]
+    ensemble = None
+    if ensemble_file is not None:
+        from . import ensemble as ensembles
+
+        ensemble = ensembles.load(ensemble_file)
     result = compare(loaded, replicates=replicates, first_seed=first_seed,
-                     progress=sys.stderr.isatty())
+                     progress=sys.stderr.isatty(), ensemble=ensemble)
     out = out or Path("results") / "compare" / "-vs-".join(s.name for s in loaded)[:120]
     result.write(out, extras=() if no_charts else _charts("save_comparison_charts"))
+    click.echo(f"uncertainty included: {result.includes}\n")
     click.echo(targets_markdown(result.targets))
     click.echo(f"written to {out}/")
+
+
+@main.command("ensemble")
+@click.argument("experiment", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--n", "size", type=click.IntRange(2, 100_000), default=50, show_default=True,
+              help="Parameter sets to draw.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The ensemble file to write (Parquet).")
+@user_errors
+def ensemble_cmd(experiment: Path, size: int, out: Path) -> None:
+    """Draw a prior ensemble of parameter sets from the params.* factors of an EXPERIMENT file
+    (for `compare --uncertainty`)."""
+    from . import ensemble as ensembles
+
+    table = ensembles.prior(experiment, size)
+    ensembles.save(table, out)
+    keys = [c for c in table.columns if c != ensembles.WEIGHT]
+    click.echo(f"{len(table)} parameter sets over {len(keys)} uncertain parameters written to "
+               f"{out}")
 
 
 @main.command("sweep")

@@ -25,13 +25,18 @@ from .indicators import (
     first_year_met,
 )
 from .results import run
-from .scenario import Scenario
+from .scenario import Scenario, with_overrides
+
+DRAW_KEY = 7_919  # spawn key of the ensemble draws (apart from every model stream)
 
 # The comparison's own columns (runs.parquet adds them to the timeseries; bands.parquet).
 COLUMNS = tuple(("comparison", Indicator(name, label, "", definition)) for name, label, definition in (
     ("scenario", "Scenario", "the package (its name; numbered when two names are equal)"),
     ("replicate", "Replicate", "replicate r of every package runs with seed first_seed + r"),
     ("seed", "Seed", "the run's seed (common random numbers across packages)"),
+    ("parameter_set", "Parameter set", "the ensemble row this replicate used (-1: none)"),
+    ("includes", "Uncertainty included", "bands.parquet: stochastic only, or stochastic + "
+     "assumptions (an ensemble of parameter sets)"),
     ("indicator", "Indicator", "bands.parquet: the timeseries column summarised"),
     ("p10", "10th percentile", "bands.parquet: over replicates, this scenario and year"),
     ("median", "Median", "bands.parquet: over replicates"),
@@ -44,6 +49,7 @@ class Comparison:
     runs: pd.DataFrame  # scenario, replicate, seed, and the timeseries columns
     bands: pd.DataFrame  # scenario, year, indicator, p10, median, p90
     targets: pd.DataFrame  # a row per scenario: target years, costs, effects vs reference
+    includes: str = "stochastic only"  # what the bands and probabilities hold
 
     def write(self, out: str | Path,
               extras: Iterable[Callable[[Comparison, Path], object]] = ()) -> Path:
@@ -62,11 +68,17 @@ class Comparison:
 
 
 def compare(scenarios: list[Scenario], replicates: int = 10, first_seed: int = 1,
-            progress: bool = False) -> Comparison:
-    """Run every scenario ``replicates`` times with shared seeds and summarise."""
+            progress: bool = False, ensemble: pd.DataFrame | None = None) -> Comparison:
+    """Run every scenario ``replicates`` times with shared seeds and summarise.
+
+    With an ``ensemble`` (a table of parameter sets, dotted keys, and a ``weight`` column:
+    ``sim.ensemble``), replicate ``r`` of every package also takes the same parameter set,
+    drawn by weight: the bands then hold what is not known about the assumptions as well as
+    the luck of the draw, and the differences stay paired."""
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         names = [f"{i + 1}-{n}" for i, n in enumerate(names)]
+    draws = draw_parameter_sets(ensemble, replicates, first_seed)
     jobs = [(name, sc, r) for name, sc in zip(names, scenarios) for r in range(replicates)]
     iterator = jobs
     if progress:
@@ -75,14 +87,21 @@ def compare(scenarios: list[Scenario], replicates: int = 10, first_seed: int = 1
         iterator = tqdm(jobs, desc="compare", unit="run")
     frames = []
     for name, sc, r in iterator:
+        if draws is not None and ensemble is not None:
+            sc = with_parameters(sc, ensemble.iloc[draws[r]])
         ts = run(sc, seed=first_seed + r).timeseries
+        ts.insert(0, "parameter_set", -1 if draws is None else int(draws[r]))
         ts.insert(0, "seed", first_seed + r)
         ts.insert(0, "replicate", r)
         ts.insert(0, "scenario", name)
         frames.append(ts)
     runs = pd.concat(frames, ignore_index=True)
     runs["scenario"] = pd.Categorical(runs["scenario"], categories=names, ordered=True)
-    return Comparison(runs, bands(runs), target_table(runs, names))
+    includes = ("stochastic only" if ensemble is None else
+                f"stochastic + assumptions ({len(ensemble)} parameter sets)")
+    banded = bands(runs)
+    banded["includes"] = includes
+    return Comparison(runs, banded, target_table(runs, names), includes)
 
 
 def bands(runs: pd.DataFrame, columns: Iterable[str] = BAND_COLUMNS) -> pd.DataFrame:
@@ -93,6 +112,33 @@ def bands(runs: pd.DataFrame, columns: Iterable[str] = BAND_COLUMNS) -> pd.DataF
     out = g.quantile([0.1, 0.5, 0.9]).unstack()
     out.columns = ["p10", "median", "p90"]
     return out.reset_index()
+
+
+def draw_parameter_sets(ensemble: pd.DataFrame | None, replicates: int,
+                        seed: int) -> np.ndarray | None:
+    """The ensemble row of each replicate, drawn by weight (the same for every package)."""
+    if ensemble is None:
+        return None
+    weights = ensemble["weight"].to_numpy(float)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DRAW_KEY,)))
+    return rng.choice(len(ensemble), size=replicates, p=weights / weights.sum())
+
+
+def with_parameters(scenario: Scenario, row: pd.Series) -> Scenario:
+    """``scenario`` with the parameter values of one ensemble row (dotted keys)."""
+    values = {k: (v.item() if isinstance(v, np.generic) else v)
+              for k, v in row.items() if k != "weight"}
+    return with_overrides(scenario, values)
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.645) -> tuple[float, float]:
+    """90% Wilson score interval of a share (honest at 0 and 1, unlike the normal one)."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _first_years(runs: pd.DataFrame, target: Target) -> pd.Series:
@@ -109,7 +155,7 @@ def target_table(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """Per scenario: the median first year each target is met (and the share of replicates that
     meet it at all), student retention rising every year, costs, and effects against the first
     scenario with the same seeds."""
-    rows: dict[str, dict[str, float | None]] = {name: {} for name in names}
+    rows: dict[str, dict[str, float | str | None]] = {name: {} for name in names}
     for target in TARGETS:
         first = _first_years(runs, target)
         for name in names:
@@ -118,13 +164,14 @@ def target_table(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
             median = years.median()
             rows[name][f"{label}: first year held {HOLD_YEARS} years (median)"] = (
                 None if np.isnan(median) else int(median))
-            if target.by is not None:
-                rows[name][f"{label}: share of runs meeting it by {target.by}"] = float(
-                    (years <= target.by).mean())
-            else:
-                rows[name][f"{label}: share of runs meeting it"] = float(years.notna().mean())
+            met = (years <= target.by) if target.by is not None else years.notna()
+            when = f" by {target.by}" if target.by is not None else ""
+            lo, hi = wilson_interval(int(met.sum()), int(met.size))
+            rows[name][f"{label}: share of runs meeting it{when}"] = float(met.mean())
+            rows[name][f"{label}: 90% interval of that share"] = f"{lo:.2f}-{hi:.2f}"
     last = int(runs["year"].max())
-    numeric = runs.select_dtypes("number").columns.drop(["replicate", "year", "seed"])
+    numeric = runs.select_dtypes("number").columns.drop(["replicate", "year", "seed",
+                                                         "parameter_set"])
     ref = runs[runs["scenario"] == names[0]].set_index(["replicate", "year"])[numeric]
     for name in names:
         sub = runs[runs["scenario"] == name]
@@ -137,10 +184,16 @@ def target_table(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         extra_cost = (own["cost_policy_yuan"] - ref.reindex(own.index)["cost_policy_yuan"]
                       ).groupby("replicate").sum().median()
         gap_gain = -float(at["gap_rate"])
+        paired = diff.get_group(last)["gap_rate"] if last in diff.groups else pd.Series([0.0])
+        lo, hi = paired.quantile([0.1, 0.9])
         rows[name].update({
             "student retention rising every year: share of runs": float(rising.mean()),
             f"gap_rate {last} (median)": float(sub[sub["year"] == last]["gap_rate"].median()),
             f"gap_rate change vs {names[0]} at {last}": float(at["gap_rate"]),
+            f"gap_rate change vs {names[0]} at {last}: 10-90% of paired runs":
+                f"{lo:+.3f} to {hi:+.3f}",
+            f"beats {names[0]} on gap_rate at {last}: share of paired runs":
+                float((paired < 0).mean()),
             f"student_retention change vs {names[0]} at {last}": float(at["student_retention"]),
             f"teacher_retention change vs {names[0]} (mean)": float(
                 diff.median(numeric_only=True)["teacher_retention"].mean()),

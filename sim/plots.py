@@ -104,7 +104,8 @@ def plot_fan(bands: pd.DataFrame, panels=FAN_PANELS, title: str = "") -> plt.Fig
 
 def save_comparison_charts(comparison: Comparison, out: Path) -> list[Path]:
     path = Path(out) / "fan_charts.png"
-    fig = plot_fan(comparison.bands)
+    fig = plot_fan(comparison.bands,
+                   title=f"Median and 10-90% band over replicates ({comparison.includes})")
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return [path]

@@ -132,6 +132,17 @@ def load_scenario(path: str | Path | None = None, overrides: dict[str, Any] | No
     return scenario
 
 
+def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """A copy of ``scenario`` with dotted-key ``overrides`` applied and validated."""
+    data = apply_overrides(scenario.model_dump(), overrides, scenario.source)
+    new = validate(Scenario, data, scenario.source)
+    new._source = scenario.source
+    new._overrides = {**scenario.overrides, **overrides}
+    canonical = repr(sorted(_flatten(data).items())).encode()
+    new._hash = hashlib.sha256(canonical).hexdigest()
+    return new
+
+
 def validate(model: type[BaseModel], data: dict, source: str) -> Any:
     try:
         return model.model_validate(data)

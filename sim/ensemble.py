@@ -1,0 +1,91 @@
+"""Assumption ensembles: tables of parameter sets with weights, so that a comparison's bands
+and probabilities hold what is not known about the model's assumptions, not only the luck of
+the draw.
+
+An ensemble is a Parquet table: one column per uncertain parameter (dotted keys such as
+``params.levers.pairing_value_added``) and a ``weight`` column. ``prior`` draws one from the
+uncertain parameters (``params.*`` factors) of an experiment file, with their distributions, as
+a Latin hypercube; a calibration would weight or replace it with a posterior. ``compare`` takes
+one (``ruraledu compare ... --uncertainty FILE``) and gives replicate ``r`` of every package the
+same parameter set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from SALib.sample import latin
+
+from .errors import InputError
+from .files import write_atomic
+from .scenario import Scenario, with_overrides
+from .sweep.experiment import Choice, load_experiment
+
+WEIGHT = "weight"
+
+
+def prior(experiment: str | Path, n: int = 50, seed: int | None = None) -> pd.DataFrame:
+    """``n`` parameter sets drawn from the ``params.*`` factors of an experiment file (their
+    distributions, a Latin hypercube), equally weighted. The levers (``policies.*``) are left
+    to the packages being compared."""
+    exp, _, _ = load_experiment(Path(experiment))
+    factors = {k: f for k, f in exp.factors.items() if k.startswith("params.")}
+    if not factors:
+        raise InputError(experiment, "no params.* factors to draw an ensemble from (allowed: "
+                         "an experiment whose factors include uncertain parameters)")
+    problem = {"num_vars": len(factors), "names": list(factors),
+               "bounds": [[0.0, 1.0]] * len(factors)}
+    u = latin.sample(problem, n, seed=exp.seed if seed is None else seed)
+    table = {}
+    for j, (key, factor) in enumerate(factors.items()):
+        values = factor.ppf(u[:, j])
+        table[key] = values if isinstance(factor, Choice) else np.asarray(values, float)
+    out = pd.DataFrame(table)
+    out[WEIGHT] = 1.0 / n
+    return out
+
+
+def load(path: str | Path) -> pd.DataFrame:
+    """Read and check an ensemble: a ``weight`` column of non-negative numbers with a positive
+    sum, and parameter columns that a scenario accepts (every row is validated)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file not found (an ensemble is a Parquet table of parameter "
+                         "sets: `ruraledu ensemble EXPERIMENT.toml --out FILE`)")
+    try:
+        table = pd.read_parquet(path)
+    except (OSError, ValueError) as err:
+        raise InputError(path, f"not a readable Parquet table ({err})") from None
+    if WEIGHT not in table:
+        raise InputError(path, f"no '{WEIGHT}' column (allowed: parameter columns and "
+                         f"'{WEIGHT}')")
+    weights = pd.to_numeric(table[WEIGHT], errors="coerce").to_numpy(float)
+    if len(table) == 0 or not np.isfinite(weights).all() or (weights < 0).any() \
+            or weights.sum() <= 0:
+        raise InputError(path, f"column '{WEIGHT}': every weight must be a number >= 0, with "
+                         "a positive sum")
+    keys = [c for c in table.columns if c != WEIGHT]
+    bad = [k for k in keys if not k.startswith("params.")]
+    if bad:
+        raise InputError(path, f"columns {bad}: an ensemble holds uncertain parameters only "
+                         "(allowed: params.* keys and 'weight')")
+    base = Scenario()
+    for i in range(len(table)):
+        try:
+            with_overrides(base, {k: _plain(table[k].iloc[i]) for k in keys})
+        except InputError as err:
+            raise InputError(path, f"row {i}: {'; '.join(err.problems)}") from None
+    return table
+
+
+def save(table: pd.DataFrame, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, lambda p: table.to_parquet(p, index=False))
+    return path
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value

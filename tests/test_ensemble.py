@@ -1,0 +1,79 @@
+"""Assumption uncertainty in a comparison: an ensemble of parameter sets, drawn once per
+replicate and shared by every package."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import sim
+from sim import ensemble as ensembles
+from sim.cli import main
+from sim.compare import compare, wilson_interval
+
+from conftest import ROOT, small_scenario
+
+THRESHOLD = ROOT / "experiments" / "threshold.toml"
+
+
+@pytest.fixture(scope="module")
+def prior():
+    return ensembles.prior(THRESHOLD, n=12)
+
+
+def test_a_prior_draws_the_uncertain_parameters_only(prior):
+    keys = [c for c in prior.columns if c != "weight"]
+    assert keys and all(k.startswith("params.") for k in keys)
+    assert "params.learning.exam_cv" in keys
+    assert np.isclose(prior["weight"].sum(), 1.0) and len(prior) == 12
+    assert prior["params.learning.exam_cv"].between(0.2, 0.5).all()
+
+
+def test_an_ensemble_compare_is_reproducible_and_wider_than_luck_alone(prior):
+    packages = [small_scenario(end_year=2026),
+                small_scenario(end_year=2026, name="pairing", **{"policies.pairing.start": 2021})]
+    a = compare(packages, replicates=6, ensemble=prior)
+    b = compare(packages, replicates=6, ensemble=prior)
+    pd.testing.assert_frame_equal(a.runs, b.runs)
+    luck = compare(packages, replicates=6)
+    assert a.includes.startswith("stochastic + assumptions") and luck.includes == "stochastic only"
+    # the same parameter set for a replicate in every package (paired)
+    sets = a.runs.groupby(["replicate", "scenario"], observed=True)["parameter_set"].first()
+    assert (sets.unstack().nunique(axis=1) == 1).all()
+
+    def width(c):
+        g = c.bands[(c.bands["indicator"] == "gap_rate") & (c.bands["year"] == 2026)]
+        return float((g["p90"] - g["p10"]).mean())
+
+    assert width(a) > width(luck)
+
+
+def test_the_cli_takes_an_ensemble_and_says_what_the_bands_hold(tmp_path, prior):
+    path = ensembles.save(prior, tmp_path / "prior.parquet")
+    base = str(ROOT / "scenarios" / "baseline.toml")
+    r = CliRunner().invoke(main, ["compare", base, "--replicates", "3", "--uncertainty",
+                                  str(path), "--no-charts", "--out", str(tmp_path / "c"),
+                                  "--set", "end_year=2023", "--set", "county.students=4000",
+                                  "--set", "county.towns=8"])
+    assert r.exit_code == 0, r.output
+    assert "stochastic + assumptions (12 parameter sets)" in r.output
+    assert "90% interval" in r.output
+
+
+def test_a_bad_ensemble_is_explained(tmp_path):
+    bad = tmp_path / "bad.parquet"
+    pd.DataFrame({"params.learning.persistence": [0.5, 2.0], "weight": [1, 1]}).to_parquet(bad)
+    with pytest.raises(sim.InputError, match="row 1: field 'params.learning.persistence'"):
+        ensembles.load(bad)
+    pd.DataFrame({"policies.pairing.start": [2021], "weight": [1]}).to_parquet(bad)
+    with pytest.raises(sim.InputError, match="uncertain parameters only"):
+        ensembles.load(bad)
+
+
+def test_wilson_interval_is_honest_at_the_edges():
+    lo, hi = wilson_interval(10, 10)
+    assert hi == 1.0 and 0.7 < lo < 0.9
+    lo, hi = wilson_interval(0, 10)
+    assert lo == 0.0 and 0.1 < hi < 0.3
