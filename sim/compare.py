@@ -161,9 +161,9 @@ def target_table(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         for name in names:
             years = first.loc[name]
             label = target.label
-            median = years.median()
+            median = years.fillna(np.inf).median()  # a run that never holds it counts as late
             rows[name][f"{label}: first year held {HOLD_YEARS} years (median)"] = (
-                None if np.isnan(median) else int(median))
+                None if not np.isfinite(median) else int(median))
             met = (years <= target.by) if target.by is not None else years.notna()
             when = f" by {target.by}" if target.by is not None else ""
             lo, hi = wilson_interval(int(met.sum()), int(met.size))
