@@ -14,7 +14,6 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from . import indicators  # noqa: E402
-from .analysis.sensitivity import MAIN_INDEX  # noqa: E402
 from .indicators import GAP_TARGET, TARGETS, Target, meets  # noqa: E402
 
 if TYPE_CHECKING:
@@ -247,6 +246,8 @@ def plot_indices_over_time(indices: pd.DataFrame, outcome: str) -> plt.Figure:
     rows = indices[(indices["outcome"] == outcome) & ~indices["method"].str.contains("half")
                    & indices["year"].astype(str).str.isdigit()]
     method = rows["method"].iloc[0]
+    from .analysis.sensitivity import MAIN_INDEX  # SALib is slow to import: only when needed
+
     main = rows[rows["index"] == MAIN_INDEX[method]].copy()
     main["year"] = main["year"].astype(int)
     fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
