@@ -139,6 +139,20 @@ def compare_cmd(scenarios: tuple[Path, ...], replicates: int, first_seed: int, o
     click.echo(f"written to {out}/")
 
 
+@main.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv",
+              show_default=True, help="One CSV per table, or one Excel workbook.")
+@user_errors
+def export_cmd(folder: Path, fmt: str) -> None:
+    """Write the tables of a run, comparison or sweep FOLDER to FOLDER/export/ as CSV or Excel,
+    with R- and pandas-friendly column names and the codebook."""
+    from .export import export
+
+    target = export(folder, fmt)
+    click.echo(f"written to {target}/ ({', '.join(sorted(p.name for p in target.iterdir()))})")
+
+
 @main.command("ensemble")
 @click.argument("experiment", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--n", "size", type=click.IntRange(2, 100_000), default=50, show_default=True,
