@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -96,7 +97,72 @@ def render_indicators() -> str:
     return "\n".join(lines) + "\n"
 
 
-DOCS = {"parameters.md": render, "indicators.md": render_indicators}
+EXPERIMENTS_HEADER = """# Experiment files
+
+An experiment file (TOML) names a base scenario, the factors to vary with their
+distributions, a design, replicates and the outputs to keep; `ruraledu check FILE` validates
+it and `ruraledu sweep FILE` runs it. The tables below are generated from the schemas in
+`sim/sweep/experiment.py` by `python -m sim.docs`; do not edit by hand. The shipped files in
+`experiments/` are worked examples.
+
+Outputs are timeseries columns (docs/indicators.md) taken in a year (`gap_rate@2025`), as a
+mean or sum over the years (`@mean`, `@sum`) or in the last year (`@last`), or the summaries
+`first_year_gap_met` and `first_year_townships_met` (the first year a target holds for three
+consecutive years).
+"""
+
+
+def render_experiments() -> str:
+    from .sweep.experiment import (
+        Choice,
+        DaskOptions,
+        Design,
+        Experiment,
+        LogNormal,
+        Normal,
+        SlurmOptions,
+        Triangular,
+        TruncNormal,
+        Uniform,
+    )
+
+    lines = [EXPERIMENTS_HEADER]
+    for title, model in (("The file (top level)", Experiment), ("`[design]`", Design),
+                         ("`[slurm]`", SlurmOptions), ("`[dask]`", DaskOptions)):
+        lines += [f"\n## {title}\n", "| key | type | default | allowed | meaning |",
+                  "|---|---|---|---|---|"]
+        lines += [_schema_row(name, field) for name, field in model.model_fields.items()]
+    lines += ["\n## Factor distributions (`[factors.\"<dotted key>\"]`)\n",
+              "| dist | keys |", "|---|---|"]
+    for dist_model in (Uniform, Normal, TruncNormal, Triangular, LogNormal, Choice):
+        keys = ", ".join(f"`{k}`" for k in dist_model.model_fields if k != "dist")
+        dist = get_args(dist_model.model_fields["dist"].annotation)[0]
+        lines.append(f"| `{dist}` | {keys} |")
+    return "\n".join(lines) + "\n"
+
+
+def _schema_row(name: str, field: Any) -> str:
+    annotation = field.annotation
+    kind = getattr(annotation, "__name__", None) or str(annotation)
+    kind = kind.replace("typing.", "").replace("|", "or")
+    default = field.get_default(call_default_factory=True) if not field.is_required() else ""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        default = default or "required"
+        kind = f"table [{name}]"
+    elif isinstance(default, BaseModel):
+        default, kind = "see its table", f"table [{name}]"
+    lo = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
+    hi = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+    allowed = f"{_fmt(lo)} to {_fmt(hi)}" if lo is not None and hi is not None else ""
+    if get_origin(annotation) is Literal:
+        allowed = ", ".join(f"`{v}`" for v in get_args(annotation))
+    default = _fmt(default) if default != "" else ""
+    meaning = field.description or ""
+    return f"| `{name}` | {kind} | {default} | {allowed} | {meaning} |"
+
+
+DOCS = {"parameters.md": render, "indicators.md": render_indicators,
+        "experiments.md": render_experiments}
 
 
 def main(argv: list[str] | None = None) -> None:
