@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -160,25 +161,27 @@ def plot_targets(ts: pd.DataFrame, targets: tuple[Target, ...] = TARGETS,
                  title: str = "") -> plt.Figure:
     """Targets dashboard: each seed target's indicator over time, the threshold and the
     deadline, green where met."""
-    cols = (len(targets) + 1) // 2
-    fig, axes = plt.subplots(2, cols, figsize=(4 * cols, 8), constrained_layout=True, squeeze=False)
+    rows = -(-len(targets) // 4)
+    fig, axes = plt.subplots(rows, 4, figsize=(16, 3.3 * rows), squeeze=False)
+    # a fixed layout: constrained layout would double the drawing time of a dozen panels
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.06, top=0.9, wspace=0.3, hspace=0.75)
     for ax in axes.ravel()[len(targets):]:
         ax.set_visible(False)
     for ax, target in zip(axes.ravel(), targets):
         col, op, threshold, deadline = target.indicator, target.op, target.threshold, target.by
-        ax.plot(ts["year"], ts[col], color=COLORS[0], lw=2, label=col)
+        ax.plot(ts["year"], ts[col], color=COLORS[0], lw=2, label="value")
         ax.axhline(threshold, color=COLORS[3], ls="--", lw=1, label=f"target {op} {threshold:g}")
         if deadline is not None:
             ax.axvline(deadline, color="0.5", ls=":", lw=1, label=f"by {deadline}")
         met = meets(ts[col], op, threshold)
         ax.scatter(ts["year"][met], ts[col][met], color=COLORS[2], zorder=3, s=18, label="met")
-        ax.set_title(f"{indicators.label(col)} {op} {threshold:g}"
-                     + (f" by {deadline}" if deadline else ""), fontsize=10)
+        ax.set_title(textwrap.fill(f"{indicators.label(col)} {op} {threshold:g}"
+                                   + (f" by {deadline}" if deadline else ""), 44), fontsize=9)
         ax.set_ylabel(indicators.unit(col))
         ax.set_xlabel("year")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         ax.grid(alpha=0.3)
-        ax.legend(frameon=False, fontsize=7)
+        ax.legend(frameon=False, fontsize=7, loc="best")
     fig.suptitle(title or "The seeds' targets")
     return fig
 
