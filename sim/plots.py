@@ -39,9 +39,10 @@ PANELS = panels("gap_rate", "share_towns_gap_met", "student_retention", "teacher
 def plot_indicators(ts: pd.DataFrame, title: str = "", bands: dict | None = None) -> plt.Figure:
     """The main indicators over the years, the 0.15 target marked; ``bands`` maps a column to
     (low, high) frames for quantile bands."""
-    fig, axes = plt.subplots(2, 4, figsize=(16, 7), constrained_layout=True)
+    fig, axes = plt.subplots(2, 4, figsize=(16, 7))
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.08, top=0.9, wspace=0.3, hspace=0.4)
     for ax, (col, label, unit) in zip(axes.ravel(), PANELS):
-        ax.plot(ts["year"], ts[col], color=COLORS[0], lw=2, label=col)
+        ax.plot(ts["year"], ts[col], color=COLORS[0], lw=2, label="this run")
         if bands and col in bands:
             lo, hi = bands[col]
             ax.fill_between(ts["year"], lo, hi, color=COLORS[0], alpha=0.2, lw=0)
@@ -51,7 +52,7 @@ def plot_indicators(ts: pd.DataFrame, title: str = "", bands: dict | None = None
         ax.set_title(label, fontsize=10)
         ax.set_ylabel(unit)
         ax.set_xlabel("year")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
@@ -68,7 +69,7 @@ def plot_school_gaps(schools: pd.DataFrame, title: str = "") -> plt.Figure:
     ax.plot(med.index, med.values, color=COLORS[1], lw=3, label="median town-seat school")
     ax.axhline(GAP_TARGET, color=COLORS[3], ls="--", label="target 0.15")
     ax.set_xlabel("year")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.set_ylabel("difference rate to urban quality schools")
     ax.set_title(title or "Town-seat schools: difference rate")
     ax.legend(frameon=False)
@@ -82,7 +83,8 @@ FAN_PANELS = panels("gap_rate", "share_towns_gap_met", "student_retention", "tea
 
 def plot_fan(bands: pd.DataFrame, panels=FAN_PANELS, title: str = "") -> plt.Figure:
     """Scenarios side by side: median line and 10-90% band of each indicator over the years."""
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8))
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.07, top=0.92, wspace=0.25, hspace=0.3)
     scenarios = list(dict.fromkeys(bands["scenario"]))
     for ax, (col, label, unit) in zip(axes.ravel(), panels):
         for i, name in enumerate(scenarios):
@@ -95,7 +97,7 @@ def plot_fan(bands: pd.DataFrame, panels=FAN_PANELS, title: str = "") -> plt.Fig
         ax.set_title(label, fontsize=10)
         ax.set_ylabel(unit)
         ax.set_xlabel("year")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.grid(alpha=0.3)
     axes.ravel()[0].legend(frameon=False, fontsize=8)
     fig.suptitle(title or "Median and 10-90% band over replicates")
@@ -260,7 +262,7 @@ def plot_indices_over_time(indices: pd.DataFrame, outcome: str) -> plt.Figure:
         ax.plot(g["year"], g["value"], marker="o", color=color, label=_short(factor))
         ax.fill_between(g["year"], g["conf_low"], g["conf_high"], color=color, alpha=0.15, lw=0)
     ax.set_xlabel("year")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.set_ylabel(MAIN_INDEX[method])
     ax.set_title(f"{outcome}: {MAIN_INDEX[method]} over time")
     ax.legend(frameon=False, fontsize=8)
@@ -308,7 +310,7 @@ def plot_year_met_against(probability: pd.DataFrame, factor: str = EXAM_SCALE) -
                marker="x", label="never held")
     ax.set_xlabel(indicators.label(factor) if factor in indicators.BY_NAME else _short(factor))
     ax.set_ylabel("first year held below 0.15")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.set_title(f"When the 0.15 target is met, against {_short(factor)}")
     ax.legend(frameon=False, fontsize=8)
     ax.grid(alpha=0.3)
