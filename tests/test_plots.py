@@ -36,7 +36,7 @@ def test_indicators_panels_and_target_line(result):
     assert len(axes) == 8
     assert axes[0].get_title().startswith("Difference rate")
     labels = [line.get_label() for line in axes[0].get_lines()]
-    assert "gap_rate" in labels and "target 0.15" in labels
+    assert "this run" in labels and "target 0.15" in labels  # no code names in legends
     assert list(axes[0].get_lines()[0].get_xdata()) == list(result.timeseries["year"])
 
 
