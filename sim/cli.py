@@ -193,7 +193,12 @@ def sweep_cmd(experiment: Path | None, backend: str, workers: int | None, out: P
         return
     if experiment is None:
         raise click.UsageError("give an EXPERIMENT file, or --status DIR")
-    result = sweep(experiment, backend=backend, workers=workers, out=out)
+    try:
+        result = sweep(experiment, backend=backend, workers=workers, out=out)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: the runs stored so far are kept; run the same command again "
+                   "to resume", err=True)
+        sys.exit(130)
     _echo_status(result.status, result.out)
 
 

@@ -246,3 +246,26 @@ def test_a_copied_shard_is_ignored_and_a_damaged_one_is_redone(tmp_path):
     assert r.exit_code == 2 and "damaged shard" in r.output and "Traceback" not in r.output
     again = table(sweep_mod.sweep(exp, backend="serial", out=out, progress=False))
     pd.testing.assert_frame_equal(ref, again)  # redone, not trusted
+
+
+def test_ctrl_c_stops_a_local_sweep_at_once_and_it_resumes(tmp_path):
+    """Ctrl-C (SIGINT) ends a process-pool sweep within seconds, with no traceback; running
+    the same command again finishes it with the same table as an uninterrupted sweep."""
+    exp = experiment(tmp_path, n=10, shard=1)
+    ref = table(sweep_mod.sweep(exp, backend="serial", out=tmp_path / "ref", progress=False))
+    out = tmp_path / "int"
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(exp), "--backend",
+                             "process", "--workers", "2", "--out", str(out)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if (out / "runs").exists() and len(list((out / "runs").glob("shard-*.parquet"))) >= 2:
+            break
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGINT)
+    t0 = time.monotonic()
+    _, err = proc.communicate(timeout=30)
+    assert time.monotonic() - t0 < 10, "Ctrl-C took too long"
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    resumed = table(sweep_mod.sweep(exp, backend="serial", out=out, progress=False))
+    pd.testing.assert_frame_equal(ref, resumed)

@@ -37,11 +37,29 @@ def _serial(specs, workers, exp, out):
 def _process(specs, workers, exp, out):
     # spawn: what Mesa sets anyway, and safe with threads in the parent
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers or default_workers(),
-                             mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers or default_workers(), mp_context=context)
+    try:
         futures = [pool.submit(run_shard, spec) for spec in specs]
         for future in as_completed(futures):
             yield future.result()
+    except BaseException:
+        # Ctrl-C (or any failure): stop now. Shards already stored are whole (written
+        # atomically) and a run of the same command resumes from them; a worker's shard in
+        # flight is simply redone.
+        _stop(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers at once (ProcessPoolExecutor's own
+    shutdown would wait for the shards in flight)."""
+    workers = list(getattr(pool, "_processes", {}).values())  # no public handle on them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        if process.is_alive():
+            process.terminate()
 
 
 def _dask(specs, workers, exp, out):
