@@ -269,3 +269,46 @@ def test_ctrl_c_stops_a_local_sweep_at_once_and_it_resumes(tmp_path):
     assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
     resumed = table(sweep_mod.sweep(exp, backend="serial", out=out, progress=False))
     pd.testing.assert_frame_equal(ref, resumed)
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The pool's worker processes: children of ``pid`` started by multiprocessing's spawn."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{entry}/stat").read()
+            cmd = open(f"/proc/{entry}/cmdline").read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid and "spawn_main" in cmd:
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to find the workers")
+def test_a_killed_worker_loses_nothing(tmp_path):
+    """A worker killed mid-sweep: no traceback, the other workers' shards are kept, the lost
+    shard is run again, and the table equals an uninterrupted sweep."""
+    exp = experiment(tmp_path, n=10, shard=1)
+    ref = table(sweep_mod.sweep(exp, backend="serial", out=tmp_path / "ref", progress=False))
+    out = tmp_path / "k"
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(exp), "--backend",
+                             "process", "--workers", "2", "--out", str(out)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while time.monotonic() < deadline:
+        done = len(list((out / "runs").glob("shard-*.parquet"))) if (out / "runs").exists() \
+            else 0
+        workers = _workers_of(proc.pid)
+        if done >= 2 and workers:
+            break
+        time.sleep(0.01)
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0 and "Traceback" not in err, err[-2000:]
+    got = table(sweep_mod.sweep(exp, backend="serial", out=out, progress=False))
+    pd.testing.assert_frame_equal(ref, got)

@@ -9,9 +9,10 @@ import os
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .evaluate import ShardSpec, run_shard
+from .evaluate import ShardSpec, record_lost, run_shard
 from .experiment import Experiment
 
 BACKENDS = ("serial", "process", "dask", "slurm")
@@ -35,21 +36,44 @@ def _serial(specs, workers, exp, out):
 
 
 def _process(specs, workers, exp, out):
+    """A local process pool. A worker that dies (killed, out of memory) breaks the pool: the
+    shards it left unfinished get one more pool, and shards whose worker dies again are
+    stored as failed runs, so the other workers' work is kept and the sweep ends."""
+    pending = list(specs)
+    for _attempt in range(2):
+        left = yield from _process_pool(pending, workers)
+        if not left:
+            return
+        pending = [s for s in left if not Path(s.shard_path).is_file()]
+    for spec in pending:
+        yield record_lost(spec, "WorkerDied: the worker process running this shard died "
+                          "twice (killed, or out of memory?)")
+
+
+def _process_pool(specs: list[ShardSpec], workers: int | None):
+    """Run ``specs`` in one pool; returns the specs left unfinished if a worker died."""
     # spawn: what Mesa sets anyway, and safe with threads in the parent
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers or default_workers(), mp_context=context)
+    futures = {pool.submit(run_shard, spec): spec for spec in specs}
+    finished: set[int] = set()
     try:
-        futures = [pool.submit(run_shard, spec) for spec in specs]
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                report = future.result()
+            except BrokenProcessPool:
+                _stop(pool)
+                return [s for s in specs if s.shard_id not in finished]
+            finished.add(futures[future].shard_id)
+            yield report
     except BaseException:
         # Ctrl-C (or any failure): stop now. Shards already stored are whole (written
         # atomically) and a run of the same command resumes from them; a worker's shard in
         # flight is simply redone.
         _stop(pool)
         raise
-    else:
-        pool.shutdown(wait=True)
+    pool.shutdown(wait=True)
+    return []
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

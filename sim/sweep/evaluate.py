@@ -80,6 +80,17 @@ def _load_libc():
 _LIBC = _load_libc()
 
 
+def record_lost(spec: ShardSpec, reason: str) -> dict:
+    """Store a shard whose worker died as failed runs, each with the reason, so the sweep ends
+    with every run accounted for (and a later resume does not redo it blindly)."""
+    frame = pd.DataFrame([{"run_id": r.run_id, "sample_id": r.sample_id,
+                           "replicate": r.replicate, "seed": r.seed, "status": "failed",
+                           "error": reason, **dict.fromkeys(spec.outputs, np.nan),
+                           "runtime_s": 0.0, "traceback": ""} for r in spec.runs])
+    write_atomic(spec.shard_path, lambda tmp: frame.to_parquet(tmp, index=False))
+    return {"shard_id": spec.shard_id, "runs": len(frame), "failed": len(frame)}
+
+
 def run_shard(spec: ShardSpec) -> dict:
     """Run every run of the shard, record failures with their error, write the shard file
     atomically (a shard is either complete on disk or absent). Returns a small report."""
