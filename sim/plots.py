@@ -220,7 +220,7 @@ def plot_sobol(indices: pd.DataFrame, outcome: str, year: str) -> plt.Figure:
                yerr=[r["value"] - r["conf_low"], r["conf_high"] - r["value"]], capsize=3)
     ax.set_xticks(np.arange(len(factors)), [_short(f) for f in factors], rotation=30, ha="right")
     ax.set_ylabel("Sobol index")
-    ax.set_title(f"{outcome} ({year}): Sobol indices, 95% intervals")
+    ax.set_title(f"{indicators.label(outcome)} ({year}): Sobol indices, 95% intervals")
     ax.axhline(0, color="black", lw=0.8)
     ax.legend(frameon=False)
     ax.grid(alpha=0.3, axis="y")
@@ -241,7 +241,7 @@ def plot_morris(indices: pd.DataFrame, outcome: str, year: str) -> plt.Figure:
         ax.annotate(_short(f), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
     ax.set_xlabel("mu* (mean absolute elementary effect)")
     ax.set_ylabel("sigma (interaction / non-linearity)")
-    ax.set_title(f"{outcome} ({year}): Morris screening")
+    ax.set_title(f"{indicators.label(outcome)} ({year}): Morris screening")
     ax.grid(alpha=0.3)
     return fig
 
@@ -264,7 +264,7 @@ def plot_indices_over_time(indices: pd.DataFrame, outcome: str) -> plt.Figure:
     ax.set_xlabel("year")
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.set_ylabel(MAIN_INDEX[method])
-    ax.set_title(f"{outcome}: {MAIN_INDEX[method]} over time")
+    ax.set_title(f"{indicators.label(outcome)}: {MAIN_INDEX[method]} over time")
     ax.legend(frameon=False, fontsize=8)
     ax.grid(alpha=0.3)
     return fig
