@@ -172,19 +172,23 @@ def _weighted(values: np.ndarray, weights: np.ndarray, axis: int | None = None):
 def observe_year(st: CountyState, year: int) -> None:
     """The end of the year observed: each school's difference rate, the timeseries row (the
     indicators of ``sim.indicators``), the rows per school and per town, the enrolment."""
-    st.schools.difference_rate = _weighted(difference_rates(st)[2], st.exam.count, axis=1)
+    readings = difference_rates(st)  # once a year: the row, the schools and the towns read it
+    st.schools.difference_rate = _weighted(readings[2], st.exam.count, axis=1)
+    towns = township_gaps(st)
     h = st.history
-    h.indicators.append(checked_row(measure(st, year)))
-    h.school_rows.append(school_rows(st, year))
-    h.town_rows.append(town_rows(st, year))
+    h.indicators.append(checked_row(measure(st, year, readings, towns)))
+    h.school_rows.append(school_rows(st, year, readings[0]))
+    h.town_rows.append(town_rows(st, year, towns))
     h.enrollment.append(st.schools.enrolled.sum(axis=1))
 
 
-def measure(st: CountyState, year: int) -> dict[str, float]:
-    """The year's timeseries row, from this year's state (after ``policies.costs``)."""
+def measure(st: CountyState, year: int, readings: tuple[np.ndarray, np.ndarray, np.ndarray],
+            towns_read: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str, float]:
+    """The year's timeseries row, from this year's state (after ``policies.costs``), its exam
+    ``readings`` (``difference_rates``) and the towns' (``township_gaps``)."""
     c, T, p, f = st.county, st.teachers, st.params, st.now.flows
     count = st.exam.count
-    score, ref_z, rate = difference_rates(st)
+    score, ref_z, rate = readings
     per_school = st.schools.difference_rate
     towns = (c.school_type == TOWN_SEAT) & st.schools.open & (count.sum(axis=1) > 0)
     sd = max(st.exam.county_sd, 1e-9)
@@ -236,7 +240,7 @@ def measure(st: CountyState, year: int) -> dict[str, float]:
         "resource_cv_primary": resources[0],
         "resource_cv_middle": resources[1],
         "share_towns_gap_met": _share_below(per_school[towns], GAP_TARGET),
-        **townships(st),
+        **townships(towns_read),
         "dropout_rate": _ratio(f["dropouts"], enr.sum()),
         "middle_dropout_rate": _ratio(f["middle_dropouts"], enr[:, 1].sum()),
         "middle_retention_3yr": float(np.prod(1 - rates[7:10])),
@@ -273,9 +277,10 @@ def _share_below(values: np.ndarray, bar: float) -> float:
     return float((defined < bar).mean()) if defined.size else float("nan")
 
 
-def township_gaps(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
-    """Per town: its town-seat schools' difference rate (pupil-weighted; NaN without an exam)
-    and whether every open town-seat school's facilities reach the provincial standard."""
+def township_gaps(st: CountyState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per town: its town-seat schools' difference rate (pupil-weighted; NaN without an exam),
+    whether every open town-seat school's facilities reach the provincial standard, and
+    whether it has an open town-seat school."""
     c = st.county
     towns = c.n_towns
     seat = (c.school_type == TOWN_SEAT) & st.schools.open
@@ -290,16 +295,13 @@ def township_gaps(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
     has_seat = np.bincount(town[seat], minlength=towns + 1)[:towns] > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         gap = rate / weight
-    return gap, np.where(has_seat, below == 0, False)
+    return gap, np.where(has_seat, below == 0, False), has_seat
 
 
-def townships(st: CountyState) -> dict[str, float]:
+def townships(towns_read: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str, float]:
     """Seed 004 三 words its goals for townships (乡镇): the share of towns whose town-seat
     schools are below the 0.15 difference rate, and whose conditions reach the standard."""
-    gap, facilities = township_gaps(st)
-    c = st.county
-    has_seat = np.bincount(c.school_town[(c.school_type == TOWN_SEAT) & st.schools.open],
-                           minlength=c.n_towns)[: c.n_towns] > 0
+    gap, facilities, has_seat = towns_read
     return {"share_townships_gap_met": _share_below(gap, GAP_TARGET),
             "share_townships_facilities_met": _ratio(facilities.sum(), has_seat.sum())}
 
@@ -338,10 +340,11 @@ def levelling(st: CountyState, year: int) -> dict[str, float]:
     }
 
 
-def town_rows(st: CountyState, year: int) -> dict[str, np.ndarray]:
+def town_rows(st: CountyState, year: int,
+              towns_read: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
     """This year's row per town: its children's retention and its town-seat schools' gap."""
     towns = st.county.n_towns
-    gap, facilities = township_gaps(st)
+    gap, facilities, _ = towns_read
     with np.errstate(invalid="ignore", divide="ignore"):
         retention = st.now.town_attending / st.now.town_children
     return {"year": np.full(towns, year, np.int16), "town": np.arange(towns, dtype=np.int16),
@@ -351,7 +354,7 @@ def town_rows(st: CountyState, year: int) -> dict[str, np.ndarray]:
             "town_seat_gap_met": gap < GAP_TARGET, "town_seat_facilities_met": facilities}
 
 
-def school_rows(st: CountyState, year: int) -> dict[str, np.ndarray]:
+def school_rows(st: CountyState, year: int, score: np.ndarray) -> dict[str, np.ndarray]:
     """This year's row per school (columns of results.schools)."""
     c, T = st.county, st.teachers
     n = c.n_schools
@@ -359,7 +362,6 @@ def school_rows(st: CountyState, year: int) -> dict[str, np.ndarray]:
     sch = T.school[act]
     enr = st.schools.enrolled
     pupils = enr.sum(axis=1)
-    score, _, _ = difference_rates(st)
     seniors = np.bincount(sch[T.title[act] == SENIOR], minlength=n)
     bachelors = np.bincount(sch[T.bachelor[act]], minlength=n)
     staff = st.schools.staff

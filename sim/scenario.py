@@ -121,11 +121,7 @@ def load_scenario(path: str | Path | None = None, overrides: dict[str, Any] | No
         raise InputError(path, "the file sets nothing (an empty scenario would silently run the "
                          "defaults; give at least a name, e.g. name = \"baseline\")")
     data = apply_overrides(data, overrides or {}, source)
-    scenario = validate(Scenario, data, source)
-    scenario._source = source
-    scenario._overrides = dict(overrides or {})
-    canonical = repr(sorted(_flatten(data).items())).encode()
-    scenario._hash = hashlib.sha256(canonical).hexdigest()
+    scenario = _validated(data, source, dict(overrides or {}))
     roster = scenario.roster_path()
     if roster is not None and not roster.is_file():
         raise InputError(source, f"county.roster: file not found: {roster}")
@@ -135,12 +131,17 @@ def load_scenario(path: str | Path | None = None, overrides: dict[str, Any] | No
 def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
     """A copy of ``scenario`` with dotted-key ``overrides`` applied and validated."""
     data = apply_overrides(scenario.model_dump(), overrides, scenario.source)
-    new = validate(Scenario, data, scenario.source)
-    new._source = scenario.source
-    new._overrides = {**scenario.overrides, **overrides}
+    return _validated(data, scenario.source, {**scenario.overrides, **overrides})
+
+
+def _validated(data: dict, source: str, overrides: dict[str, Any]) -> Scenario:
+    """The scenario of ``data``, with its provenance: source, overrides and a content hash."""
+    scenario = validate(Scenario, data, source)
+    scenario._source = source
+    scenario._overrides = overrides
     canonical = repr(sorted(_flatten(data).items())).encode()
-    new._hash = hashlib.sha256(canonical).hexdigest()
-    return new
+    scenario._hash = hashlib.sha256(canonical).hexdigest()
+    return scenario
 
 
 def validate(model: type[BaseModel], data: dict, source: str) -> Any:
