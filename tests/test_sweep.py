@@ -61,6 +61,23 @@ values = [2.0, 3.0]
     return path
 
 
+def start_sweep(exp: Path, out: Path, backend: str = "process") -> subprocess.Popen:
+    """``ruraledu sweep`` in its own process (two workers), its errors captured."""
+    return subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(exp), "--backend",
+                             backend, "--workers", "2", "--out", str(out)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def shards_in(out: Path) -> int:
+    return len(list((out / "runs").glob("shard-*.parquet"))) if (out / "runs").exists() else 0
+
+
+def wait_until(condition, limit: float = 120) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and not condition():
+        time.sleep(0.01)
+
+
 def table(result) -> pd.DataFrame:
     return result.table.drop(columns=["traceback", "runtime_s"])
 
@@ -99,15 +116,8 @@ def test_a_killed_sweep_resumes_to_the_same_table(tmp_path):
     exp = experiment(tmp_path, n=10, shard=1)
     ref = table(sweep_mod.sweep(exp, backend="serial", out=tmp_path / "ref", progress=False))
     out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(exp), "--backend",
-                             "serial", "--out", str(out)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if len(list((out / "runs").glob("shard-*.parquet"))) >= 3 if (out / "runs").exists() \
-                else False:
-            break
-        time.sleep(0.01)
+    proc = start_sweep(exp, out, "serial")
+    wait_until(lambda: shards_in(out) >= 3)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     partial = len(list((out / "runs").glob("shard-*.parquet")))
@@ -254,14 +264,8 @@ def test_ctrl_c_stops_a_local_sweep_at_once_and_it_resumes(tmp_path):
     exp = experiment(tmp_path, n=10, shard=1)
     ref = table(sweep_mod.sweep(exp, backend="serial", out=tmp_path / "ref", progress=False))
     out = tmp_path / "int"
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(exp), "--backend",
-                             "process", "--workers", "2", "--out", str(out)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if (out / "runs").exists() and len(list((out / "runs").glob("shard-*.parquet"))) >= 2:
-            break
-        time.sleep(0.01)
+    proc = start_sweep(exp, out)
+    wait_until(lambda: shards_in(out) >= 2)
     os.kill(proc.pid, signal.SIGINT)
     t0 = time.monotonic()
     _, err = proc.communicate(timeout=30)
@@ -295,19 +299,9 @@ def test_a_killed_worker_loses_nothing(tmp_path):
     exp = experiment(tmp_path, n=10, shard=1)
     ref = table(sweep_mod.sweep(exp, backend="serial", out=tmp_path / "ref", progress=False))
     out = tmp_path / "k"
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(exp), "--backend",
-                             "process", "--workers", "2", "--out", str(out)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    workers: list[int] = []
-    while time.monotonic() < deadline:
-        done = len(list((out / "runs").glob("shard-*.parquet"))) if (out / "runs").exists() \
-            else 0
-        workers = _workers_of(proc.pid)
-        if done >= 2 and workers:
-            break
-        time.sleep(0.01)
-    os.kill(workers[0], signal.SIGKILL)
+    proc = start_sweep(exp, out)
+    wait_until(lambda: shards_in(out) >= 2 and bool(_workers_of(proc.pid)))
+    os.kill(_workers_of(proc.pid)[0], signal.SIGKILL)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0 and "Traceback" not in err, err[-2000:]
     got = table(sweep_mod.sweep(exp, backend="serial", out=out, progress=False))
