@@ -51,12 +51,6 @@ class Title(IntEnum):
     SENIOR = 3
 
 
-class Stage(IntEnum):
-    """School stages, the second index of per-school (primary, middle) arrays."""
-
-    PRIMARY = 0
-    MIDDLE = 1
-
 
 SCHOOL_TYPES = tuple(t.name.lower() for t in SchoolType)
 URBAN_QUALITY, URBAN_ORDINARY, TOWN_SEAT, VILLAGE, TEACHING_POINT = map(int, SchoolType)
@@ -75,7 +69,3 @@ def is_rural(school_type: np.ndarray) -> np.ndarray:
     """Town-seat, village and teaching-point schools (the seeds' 乡村学校)."""
     return school_type >= TOWN_SEAT
 
-
-def is_urban(school_type: np.ndarray) -> np.ndarray:
-    """County-seat schools, quality and ordinary."""
-    return school_type <= URBAN_ORDINARY

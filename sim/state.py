@@ -20,7 +20,7 @@ conservation identity (entered = enrolled + graduated + dropped out + moved away
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -386,12 +386,3 @@ class CountyState:
     def begin_year(self, flow_names: tuple[str, ...]) -> None:
         self.year += 1
         self.now = YearState.begin(flow_names)
-
-    def window(self) -> slice:
-        """This year's students."""
-        return self.students.window(self.year)
-
-
-def state_fields(cls: type) -> tuple[str, ...]:
-    """Field names of a state container (for docs and tests)."""
-    return tuple(f.name for f in fields(cls))
