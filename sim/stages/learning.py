@@ -63,7 +63,7 @@ def start_from_scores(st: CountyState, scores: np.ndarray, rounds: int = 4) -> N
     school = s.school[ids]
     for _ in range(rounds):
         count = exam.count.sum(axis=1)
-        mean_z = np.nansum(np.nan_to_num(exam.mean_z) * exam.count, axis=1) / np.maximum(count, 1)
+        mean_z = (np.nan_to_num(exam.mean_z) * exam.count).sum(axis=1) / np.maximum(count, 1)
         wanted = exam.county_mean + exam.county_sd * position
         shift = np.where(known & (count > 0), wanted - mean_z, 0.0)
         s.z[ids] += shift[school].astype(np.float32)
