@@ -34,6 +34,7 @@ ALL_LEVERS = {
     "rotation": {"start": 2021, "share": 0.1, "senior_needs_rural_year": True},
     "consolidation": {"start": 2022, "threshold": 60, "types": ["teaching_point", "village"]},
     "boarding": {"start": 2021, "min_grade": 3, "dorm_staff_quality": 0.5},
+    "transport": {"start": 2021},
     "pairing": {"schedule": {"2021": 0.4, "2023": 1.0}},
     "funding": {"start": 2021, "primary_yuan": 1300.0, "middle_yuan": 1700.0},
     "training": {"start": 2021},

@@ -183,17 +183,43 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("town_seat_support_gain", "Support gain of town-seat teachers", "student SD per year",
        "mean effectiveness town-seat teachers owe to pairing, training and rotated backbone "
        "teachers (bounded by their gap to the urban quality schools)"),
-    _i("cost_salaries_yuan", "Salaries", "yuan / year",
-       "base salary by title plus the pre-reform rural allowance of every active teacher"),
-    _i("cost_funding_yuan", "Per-student funding", "yuan / year",
-       "status-quo public funding per student times students"),
-    _i("cost_boarding_yuan", "Boarding subsidies", "yuan / year",
-       "boarding subsidy per boarder (primary, middle) times boarders"),
+    _i("cost_personnel_yuan", "Personnel (人员经费)", "yuan / year",
+       "teachers' pay at the employer's full cost (gross pay, social contributions, housing "
+       "fund), allowances, non-teaching staff, and the levers' personnel costs"),
+    _i("cost_operating_yuan", "Operating funds (公用经费)", "yuan / year",
+       "per-pupil funds (schools under the floor funded as if at it) and the levers' running "
+       "costs (buses, pairing, training, platforms)"),
+    _i("cost_aid_yuan", "Student aid (资助)", "yuan / year",
+       "boarding living subsidies and school lunch"),
+    _i("cost_capital_yuan", "Capital, annualised (基建)", "yuan / year",
+       "this year's instalments of the levers' capital outlays (beds, flats, town-hub "
+       "building, equipment), each outlay spread evenly over its life"),
+    _i("cost_capital_outlay_yuan", "Capital outlay", "yuan / year",
+       "cash spent on the levers' building and equipment this year"),
     *(_i(cost_column(name), f"Cost of the {name.replace('_', ' ')} lever", "yuan / year",
-         f"this year's cost of the {name} lever above the status quo") for name in LEVERS),
+         f"this year's cost of the {name} lever above the status quo (recurrent spending plus "
+         "its capital instalments)") for name in LEVERS),
     _i("cost_policy_yuan", "Policy cost", "yuan / year", "sum of the levers' costs"),
     _i("cost_total_yuan", "Public cost", "yuan / year",
-       "salaries + funding + boarding subsidies + policy cost"),
+       "personnel + operating + aid + annualised capital (status quo and levers)"),
+    _i("budget_envelope_yuan", "Budget envelope (total held)", "yuan / year",
+       "what the county can spend on these schools, reading 两个只增不减 as the total held: "
+       "params.budget.envelope_yuan, else the start year's status-quo recurrent spending, grown "
+       "at params.budget.envelope_growth"),
+    _i("financing_gap_yuan", "Financing gap (total held)", "yuan / year",
+       "public cost above the envelope (0 when it fits)"),
+    _i("budget_envelope_per_pupil_rule_yuan", "Budget envelope (per pupil held)", "yuan / year",
+       "the other reading: the start year's envelope per pupil times this year's pupils, grown "
+       "at params.budget.envelope_growth (shrinks with enrolment)"),
+    _i("financing_gap_per_pupil_rule_yuan", "Financing gap (per pupil held)", "yuan / year",
+       "public cost above the per-pupil envelope (0 when it fits)"),
+    _i("policy_share_of_budget", "Policy cost share of the budget", "share",
+       "policy cost / budget envelope"),
+    _i("spending_per_pupil_primary_yuan", "Status-quo spending per primary pupil",
+       "yuan / pupil / year", "recurrent status-quo spending (personnel, operating, aid) on "
+       "primary pupils per primary pupil, comparable to 生均一般公共预算教育事业费"),
+    _i("spending_per_pupil_middle_yuan", "Status-quo spending per middle-school pupil",
+       "yuan / pupil / year", "the same for middle-school pupils"),
     *(_i(name, label, "persons", definition) for name, label, definition in FLOWS),
 )
 

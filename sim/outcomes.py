@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .accounts import accounts
 from .indicators import FLOW_NAMES, GAP_TARGET, TIMESERIES_COLUMNS, checked_row
 from .kinds import (
     FIRST_MIDDLE_GRADE,
@@ -25,7 +26,6 @@ from .kinds import (
     VILLAGE,
     is_rural,
 )
-from .pay import baseline_allowance, salary
 from .stages.labour import effectiveness
 
 if TYPE_CHECKING:
@@ -186,7 +186,7 @@ def measure(st: CountyState, year: int, readings: tuple[np.ndarray, np.ndarray, 
             towns_read: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str, float]:
     """The year's timeseries row, from this year's state (after ``policies.costs``), its exam
     ``readings`` (``difference_rates``) and the towns' (``township_gaps``)."""
-    c, T, p, f = st.county, st.teachers, st.params, st.now.flows
+    c, T, f = st.county, st.teachers, st.now.flows
     count = st.exam.count
     score, ref_z, rate = readings
     per_school = st.schools.difference_rate
@@ -217,13 +217,6 @@ def measure(st: CountyState, year: int, readings: tuple[np.ndarray, np.ndarray, 
     staff_pri = st.schools.staff.sum() - staff_mid
     rates = np.divide(st.now.dropouts_by_grade, st.now.enrolled_by_grade,
                       out=np.zeros(10), where=st.now.enrolled_by_grade > 0)
-    home_kind = c.school_type[T.home_school[act]]
-    salaries = 12 * (salary(p)[T.title[act]] + baseline_allowance(p)[home_kind]).sum()
-    lever_costs = st.now.costs
-    policy_cost = sum(lever_costs.values())
-    funding = enr[:, 0].sum() * p.pay.funding_primary + enr[:, 1].sum() * p.pay.funding_middle
-    boarding = (st.now.boarders_by_stage[0] * p.pay.boarding_primary_yuan
-                + st.now.boarders_by_stage[1] * p.pay.boarding_middle_yuan)
     stayers = f["rural_teachers_start"] - f["rural_retirements"]
     row = {
         "year": year,
@@ -256,15 +249,10 @@ def measure(st: CountyState, year: int, readings: tuple[np.ndarray, np.ndarray, 
             T.bachelor[act][~rural_t].mean()),
         "rural_principals_under45": _ratio((principal & rural_t & (age < 45)).sum(),
                                            (principal & rural_t).sum()),
-        "cost_salaries_yuan": float(salaries),
-        "cost_funding_yuan": float(funding),
-        "cost_boarding_yuan": float(boarding),
         "rotating_teachers": st.levers.n_rotating,
         "substitute_teachers": int(st.schools.cover.sum()),
         **levelling(st, year),
-        **lever_costs,
-        "cost_policy_yuan": float(policy_cost),
-        "cost_total_yuan": float(salaries + funding + boarding + policy_cost),
+        **accounts(st, year),
         **st.now.snapshot,
         **f,
     }

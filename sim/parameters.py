@@ -286,6 +286,50 @@ class Pay(Group):
         "yuan/boarder/year")
 
 
+PENSION = ("国发〔2015〕2号 and 国办发〔2019〕13号 (public-institution pension: employer 16%); "
+           "国办发〔2015〕18号 (occupational annuity: employer 8%)")
+FUNDING_FLOOR = "国发〔2015〕67号 (schools under 100 pupils funded as if they had 100)"
+
+
+class Budget(Group):
+    """The county's education accounts: what a teacher costs the employer, the operating-funds
+    rule for small schools, the life of capital, the budget envelope and the discount rate."""
+
+    pay_months: float = param(
+        18.0, 14.0, 22.0, ASSUMPTION + " (the monthly salaries are take-home pay: 12 of them "
+        "grossed up for the employee's ~26% contributions, about 16, plus the year-end bonus "
+        "and the reward part of performance pay, about 2)", "months of the monthly salary",
+        "a teacher's gross annual pay, in months of the modelled monthly salary")
+    employer_on_cost: float = param(
+        0.40, 0.25, 0.55, PENSION + "; medical insurance ~7-9%, housing fund 5-12% "
+        "(住房公积金管理条例), unemployment and injury ~1%", "share of gross pay",
+        "employer social contributions and housing fund on top of gross pay")
+    non_teaching_staff: float = param(
+        0.08, 0.0, 0.25, ASSUMPTION + " (staff other than full-time teachers, per teacher)",
+        "per teacher", "administrative, support and logistics staff, paid as untitled teachers")
+    funding_floor_pupils: int = param(100, 0, 300, FUNDING_FLOOR, "pupils",
+                                      "a smaller open school is funded as if it had this many")
+    building_life_years: int = param(
+        30, 20, 50, "财会〔2017〕4号 government asset lives: brick-concrete buildings 30 years, "
+        "reinforced concrete 50", "years", "life over which buildings and dormitories are "
+        "annualised")
+    equipment_life_years: int = param(
+        6, 5, 10, "财会〔2017〕4号 and the school asset table: computers 6 years, teaching "
+        "instruments 5", "years", "life over which equipment (digital classrooms) is annualised")
+    envelope_yuan: float | None = param(
+        None, 0.0, 1e11, "the county's own figure when known; none: the start year's status-quo "
+        "spending (两个只增不减: 国办发〔2018〕82号 keeps it from falling)", "yuan/year",
+        "the county's yearly education budget for these schools")
+    envelope_growth: float = param(
+        0.0, -0.03, 0.05, ASSUMPTION + " (real growth; the legal floor is no fall)", "per year",
+        "real yearly growth of the budget envelope")
+    discount_rate: float = param(
+        0.03, 0.0, 0.08, "3%: the reference case of cost-effectiveness analysis (Weinstein et al. "
+        "1996, JAMA 276; NICE 3.5%); 8%: China's social discount rate (国家发改委/建设部, "
+        "建设项目经济评价方法与参数, 3rd ed. 2006)", "per year",
+        "rate at which later costs and effects count less")
+
+
 class Boarding(Group):
     distance_km: float = param(4.0, 1.0, 15.0, ASSUMPTION, "km",
                                "travel beyond which a student boards where a bed is free")
@@ -320,8 +364,10 @@ class LeverEffects(Group):
                                         "rise in rural fill rates per salary share above threshold")
     housing_exit_multiplier: float = param(0.85, 0.5, 1.0, ASSUMPTION + " (seed 000, 001: 周转房)",
                                            "ratio", "exit intent of a teacher offered housing")
-    housing_yuan_year: float = param(6000.0, 0.0, 30000.0, ASSUMPTION, "yuan/teacher/year",
-                                     "cost of a turnover flat")
+    housing_yuan_flat: float = param(
+        150_000.0, 50_000.0, 400_000.0, ASSUMPTION + " (a 40-50 m2 turnover flat at rural "
+        "building cost)", "yuan/flat", "building a turnover flat (周转房), annualised over a "
+        "building's life")
     support_max_share: float = param(
         0.5, 0.1, 1.0, ASSUMPTION + " (a mentee converges toward the mentor, never past it)",
         "share", "share of a teacher's effectiveness gap to the urban quality schools' mean that "
@@ -351,9 +397,10 @@ class LeverEffects(Group):
         "yuan/student/year")
     lunch_dropout_odds: float = param(0.9, 0.5, 1.0, ASSUMPTION, "odds ratio",
                                       "dropout of a pupil given school lunch")
-    bed_yuan_year: float = param(1500.0, 0.0, 10000.0,
-                                 ASSUMPTION + " (30,000 yuan per bed over 20 years)",
-                                 "yuan/bed/year", "annualised cost of a new dormitory bed")
+    bed_yuan: float = param(
+        30_000.0, 10_000.0, 80_000.0, ASSUMPTION + " (about 8-10 m2 of dormitory per boarder at "
+        "rural building cost)", "yuan/bed", "building a dormitory bed, annualised over a "
+        "building's life")
     dorm_staff_yuan_year: float = param(60000.0, 0.0, 150000.0, ASSUMPTION, "yuan/year",
                                         "a dormitory carer for 50 boarders")
     pairing_value_added: float = param(
@@ -368,7 +415,12 @@ class LeverEffects(Group):
         0.02, 0.0, 0.08, CAL + "; " + BIANCHI + "; " + ASSUMPTION + " (all subjects: a third of a "
         "one-subject programme's effect)", "SD per year", "yearly gain from synchronous "
         "classrooms, up to the urban quality schools' value added")
-    digital_yuan_year: float = param(30000.0, 0.0, 300000.0, ASSUMPTION, "yuan/school/year")
+    digital_yuan_year: float = param(10_000.0, 0.0, 100_000.0, ASSUMPTION + " (network and "
+                                     "platform fees)", "yuan/school/year",
+                                     "running a covered school's synchronous classrooms")
+    digital_equipment_yuan: float = param(
+        150_000.0, 30_000.0, 600_000.0, ASSUMPTION + " (a recording and a synchronous classroom)",
+        "yuan/school", "equipping a newly covered school, annualised over equipment's life")
     training_convergence_per_40h: float = param(
         0.01, 0.0, 0.10, LOYALKA + " (precise zero after one year); " + ZHANG2013
         + " (no effect); " + ASSUMPTION, "share per year per 40 h",
@@ -384,8 +436,10 @@ class LeverEffects(Group):
     itinerant_yuan_year: float = param(20000.0, 0.0, 200000.0, ASSUMPTION, "yuan/school/year",
                                        "itinerant shortage-subject teaching per small school")
     town_hub_yuan_per_unit: float = param(
-        5_000_000.0, 0.0, 50_000_000.0, ASSUMPTION, "yuan per school per unit facility index",
-        "building a town-seat school's facilities up")
+        20_000_000.0, 5_000_000.0, 50_000_000.0, ASSUMPTION + " (a town-seat school's buildings "
+        "and equipment at the provincial standard: about 8,000 m2 at 2,500 yuan/m2)",
+        "yuan per school per unit facility index", "building a town-seat school's facilities "
+        "up, annualised over a building's life")
 
 
 class Parameters(Group):
@@ -400,6 +454,7 @@ class Parameters(Group):
     pay: Pay = Field(default_factory=Pay)
     boarding: Boarding = Field(default_factory=Boarding)
     levers: LeverEffects = Field(default_factory=LeverEffects)
+    budget: Budget = Field(default_factory=Budget)
 
 
 def parameter_table(model: type[BaseModel] = Parameters, prefix: str = "params") -> list[dict]:

@@ -28,6 +28,7 @@ import numpy as np
 from .kinds import N_SCHOOL_TYPES, STUDENT_STATUS, TEACHER_STATUS, TEACHING
 
 if TYPE_CHECKING:
+    from .budget import Spending
     from .county import County
     from .parameters import Parameters
     from .rng import Streams
@@ -107,6 +108,7 @@ TEACHER_FIELDS: dict[str, type] = {
     "rural_years": np.int16,  # years taught at rural schools
     "principal_since": np.int16,  # year appointed principal; 0 if not a principal
     "vice_since": np.int16,  # year appointed vice-principal; 0 if not one
+    "directed_gain": np.float32,  # monthly salary gained through directed titles (yuan)
 }
 
 
@@ -134,6 +136,7 @@ class Teachers:
     rural_years: np.ndarray
     principal_since: np.ndarray
     vice_since: np.ndarray
+    directed_gain: np.ndarray
     n: int = 0  # slots in use
 
     @classmethod
@@ -259,9 +262,11 @@ class Effects:
     n_places: int
     allowance: np.ndarray  # yuan/month by school type
     allowance_rise_year: np.ndarray = field(init=False)  # last rise by type (for fading)
-    bus: np.ndarray = field(init=False)  # per place: school bus to the consolidated school
+    closure_bus: np.ndarray = field(init=False)  # per place: bus since its school closed
+    closure_lunch: np.ndarray = field(init=False)  # per place: lunch since its school closed
+    bus: np.ndarray = field(init=False)  # per place: school bus this year (closures, transport)
+    lunch: np.ndarray = field(init=False)  # per place: school lunch this year
     lost_school: np.ndarray = field(init=False)  # per place: its local school was closed
-    lunch: bool = False  # school lunch for the closed schools' pupils (kept once started)
     transport_yuan: float = 0.0  # monthly transport allowance of rural teachers
     housing_share: float = 0.0  # rural teachers offered turnover housing
     min_board_grade: int | None = None  # policy override of the youngest boarding grade
@@ -283,12 +288,15 @@ class Effects:
 
     def __post_init__(self) -> None:
         self.allowance_rise_year = np.full(N_SCHOOL_TYPES, NEVER)
-        self.bus = np.zeros(self.n_places, bool)
+        self.closure_bus = np.zeros(self.n_places, bool)
+        self.closure_lunch = np.zeros(self.n_places, bool)
         self.lost_school = np.zeros(self.n_places, bool)
         self.reset_year()
 
     def reset_year(self) -> None:
         """Effects that levers set afresh every year."""
+        self.bus = self.closure_bus.copy()
+        self.lunch = self.closure_lunch.copy()
         self.value_added = np.zeros(self.n_schools)
         self.support_rate = np.zeros(self.n_schools)
         self.full_curriculum = np.zeros(self.n_schools, bool)
@@ -316,6 +324,19 @@ class LeverState:
     cover_order: np.ndarray  # order in which coverage levers reach rural schools
     n_rotating: int = 0  # teachers away on rotation (including young principals)
     principal_rotation_years: int = 0  # how long a young principal's posting lasts
+    flats: int = 0  # turnover flats built for rural teachers so far
+    equipped: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    # per school: synchronous classrooms installed (kept when cover ends)
+
+
+@dataclass(slots=True)
+class Ledger:
+    """What the accounts carry from year to year (``sim.budget``)."""
+
+    outlays: list[tuple[str, int, float, int]] = field(default_factory=list)
+    # capital spent by the levers: (lever, year, yuan, life in years)
+    envelope_base: float = 0.0  # the start year's status-quo recurrent spending (yuan)
+    start_pupils: int = 0  # pupils in the start year
 
 
 def _no_ids() -> np.ndarray:
@@ -344,9 +365,9 @@ class YearState:
     town_attending: np.ndarray = field(default_factory=_no_ids)  # ... attending a rural school
     dropouts_by_grade: np.ndarray = field(default_factory=_no_ids)
     enrolled_by_grade: np.ndarray = field(default_factory=_no_ids)
-    town_hub_capital: float = 0.0  # yuan spent on town-seat facilities this year
+    outlays: dict[str, float] = field(default_factory=dict)  # capital spent this year by lever
     snapshot: dict[str, float] = field(default_factory=dict)  # indicators at enrollment time
-    costs: dict[str, float] = field(default_factory=dict)  # each lever's cost this year
+    costs: dict[str, Spending] = field(default_factory=dict)  # each lever's cost this year
 
     @classmethod
     def begin(cls, flow_names: tuple[str, ...]) -> YearState:
@@ -381,6 +402,7 @@ class CountyState:
     effects: Effects
     levers: LeverState
     now: YearState
+    ledger: Ledger = field(default_factory=Ledger)
     history: History = field(default_factory=History)
 
     def begin_year(self, flow_names: tuple[str, ...]) -> None:

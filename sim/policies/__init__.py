@@ -1,7 +1,8 @@
 """The policy levers of the Shandong documents: what each setting is, when it acts, what it costs.
 
 Every lever is a timeline (``timeline.Lever``) with its own settings, an ``apply`` run at the
-start of each year (before families and teachers decide) and a yearly ``cost`` in yuan. A
+start of each year (before families and teachers decide) and a yearly ``cost`` by budget line
+(``sim.budget.Spending``). A
 scenario's ``[policies.<lever>]`` tables choose them; with no table a lever is off and costs
 nothing. Their effect sizes and unit costs are uncertainties in ``params.levers``.
 """
@@ -13,8 +14,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import Field
 
+from ..budget import Spending, status_quo
 from ..parameters import Group
-from . import boarding, careers, consolidation, coverage, resources, rotation, subsidy
+from . import boarding, careers, consolidation, coverage, resources, rotation, subsidy, transport
 from .boarding import Boarding
 from .careers import ServiceBinding, TitleReform, Training
 from .consolidation import Consolidation
@@ -23,6 +25,7 @@ from .resources import Funding, TownHub
 from .rotation import Rotation
 from .subsidy import Subsidy
 from .timeline import Lever
+from .transport import Transport
 
 if TYPE_CHECKING:
     from ..state import CountyState
@@ -33,7 +36,7 @@ class LeverSpec(NamedTuple):
 
     model: type[Lever]
     apply: Callable[..., None]
-    cost: Callable[..., float]
+    cost: Callable[..., Spending]
 
 
 LEVERS: dict[str, LeverSpec] = {
@@ -42,11 +45,13 @@ LEVERS: dict[str, LeverSpec] = {
     "consolidation": LeverSpec(consolidation.Consolidation, consolidation.apply,
                                consolidation.cost),
     "boarding": LeverSpec(boarding.Boarding, boarding.apply, boarding.cost),
+    "transport": LeverSpec(transport.Transport, transport.apply, transport.cost),
     "pairing": LeverSpec(coverage.Pairing, coverage.apply_pairing, coverage.cost_pairing),
     "funding": LeverSpec(resources.Funding, resources.apply_funding, resources.cost_funding),
     "training": LeverSpec(careers.Training, careers.apply_training, careers.cost_training),
     "digital": LeverSpec(coverage.Digital, coverage.apply_digital, coverage.cost_digital),
-    "title_reform": LeverSpec(careers.TitleReform, careers.apply_title_reform, careers.no_cost),
+    "title_reform": LeverSpec(careers.TitleReform, careers.apply_title_reform,
+                              careers.cost_title_reform),
     "service_binding": LeverSpec(careers.ServiceBinding, careers.apply_binding, careers.no_cost),
     "itinerant": LeverSpec(coverage.Itinerant, coverage.apply_itinerant,
                            coverage.cost_itinerant),
@@ -61,6 +66,7 @@ class Policies(Group):
     rotation: Rotation = Field(default_factory=Rotation)
     consolidation: Consolidation = Field(default_factory=Consolidation)
     boarding: Boarding = Field(default_factory=Boarding)
+    transport: Transport = Field(default_factory=Transport)
     pairing: Pairing = Field(default_factory=Pairing)
     funding: Funding = Field(default_factory=Funding)
     training: Training = Field(default_factory=Training)
@@ -94,16 +100,22 @@ def apply(st: CountyState, year: int) -> None:
         spec.apply(st, getattr(st.scenario.policies, name), st.levers.levels[name], year)
 
 
-def lever_costs(st: CountyState, year: int) -> dict[str, float]:
-    """This year's cost of each lever (yuan), keyed by its cost column: zero for a lever that
-    never acted. Running costs are yearly; beds are annualised and keep costing after the lever
-    ends; town-hub building is counted as capital spent in the year facilities rise. Pure: it
-    reads the state and changes nothing."""
-    return {cost_column(name): float(spec.cost(st, getattr(st.scenario.policies, name),
-                                                st.levers.levels[name], year))
+def lever_costs(st: CountyState, year: int) -> dict[str, Spending]:
+    """This year's spending of each lever by budget line (``sim.budget``): nothing for a lever
+    that never acted. Capital is this year's outlay. Pure: it reads the state and changes
+    nothing."""
+    return {name: spec.cost(st, getattr(st.scenario.policies, name), st.levers.levels[name],
+                            year)
             for name, spec in LEVERS.items()}
 
 
 def costs(st: CountyState, year: int) -> None:
-    """The year's lever costs, kept for the year's observation."""
+    """The year's spending, kept for the year's observation; capital outlays go to the ledger
+    to be charged over their life; the start year's status-quo spending is the envelope's
+    base."""
     st.now.costs = lever_costs(st, year)
+    st.ledger.outlays += [(name, year, s.capital, s.life) for name, s in st.now.costs.items()
+                          if s.capital > 0]
+    if year == st.scenario.start_year:
+        st.ledger.envelope_base = float(status_quo(st).sum())
+        st.ledger.start_pupils = int(st.schools.enrolled.sum())

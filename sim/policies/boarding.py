@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from ..budget import Spending
 from ..kinds import FIRST_MIDDLE_GRADE, TOWN_SEAT
 from .timeline import Lever
 
@@ -48,11 +49,15 @@ def apply(st: CountyState, lever: Boarding, level: float, year: int) -> None:
     added = np.maximum(goal - st.schools.beds, 0)
     st.schools.beds = st.schools.beds + added
     st.schools.beds_added += added
+    st.now.outlays["boarding"] = added.sum() * st.params.levers.bed_yuan
 
 
-def cost(st: CountyState, lever: Boarding, level: float, year: int) -> float:
+def cost(st: CountyState, lever: Boarding, level: float, year: int) -> Spending:
+    """Dormitory carers (personnel) and this year's new beds, charged over a building's life.
+    The extra boarders' living subsidies are status-quo aid."""
     lp = st.params.levers
     boarders = st.schools.boarders.sum()
-    return float(st.schools.beds_added.sum() * lp.bed_yuan_year
-                 + st.effects.dorm_quality * boarders / BOARDERS_PER_DORM_STAFF
-                 * lp.dorm_staff_yuan_year)
+    return Spending(personnel=float(st.effects.dorm_quality * boarders / BOARDERS_PER_DORM_STAFF
+                                    * lp.dorm_staff_yuan_year),
+                    capital=st.now.outlays.get("boarding", 0.0),
+                    life=st.params.budget.building_life_years)

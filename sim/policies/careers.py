@@ -5,9 +5,8 @@ seed 002: 515 senior titles), and the rural service period binding new teachers 
 
 Training moves rural teachers a little toward the urban quality schools' effectiveness (the
 evidence finds little: Loyalka et al. 2019), as mentoring does (``stages.labour``: bounded
-support gains). Directed
-titles raise pay and lower exit intent through the title. Bound teachers may not request a
-transfer during their service period.
+support gains). Directed titles raise pay and lower exit intent through the title; the pay they
+add is their cost. Bound teachers may not request a transfer during their service period.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from ..budget import NOTHING, Spending, employer_cost
 from ..kinds import TOWN_SEAT
 from .timeline import Lever
 
@@ -44,10 +44,11 @@ def apply_training(st: CountyState, lever: Training, level: float, year: int) ->
     st.effects.support_rate[st.county.school_type >= TOWN_SEAT] += rate
 
 
-def cost_training(st: CountyState, lever: Training, level: float, year: int) -> float:
+def cost_training(st: CountyState, lever: Training, level: float, year: int) -> Spending:
+    """Course fees and cover (operating funds pay for training: 公用经费)."""
     rural = st.schools.staff[st.county.school_type >= TOWN_SEAT].sum()  # who teaches there
-    return float(level * lever.coverage * rural * lever.hours
-                 * st.params.levers.training_yuan_hour)
+    return Spending(operating=float(level * lever.coverage * rural * lever.hours
+                                    * st.params.levers.training_yuan_hour))
 
 
 def apply_title_reform(st: CountyState, lever: TitleReform, level: float, year: int) -> None:
@@ -60,6 +61,15 @@ def apply_binding(st: CountyState, lever: ServiceBinding, level: float, year: in
         st.effects.binding_years = lever.years
 
 
-def no_cost(st: CountyState, lever: Lever, level: float, year: int) -> float:
-    """Levers whose cost shows up elsewhere (salaries) or is administrative."""
-    return 0.0
+def cost_title_reform(st: CountyState, lever: TitleReform, level: float,
+                      year: int) -> Spending:
+    """The salaries directed titles added, at the employer's cost, for as long as their holders
+    teach (an upper bound: some of them would have been promoted later anyway)."""
+    T = st.teachers
+    gain = float(T.directed_gain[T.active()].sum())
+    return Spending(personnel=float(employer_cost(st.params, gain))) if gain else NOTHING
+
+
+def no_cost(st: CountyState, lever: Lever, level: float, year: int) -> Spending:
+    """Levers whose cost is administrative."""
+    return NOTHING

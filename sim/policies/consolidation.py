@@ -4,7 +4,8 @@ primaries whose enrollment is below a threshold (and, by default, shrinking), sm
 Their pupils choose again among the remaining schools and their teachers are redeployed. A school
 bus shortens the felt journey and removes the distance risk; without one, younger pupils from
 the closed schools' villages face a dropout (non-attendance) risk that grows with distance,
-the concern behind the seed's "保障学生就学交通和午餐". Lunch lowers dropout a little.
+the concern behind the seed's "保障学生就学交通和午餐". Lunch lowers dropout a little. The bus
+and lunch stay for those villages (``sim.policies.transport`` gives them without closures).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from ..budget import Spending
 from ..kinds import TEACHING_POINT, VILLAGE
 from .timeline import Lever
+from .transport import service_cost
 
 if TYPE_CHECKING:
     from ..state import CountyState
@@ -44,7 +47,6 @@ def apply(st: CountyState, lever: Consolidation, level: float, year: int) -> Non
     e = st.effects
     if level <= 0:
         return
-    e.lunch = lever.lunch
     c = st.county
     history = st.history.enrollment
     if not history:
@@ -66,23 +68,14 @@ def apply(st: CountyState, lever: Consolidation, level: float, year: int) -> Non
     st.places.stale = True  # enrollment rebuilds the local options
     lost = np.isin(old_local, close).any(axis=1)
     e.lost_school |= lost
-    e.bus[lost] = lever.bus
+    for kept, now, on in ((e.closure_bus, e.bus, lever.bus), (e.closure_lunch, e.lunch,
+                                                              lever.lunch)):
+        kept[lost] = on
+        now |= kept
 
 
-def cost(st: CountyState, lever: Consolidation, level: float, year: int) -> float:
-    e, lp = st.effects, st.params.levers
-    if not e.lost_school.any():
-        return 0.0
-    pupils = pupils_by_place(st)
-    served = e.lost_school
-    bus = (pupils[served & e.bus]).sum() * lp.bus_yuan_student_year
-    lunch = pupils[served].sum() * lp.lunch_yuan_student_year if e.lunch else 0.0
-    return float(bus + lunch)
-
-
-def pupils_by_place(st: CountyState) -> np.ndarray:
-    """Enrolled students this year by home place."""
-    s = st.students
-    win = s.window(st.year)
-    enrolled = st.now.cell < 2 * st.county.n_schools
-    return np.bincount(s.place[win][enrolled], minlength=st.county.n_places)
+def cost(st: CountyState, lever: Consolidation, level: float, year: int) -> Spending:
+    """Buses and lunch for the day pupils of the villages that lost their school. Closing
+    saves personnel and operating funds through the status quo (fewer posts, no small-school
+    floor), not here."""
+    return service_cost(st, st.effects.closure_bus, st.effects.closure_lunch)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..budget import Spending
 from ..kinds import TOWN_SEAT
 from .timeline import Lever
 
@@ -50,20 +51,32 @@ def apply_pairing(st: CountyState, lever: Pairing, level: float, year: int) -> N
 
 
 def apply_digital(st: CountyState, lever: Digital, level: float, year: int) -> None:
-    st.effects.value_added[covered(st, level)] += st.params.levers.digital_value_added
+    """Covered schools gain value added; a school covered for the first time is equipped."""
+    schools = covered(st, level)
+    st.effects.value_added[schools] += st.params.levers.digital_value_added
+    new = schools[~st.levers.equipped[schools]]
+    st.levers.equipped[new] = True
+    st.now.outlays["digital"] = new.size * st.params.levers.digital_equipment_yuan
 
 
 def apply_itinerant(st: CountyState, lever: Itinerant, level: float, year: int) -> None:
     st.effects.full_curriculum[covered(st, level, small_only=True)] = True
 
 
-def cost_pairing(st: CountyState, lever: Pairing, level: float, year: int) -> float:
-    return covered(st, level).size * st.params.levers.pairing_yuan_year
+def cost_pairing(st: CountyState, lever: Pairing, level: float, year: int) -> Spending:
+    """Joint teaching research, visits and group management: operating funds."""
+    return Spending(operating=covered(st, level).size * st.params.levers.pairing_yuan_year)
 
 
-def cost_digital(st: CountyState, lever: Digital, level: float, year: int) -> float:
-    return covered(st, level).size * st.params.levers.digital_yuan_year
+def cost_digital(st: CountyState, lever: Digital, level: float, year: int) -> Spending:
+    """Network and platform fees, and this year's equipment charged over its life."""
+    lp = st.params.levers
+    return Spending(operating=covered(st, level).size * lp.digital_yuan_year,
+                    capital=st.now.outlays.get("digital", 0.0),
+                    life=st.params.budget.equipment_life_years)
 
 
-def cost_itinerant(st: CountyState, lever: Itinerant, level: float, year: int) -> float:
-    return covered(st, level, small_only=True).size * st.params.levers.itinerant_yuan_year
+def cost_itinerant(st: CountyState, lever: Itinerant, level: float, year: int) -> Spending:
+    """Travel and allowances of the itinerant teachers: personnel."""
+    schools = covered(st, level, small_only=True)
+    return Spending(personnel=schools.size * st.params.levers.itinerant_yuan_year)

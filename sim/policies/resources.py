@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from ..budget import Spending, funded_pupils
 from ..kinds import TOWN_SEAT
 from .timeline import Lever
 
@@ -59,13 +60,15 @@ def apply_town_hub(st: CountyState, lever: TownHub, level: float, year: int) -> 
     goal = base + level * np.maximum(lever.target_facilities - base, 0)
     rise = np.maximum(goal - st.schools.facilities[seat], 0)
     st.schools.facilities[seat] += rise
-    st.now.town_hub_capital = rise.sum() * st.params.levers.town_hub_yuan_per_unit
+    st.now.outlays["town_hub"] = rise.sum() * st.params.levers.town_hub_yuan_per_unit
 
 
-def cost_funding(st: CountyState, lever: Funding, level: float, year: int) -> float:
-    return float(st.schools.enrolled.sum(axis=0) @ extra_funding(st, lever, level))
+def cost_funding(st: CountyState, lever: Funding, level: float, year: int) -> Spending:
+    """Operating funds above the status quo, for the pupils the floor rule funds."""
+    return Spending(operating=float(funded_pupils(st) @ extra_funding(st, lever, level)))
 
 
-def cost_town_hub(st: CountyState, lever: TownHub, level: float, year: int) -> float:
-    """Capital spent this year raising town-seat facilities (counted in the year it is spent)."""
-    return float(st.now.town_hub_capital)
+def cost_town_hub(st: CountyState, lever: TownHub, level: float, year: int) -> Spending:
+    """Building spent this year raising town-seat facilities, charged over a building's life."""
+    return Spending(capital=st.now.outlays.get("town_hub", 0.0),
+                    life=st.params.budget.building_life_years)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from ..budget import Spending, employer_cost
 from .timeline import Lever
 
 if TYPE_CHECKING:
@@ -54,8 +55,9 @@ def apply(st: CountyState, lever: Rotation, level: float, year: int) -> None:
         st.levers.principal_rotation_years = lever.principal_term_years or lever.duration_years
 
 
-def cost(st: CountyState, lever: Rotation, level: float, year: int) -> float:
-    """Allowance and travel of each rotated teacher, and a substitute's base salary for each
-    post left empty at home (an untitled teacher's)."""
-    substitutes = st.schools.cover.sum() * 12 * st.params.pay.salary_none
-    return float(st.levers.n_rotating * st.params.levers.rotation_yuan_year + substitutes)
+def cost(st: CountyState, lever: Rotation, level: float, year: int) -> Spending:
+    """Allowance and travel of each rotated teacher, and a substitute for each post left empty
+    at home, paid as an untitled teacher at the employer's cost: personnel."""
+    substitutes = st.schools.cover.sum() * employer_cost(st.params, st.params.pay.salary_none)
+    return Spending(personnel=float(st.levers.n_rotating * st.params.levers.rotation_yuan_year
+                                    + substitutes))

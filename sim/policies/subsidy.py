@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from ..budget import Spending
 from ..kinds import N_SCHOOL_TYPES, TEACHING_POINT, TOWN_SEAT, VILLAGE, is_rural
 from ..pay import baseline_allowance
 from .timeline import Lever
@@ -52,15 +53,20 @@ def apply(st: CountyState, lever: Subsidy, level: float, year: int) -> None:
     e.allowance = new
     e.transport_yuan = transport
     e.housing_share = level * lever.housing_share
+    flats = round(e.housing_share * st.schools.posts[is_rural(st.county.school_type)].sum())
+    new = max(flats - st.levers.flats, 0)
+    st.levers.flats += new
+    st.now.outlays["subsidy"] = new * st.params.levers.housing_yuan_flat
 
 
-def cost(st: CountyState, lever: Subsidy, level: float, year: int) -> float:
-    e, lp = st.effects, st.params.levers
+def cost(st: CountyState, lever: Subsidy, level: float, year: int) -> Spending:
+    """The allowance and transport allowance above the status quo (personnel; allowances
+    carry no social contributions) and the turnover flats built this year (capital)."""
+    e = st.effects
     rural = slice(TOWN_SEAT, None)  # town seat, village, teaching point
     extra = (e.allowance - baseline_allowance(st.params))[rural] + e.transport_yuan
-    if not extra.any() and e.housing_share == 0:
-        return 0.0
     per_type = np.bincount(st.county.school_type, weights=st.schools.posts,
                            minlength=N_SCHOOL_TYPES)
-    return float(12 * (per_type[rural] * extra).sum()
-                 + e.housing_share * per_type[rural].sum() * lp.housing_yuan_year)
+    return Spending(personnel=float(12 * (per_type[rural] * extra).sum()),
+                    capital=st.now.outlays.get("subsidy", 0.0),
+                    life=st.params.budget.building_life_years)

@@ -423,6 +423,9 @@ def _promote(st: CountyState, year: int) -> None:
         rural = is_rural(st.county.school_type)[T.home_school[act]] & draw & (T.title_year[act] < year)
         to_level1 = act[rural & (T.title[act] < LEVEL1) & (T.rural_years[act] >= level1_years)]
         to_senior = act[rural & (T.title[act] == LEVEL1) & (T.rural_years[act] >= senior_years)]
+        pay = salary(st.params)
+        T.directed_gain[to_level1] += pay[LEVEL1] - pay[T.title[to_level1]]
+        T.directed_gain[to_senior] += pay[SENIOR] - pay[LEVEL1]
         T.title[to_level1] = LEVEL1
         T.title[to_senior] = SENIOR
         T.title_year[np.concatenate([to_level1, to_senior])] = year

@@ -33,18 +33,20 @@ def dropout_probability(st: CountyState, ids: slice) -> np.ndarray:
 
 def _consolidation_risks(st: CountyState, win: slice, p: np.ndarray) -> None:
     """Pupils of villages whose school closed: without a bus, the younger ones risk staying
-    away as the journey grows; school lunch lowers the risk for all of them."""
+    away as the journey grows. School lunch (after a closure or by the transport lever) lowers
+    the risk of every pupil it serves."""
     e, s, lp = st.effects, st.students, st.params.levers
-    if not e.lost_school.any():
-        return
-    lost = e.lost_school[s.place[win]]
-    walk = lost & ~e.bus[s.place[win]] & (s.grade[win] < FIRST_MIDDLE_GRADE) & ~s.boarding[win]
-    if walk.any():
-        km = np.maximum(st.now.travel[walk] - st.params.dropout.safe_travel_km, 0.0)
-        p[walk] = np.minimum(p[walk] + lp.no_bus_dropout_per_km * km, 1.0)
-    if e.lunch:
-        odds = p[lost] / (1 - p[lost]) * lp.lunch_dropout_odds
-        p[lost] = odds / (1 + odds)
+    if e.lost_school.any():
+        lost = e.lost_school[s.place[win]]
+        walk = (lost & ~e.bus[s.place[win]] & (s.grade[win] < FIRST_MIDDLE_GRADE)
+                & ~s.boarding[win])
+        if walk.any():
+            km = np.maximum(st.now.travel[walk] - st.params.dropout.safe_travel_km, 0.0)
+            p[walk] = np.minimum(p[walk] + lp.no_bus_dropout_per_km * km, 1.0)
+    if e.lunch.any():
+        fed = e.lunch[s.place[win]]
+        odds = p[fed] / (1 - p[fed]) * lp.lunch_dropout_odds
+        p[fed] = odds / (1 + odds)
 
 
 def progress(st: CountyState, year: int) -> None:
