@@ -22,6 +22,10 @@ from .scenario import load_scenario
 from .stages.demography import births
 
 
+NATIONAL_SPENDING = ("MoE, NBS and MoF, 全国教育经费执行情况统计公告 2019 and 2021 "
+                     "(生均一般公共预算教育经费 / 教育事业费)")
+
+
 @dataclass(frozen=True)
 class Target:
     name: str
@@ -80,6 +84,16 @@ TARGETS = (
            "NBS Statistical Communiqués"),
     Target("Middle-school class size, 2020", first("class_size_middle"), 30, 50,
            "<= 50 standard", "MoE 教督〔2017〕6号"),
+    # general-budget education funding per pupil, rural 2019 (capital included, so a little
+    # above recurrent spending); Shandong's own levels are not published in what we could
+    # check, so the accepted range is 0.7 to 1.1 times the national rural figure
+    Target("Status-quo spending per primary pupil, 2020 (yuan)",
+           first("spending_per_pupil_primary_yuan"), 0.7 * 11_127, 1.1 * 11_127,
+           "national rural 11,127 yuan (2019, capital included); national recurrent 11,842 "
+           "(2021)", NATIONAL_SPENDING),
+    Target("Status-quo spending per middle-school pupil, 2020 (yuan)",
+           first("spending_per_pupil_middle_yuan"), 0.7 * 15_197, 1.1 * 15_197,
+           "national rural 15,197 yuan (2019, capital included)", NATIONAL_SPENDING),
 )
 
 
@@ -109,10 +123,15 @@ def render(rows: list[dict], seeds: int) -> str:
     ]
     for r in rows:
         t = r["target"]
-        lines.append(f"| {t.name} | {t.evidence} | {t.source} | {t.low:.3g} to {t.high:.3g} | "
-                     f"{r['median']:.3g} ({r['p10']:.3g}-{r['p90']:.3g}) | "
+        lines.append(f"| {t.name} | {t.evidence} | {t.source} | {_n(t.low)} to {_n(t.high)} | "
+                     f"{_n(r['median'])} ({_n(r['p10'])} to {_n(r['p90'])}) | "
                      f"{'ok' if r['ok'] else 'OUT'} |")
     return "\n".join(lines) + "\n"
+
+
+def _n(x: float) -> str:
+    """Three significant figures; thousands with separators (yuan), not in e-notation."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
 def main(argv: list[str] | None = None) -> int:
