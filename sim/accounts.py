@@ -22,11 +22,6 @@ if TYPE_CHECKING:
     from .state import CountyState
 
 LINE_COLUMNS = tuple(f"cost_{line}_yuan" for line in LINES)
-ACCOUNT_COLUMNS = (*LINE_COLUMNS, "cost_capital_outlay_yuan", "cost_policy_yuan",
-                   "cost_total_yuan", "budget_envelope_yuan", "financing_gap_yuan",
-                   "budget_envelope_per_pupil_rule_yuan", "financing_gap_per_pupil_rule_yuan",
-                   "policy_share_of_budget", "spending_per_pupil_primary_yuan",
-                   "spending_per_pupil_middle_yuan")
 
 
 def accounts(st: CountyState, year: int) -> dict[str, float]:
@@ -57,4 +52,6 @@ def accounts(st: CountyState, year: int) -> dict[str, float]:
         "policy_share_of_budget": float(policy) / budget if budget > 0 else float("nan"),
         "spending_per_pupil_primary_yuan": float(per_pupil[0]),
         "spending_per_pupil_middle_yuan": float(per_pupil[1]),
+        "discount_factor": (1 + st.params.budget.discount_rate) ** -(year
+                                                                    - st.scenario.start_year),
     }

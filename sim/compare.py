@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .accounts import LINE_COLUMNS
 from .files import writing_into
 from .indicators import (
     BAND_COLUMNS,
@@ -181,9 +182,6 @@ def target_table(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         diff = (own - ref.reindex(own.index)).groupby("year")
         at = diff.median(numeric_only=True).loc[last]
         cost = sub.groupby("replicate")["cost_policy_yuan"].sum().median()
-        extra_cost = (own["cost_policy_yuan"] - ref.reindex(own.index)["cost_policy_yuan"]
-                      ).groupby("replicate").sum().median()
-        gap_gain = -float(at["gap_rate"])
         paired = diff.get_group(last)["gap_rate"] if last in diff.groups else pd.Series([0.0])
         lo, hi = paired.quantile([0.1, 0.9])
         rows[name].update({
@@ -198,12 +196,47 @@ def target_table(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
             f"teacher_retention change vs {names[0]} (mean)": float(
                 diff.median(numeric_only=True)["teacher_retention"].mean()),
             "policy cost, all years (median, million yuan)": float(cost) / 1e6,
-            f"extra million yuan per 0.01 gap_rate reduction vs {names[0]}":
-                float(extra_cost) / 1e6 / (gap_gain * 100) if gap_gain > 1e-4 else None,
+            **budget_columns(own, ref.reindex(own.index), names[0]),
         })
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "scenario"
     return table.reset_index()
+
+
+def budget_columns(own: pd.DataFrame, ref: pd.DataFrame, reference: str) -> dict[str, float]:
+    """A package's accounts beside the reference's (paired by replicate and year), medians over
+    replicates: the extra cost on each budget line, the financing gap in both readings of the
+    envelope, the policy cost's share of the budget, and cost-effectiveness: the present value
+    of the extra public cost (net of any saving it brings) per 0.01 of gap_rate reduction held
+    for a year, both discounted (``params.budget.discount_rate``) over the same years, from the
+    first year the package spends."""
+    def median(values: pd.Series) -> float:
+        return float(values.median())
+
+    per_rep = own.groupby("replicate")
+    extra = (own - ref).groupby("replicate")
+    out: dict[str, float] = {}
+    for column in LINE_COLUMNS:
+        line = column.removeprefix("cost_").removesuffix("_yuan").replace("_", " ")
+        out[f"extra {line} vs {reference}, mean a year (million yuan)"] = median(
+            extra[column].mean()) / 1e6
+    for column, reading in (("financing_gap_yuan", "total held"),
+                            ("financing_gap_per_pupil_rule_yuan", "per pupil held")):
+        out[f"years with a financing gap ({reading})"] = median(
+            per_rep[column].apply(lambda s: int((s > 0).sum())))
+        out[f"largest financing gap ({reading}, million yuan)"] = median(
+            per_rep[column].max()) / 1e6
+    out["policy cost share of the budget, mean"] = median(per_rep["policy_share_of_budget"].mean())
+    spending = own["cost_policy_yuan"] > 0
+    acting = spending.groupby("replicate").transform(lambda s: s.cummax().astype(bool))
+    discount = own["discount_factor"].where(acting, 0.0)
+    pv_cost = (discount * extra.obj["cost_total_yuan"]).groupby("replicate").sum()
+    pv_gain = (discount * -extra.obj["gap_rate"]).groupby("replicate").sum()
+    out[f"extra public cost vs {reference}, present value (million yuan)"] = median(pv_cost) / 1e6
+    out[f"gap_rate-years reduced vs {reference}, discounted"] = median(pv_gain)
+    ratio = median(pv_cost) / 1e6 / (median(pv_gain) * 100) if median(pv_gain) > 1e-4 else None
+    out[f"million yuan (present value) per 0.01 gap_rate held a year vs {reference}"] = ratio
+    return out
 
 
 def targets_markdown(table: pd.DataFrame) -> str:

@@ -220,6 +220,8 @@ INDICATORS: tuple[Indicator, ...] = (
        "primary pupils per primary pupil, comparable to 生均一般公共预算教育事业费"),
     _i("spending_per_pupil_middle_yuan", "Status-quo spending per middle-school pupil",
        "yuan / pupil / year", "the same for middle-school pupils"),
+    _i("discount_factor", "Discount factor", "ratio", "weight of this year's costs and effects "
+       "in a present value: (1 + params.budget.discount_rate) ^ -(year - start year)"),
     *(_i(name, label, "persons", definition) for name, label, definition in FLOWS),
 )
 
