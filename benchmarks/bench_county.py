@@ -41,6 +41,7 @@ ALL_LEVERS = {
     "digital": {"schedule": {"2021": 0.3, "2023": 1.0}},
     "title_reform": {"start": 2021},
     "service_binding": {"start": 2021},
+    "degree_upgrade": {"start": 2021},
     "itinerant": {"start": 2021},
     "town_hub": {"start": 2021, "ramp_years": 4},
 }

@@ -203,7 +203,8 @@ def target_table(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return table.reset_index()
 
 
-def budget_columns(own: pd.DataFrame, ref: pd.DataFrame, reference: str) -> dict[str, float]:
+def budget_columns(own: pd.DataFrame, ref: pd.DataFrame,
+                   reference: str) -> dict[str, float | None]:
     """A package's accounts beside the reference's (paired by replicate and year), medians over
     replicates: the extra cost on each budget line, the financing gap in both readings of the
     envelope, the policy cost's share of the budget, and cost-effectiveness: the present value
@@ -215,7 +216,7 @@ def budget_columns(own: pd.DataFrame, ref: pd.DataFrame, reference: str) -> dict
 
     per_rep = own.groupby("replicate")
     extra = (own - ref).groupby("replicate")
-    out: dict[str, float] = {}
+    out: dict[str, float | None] = {}
     for column in LINE_COLUMNS:
         line = column.removeprefix("cost_").removesuffix("_yuan").replace("_", " ")
         out[f"extra {line} vs {reference}, mean a year (million yuan)"] = median(

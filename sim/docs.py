@@ -1,5 +1,5 @@
-"""Generate docs/parameters.md and docs/indicators.md from the definitions in the code:
-``python -m sim.docs``.
+"""Generate docs/parameters.md, indicators.md, experiments.md and packages.md from the
+definitions in the code and data: ``python -m sim.docs``.
 
 The tables are generated, never edited by hand, so defaults, ranges, sources, definitions and
 targets in the docs are always those of the code (a test checks the files are current)."""
@@ -12,6 +12,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
+from . import packages
 from .indicators import HOLD_YEARS, codebook
 from .parameters import Parameters, parameter_table
 from .policies import LEVERS
@@ -162,7 +163,7 @@ def _schema_row(name: str, field: Any) -> str:
 
 
 DOCS = {"parameters.md": render, "indicators.md": render_indicators,
-        "experiments.md": render_experiments}
+        "experiments.md": render_experiments, "packages.md": packages.markdown}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -134,7 +134,7 @@ def build_state(scenario: Scenario, seed: int) -> CountyState:
     enrollment.initial_enrollment(st)
     schools.initial_beds = schools.beds.copy()
     st.levers.cover_order = cover_order(st)
-    st.levers.equipped = np.zeros(county.n_schools, bool)
+    st.levers.equipped_in = np.zeros(county.n_schools, np.int16)
     labour.initial_teachers(st)
     learning.initial_history(st)
     return st

@@ -426,6 +426,9 @@ class LeverEffects(Group):
         + " (no effect); " + ASSUMPTION, "share per year per 40 h",
         "share of a trained teacher's remaining support headroom closed per 40 training hours")
     training_yuan_hour: float = param(50.0, 0.0, 500.0, ASSUMPTION, "yuan/teacher-hour")
+    degree_yuan: float = param(8_000.0, 2_000.0, 30_000.0, ASSUMPTION + " (part-time "
+                               "bachelor's tuition refunded on completion)", "yuan/degree",
+                               "public cost of a degree completed under the upgrading lever")
     funding_to_facilities: float = param(
         0.05, 0.0, 0.3, ASSUMPTION, "facility index per 1,000 yuan",
         "yearly facility gain per 1,000 yuan of extra funding per student")

@@ -276,6 +276,8 @@ class Effects:
     # headroom closed this year (pairing, training, rotation hosts); 0: support gains fade
     full_curriculum: np.ndarray = field(init=False)  # per school: shortage subjects covered
     title_years: tuple[int, int] | None = None  # directed titles: (level-1, senior) rural years
+    titles_per_year: int | None = None  # directed titles granted a year at most, per step
+    degree_upgrade_rate: float = 0.0  # rural non-graduates completing a funded degree a year
     binding_years: int = 0  # new teachers' rural service period (no transfer requests)
     rotation_level: float = 0.0  # the rotation lever's level (0: no new rotations)
     rotation_share: float = 0.0  # eligible county-seat teachers sent this year
@@ -301,6 +303,8 @@ class Effects:
         self.support_rate = np.zeros(self.n_schools)
         self.full_curriculum = np.zeros(self.n_schools, bool)
         self.title_years = None
+        self.titles_per_year = None
+        self.degree_upgrade_rate = 0.0
         self.binding_years = 0
         self.rotation_level = 0.0
         self.rotation_share = 0.0
@@ -325,8 +329,8 @@ class LeverState:
     n_rotating: int = 0  # teachers away on rotation (including young principals)
     principal_rotation_years: int = 0  # how long a young principal's posting lasts
     flats: int = 0  # turnover flats built for rural teachers so far
-    equipped: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
-    # per school: synchronous classrooms installed (kept when cover ends)
+    equipped_in: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
+    # per school: year its synchronous classrooms were installed (0: never); renewed at end of life
 
 
 @dataclass(slots=True)
@@ -366,6 +370,7 @@ class YearState:
     dropouts_by_grade: np.ndarray = field(default_factory=_no_ids)
     enrolled_by_grade: np.ndarray = field(default_factory=_no_ids)
     outlays: dict[str, float] = field(default_factory=dict)  # capital spent this year by lever
+    funded_degrees: int = 0  # degrees completed this year because of the degree lever
     snapshot: dict[str, float] = field(default_factory=dict)  # indicators at enrollment time
     costs: dict[str, Spending] = field(default_factory=dict)  # each lever's cost this year
 

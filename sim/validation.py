@@ -21,7 +21,6 @@ from .results import run
 from .scenario import load_scenario
 from .stages.demography import births
 
-
 NATIONAL_SPENDING = ("MoE, NBS and MoF, 全国教育经费执行情况统计公告 2019 and 2021 "
                      "(生均一般公共预算教育经费 / 教育事业费)")
 

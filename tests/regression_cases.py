@@ -37,6 +37,7 @@ EVERY_LEVER = {
     "funding": {"primary_yuan": 1300.0, "middle_yuan": 1700.0},
     "training": {"hours": 120.0},
     "digital": {}, "title_reform": {}, "service_binding": {}, "itinerant": {},
+    "degree_upgrade": {"rate": 0.2},
     "town_hub": {"target_facilities": 1.2, "ramp_years": 4},
 }
 

@@ -73,7 +73,7 @@ ON = {
                       "require_shrinking": False},
     "boarding": {"beds_per_student": 1.2, "min_grade": 1}, "transport": {"min_km": 1.5},
     "pairing": {}, "funding": {"primary_yuan": 1300.0, "middle_yuan": 1700.0},
-    "training": {"hours": 120.0}, "digital": {}, "title_reform": {},
+    "training": {"hours": 120.0}, "digital": {}, "title_reform": {}, "degree_upgrade": {},
     "service_binding": {}, "itinerant": {}, "town_hub": {"target_facilities": 1.2},
 }
 
@@ -209,6 +209,25 @@ def test_directed_titles_give_rural_schools_senior_teachers():
     on = lever("title_reform", level1_years=5, senior_years=10)
     assert mean("senior_per_rural_school", slice(2024, None), **on) > \
         mean("senior_per_rural_school", slice(2024, None)) + 0.3
+
+
+def test_a_cap_on_directed_titles_limits_them_to_the_documented_volume():
+    """Seed 002 reports a volume (515 senior titles in a city); the cap keeps a county to its
+    scaled share: at most per_year titles a year, so fewer seniors than without it."""
+    free = lever("title_reform", level1_years=5, senior_years=10)
+    capped = lever("title_reform", level1_years=5, senior_years=10, per_year=2)
+    years = slice(2024, None)
+    base = mean("senior_per_rural_school", years)
+    assert base < mean("senior_per_rural_school", years, **capped) < \
+        mean("senior_per_rural_school", years, **free)
+
+
+def test_degree_upgrading_narrows_the_bachelor_ratio():
+    """Seed 001 task 5 (学历提升) is the lever behind its own <= 1.05 bachelor target."""
+    on = lever("degree_upgrade", rate=0.3)
+    assert mean("bachelor_ratio", slice(2023, None), **on) < \
+        mean("bachelor_ratio", slice(2023, None)) - 0.01
+    assert mean("cost_lever_degree_upgrade_yuan", **on) > 0
 
 
 def test_service_binding_keeps_new_teachers():

@@ -18,7 +18,7 @@ from ..budget import Spending, status_quo
 from ..parameters import Group
 from . import boarding, careers, consolidation, coverage, resources, rotation, subsidy, transport
 from .boarding import Boarding
-from .careers import ServiceBinding, TitleReform, Training
+from .careers import DegreeUpgrade, ServiceBinding, TitleReform, Training
 from .consolidation import Consolidation
 from .coverage import Digital, Itinerant, Pairing
 from .resources import Funding, TownHub
@@ -52,6 +52,8 @@ LEVERS: dict[str, LeverSpec] = {
     "digital": LeverSpec(coverage.Digital, coverage.apply_digital, coverage.cost_digital),
     "title_reform": LeverSpec(careers.TitleReform, careers.apply_title_reform,
                               careers.cost_title_reform),
+    "degree_upgrade": LeverSpec(careers.DegreeUpgrade, careers.apply_degree_upgrade,
+                                careers.cost_degree_upgrade),
     "service_binding": LeverSpec(careers.ServiceBinding, careers.apply_binding, careers.no_cost),
     "itinerant": LeverSpec(coverage.Itinerant, coverage.apply_itinerant,
                            coverage.cost_itinerant),
@@ -72,6 +74,7 @@ class Policies(Group):
     training: Training = Field(default_factory=Training)
     digital: Digital = Field(default_factory=Digital)
     title_reform: TitleReform = Field(default_factory=TitleReform)
+    degree_upgrade: DegreeUpgrade = Field(default_factory=DegreeUpgrade)
     service_binding: ServiceBinding = Field(default_factory=ServiceBinding)
     itinerant: Itinerant = Field(default_factory=Itinerant)
     town_hub: TownHub = Field(default_factory=TownHub)

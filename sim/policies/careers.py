@@ -1,7 +1,7 @@
 """Levers on teachers' careers: training hours (seed 000: >= 40 h; seed 002), directed title
 evaluation for long-serving rural teachers (seed 000 三.2: 10/20 years, outside the post quota;
-seed 002: 515 senior titles), and the rural service period binding new teachers (seed 001 task 5:
-新任职教师前两个聘期捆绑).
+seed 002: 515 senior titles), degree upgrading of rural teachers (seed 001 task 5: 学历提升) and
+the rural service period binding new teachers (seed 001 task 5: 新任职教师前两个聘期捆绑).
 
 Training moves rural teachers a little toward the urban quality schools' effectiveness (the
 evidence finds little: Loyalka et al. 2019), as mentoring does (``stages.labour``: bounded
@@ -31,6 +31,14 @@ class Training(Lever):
 class TitleReform(Lever):
     level1_years: int = Field(10, ge=1, le=40, description="rural years for a level-1 title")
     senior_years: int = Field(20, ge=1, le=40, description="rural years for a senior title")
+    per_year: int | None = Field(None, ge=0, le=10000, description="directed titles granted a "
+                                 "year at most, per step, longest rural service first (none: "
+                                 "every eligible applicant)")
+
+
+class DegreeUpgrade(Lever):
+    rate: float = Field(0.10, ge=0, le=0.5, description="share of rural non-graduates under 50 "
+                        "completing a bachelor's degree a year (seed 001 task 5: 学历提升)")
 
 
 class ServiceBinding(Lever):
@@ -54,6 +62,19 @@ def cost_training(st: CountyState, lever: Training, level: float, year: int) -> 
 def apply_title_reform(st: CountyState, lever: TitleReform, level: float, year: int) -> None:
     if level > 0:
         st.effects.title_years = (lever.level1_years, lever.senior_years)
+        st.effects.titles_per_year = (None if lever.per_year is None
+                                      else int(round(level * lever.per_year)))
+
+
+def apply_degree_upgrade(st: CountyState, lever: DegreeUpgrade, level: float,
+                         year: int) -> None:
+    st.effects.degree_upgrade_rate = level * lever.rate
+
+
+def cost_degree_upgrade(st: CountyState, lever: DegreeUpgrade, level: float,
+                        year: int) -> Spending:
+    """Tuition for each degree the lever adds (operating funds: teacher development)."""
+    return Spending(operating=st.now.funded_degrees * st.params.levers.degree_yuan)
 
 
 def apply_binding(st: CountyState, lever: ServiceBinding, level: float, year: int) -> None:

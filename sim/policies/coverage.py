@@ -51,12 +51,14 @@ def apply_pairing(st: CountyState, lever: Pairing, level: float, year: int) -> N
 
 
 def apply_digital(st: CountyState, lever: Digital, level: float, year: int) -> None:
-    """Covered schools gain value added; a school covered for the first time is equipped."""
+    """Covered schools gain value added; a covered school without equipment, or whose
+    equipment has reached the end of its life, is equipped this year."""
     schools = covered(st, level)
     st.effects.value_added[schools] += st.params.levers.digital_value_added
-    new = schools[~st.levers.equipped[schools]]
-    st.levers.equipped[new] = True
-    st.now.outlays["digital"] = new.size * st.params.levers.digital_equipment_yuan
+    installed = st.levers.equipped_in[schools]
+    due = (installed == 0) | (year - installed >= st.params.budget.equipment_life_years)
+    st.levers.equipped_in[schools[due]] = year
+    st.now.outlays["digital"] = due.sum() * st.params.levers.digital_equipment_yuan
 
 
 def apply_itinerant(st: CountyState, lever: Itinerant, level: float, year: int) -> None:

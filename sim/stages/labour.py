@@ -421,14 +421,25 @@ def _promote(st: CountyState, year: int) -> None:
     if e.title_years is not None:
         level1_years, senior_years = e.title_years
         rural = is_rural(st.county.school_type)[T.home_school[act]] & draw & (T.title_year[act] < year)
-        to_level1 = act[rural & (T.title[act] < LEVEL1) & (T.rural_years[act] >= level1_years)]
-        to_senior = act[rural & (T.title[act] == LEVEL1) & (T.rural_years[act] >= senior_years)]
+        to_level1 = _longest_serving(T, act[rural & (T.title[act] < LEVEL1)
+                                            & (T.rural_years[act] >= level1_years)],
+                                     e.titles_per_year)
+        to_senior = _longest_serving(T, act[rural & (T.title[act] == LEVEL1)
+                                            & (T.rural_years[act] >= senior_years)],
+                                     e.titles_per_year)
         pay = salary(st.params)
         T.directed_gain[to_level1] += pay[LEVEL1] - pay[T.title[to_level1]]
         T.directed_gain[to_senior] += pay[SENIOR] - pay[LEVEL1]
         T.title[to_level1] = LEVEL1
         T.title[to_senior] = SENIOR
         T.title_year[np.concatenate([to_level1, to_senior])] = year
+
+
+def _longest_serving(T: Teachers, ids: np.ndarray, cap: int | None) -> np.ndarray:
+    """At most ``cap`` of ``ids``, those with the most rural years first (all without a cap)."""
+    if cap is None or ids.size <= cap:
+        return ids
+    return ids[np.argsort(-T.rural_years[ids], kind="stable")[:cap]]
 
 
 def _senior_quota(st: CountyState) -> np.ndarray:
@@ -458,10 +469,18 @@ def _enforce_senior_quota(st: CountyState, year: int, exempt: np.ndarray | None 
 
 
 def _upgrade_degrees(st: CountyState, year: int) -> None:
+    """Non-graduates under 50 complete a degree at the status-quo rate; rural teachers at the
+    degree-upgrading lever's rate where it is higher (those above the status-quo draw are the
+    degrees the lever pays for)."""
     T, tp = st.teachers, st.params.teachers
     act = T.active()
     u = st.streams.uniform("upgrade", year, T.n)[act]
-    up = ~T.bachelor[act] & (year - T.birth_year[act] < 50) & (u < tp.degree_upgrade_rate)
+    can = ~T.bachelor[act] & (year - T.birth_year[act] < 50)
+    rate = np.full(act.size, tp.degree_upgrade_rate)
+    rural = is_rural(st.county.school_type)[T.home_school[act]]
+    rate[rural] = np.maximum(rate[rural], st.effects.degree_upgrade_rate)
+    up = can & (u < rate)
+    st.now.funded_degrees = int((up & (u >= tp.degree_upgrade_rate)).sum())
     T.bachelor[act[up]] = True
 
 

@@ -43,8 +43,10 @@ def _consolidation_risks(st: CountyState, win: slice, p: np.ndarray) -> None:
         if walk.any():
             km = np.maximum(st.now.travel[walk] - st.params.dropout.safe_travel_km, 0.0)
             p[walk] = np.minimum(p[walk] + lp.no_bus_dropout_per_km * km, 1.0)
-    if e.lunch.any():
-        fed = e.lunch[s.place[win]]
+    if e.lunch.any():  # day pupils at rural schools, as the lunch is paid for
+        school = st.now.cell // 2
+        fed = (e.lunch[s.place[win]] & ~s.boarding[win]
+               & ~np.append(st.county.is_urban_school, True)[school])
         odds = p[fed] / (1 - p[fed]) * lp.lunch_dropout_odds
         p[fed] = odds / (1 + odds)
 
