@@ -15,6 +15,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from . import indicators  # noqa: E402
+from .accounts import LINE_COLUMNS  # noqa: E402
 from .indicators import GAP_TARGET, TARGETS, Target, meets  # noqa: E402
 
 if TYPE_CHECKING:
@@ -104,13 +105,63 @@ def plot_fan(bands: pd.DataFrame, panels=FAN_PANELS, title: str = "") -> plt.Fig
     return fig
 
 
+def plot_budget(runs: pd.DataFrame, title: str = "") -> plt.Figure:
+    """Can the county afford it? Left: each package's extra cost over the first (reference)
+    scenario by budget line, a year on average (median over paired replicates). Right: the
+    public cost over the years (median) against the budget envelope in both readings of
+    两个只增不减 (the total held, dashed; per pupil held, dotted)."""
+    scenarios = list(dict.fromkeys(runs["scenario"]))
+    keyed = runs.set_index(["scenario", "replicate", "year"])
+    ref = keyed.loc[scenarios[0]]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 5.5))
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.22, top=0.88, wspace=0.22)
+    bottom_pos = np.zeros(len(scenarios))
+    bottom_neg = np.zeros(len(scenarios))
+    for j, column in enumerate(LINE_COLUMNS):
+        extra = np.array([float((keyed.loc[name, column] - ref[column]).groupby("replicate")
+                                .mean().median()) / 1e6 for name in scenarios])
+        base = np.where(extra >= 0, bottom_pos, bottom_neg)
+        left.bar(range(len(scenarios)), extra, bottom=base, color=COLORS[j % len(COLORS)],
+                 label=indicators.label(column).split(" (")[0])  # the charts' font has no CJK glyphs
+        bottom_pos += np.maximum(extra, 0)
+        bottom_neg += np.minimum(extra, 0)
+    left.axhline(0, color="black", lw=0.8)
+    left.set_xticks(range(len(scenarios)), [str(s) for s in scenarios], rotation=25, ha="right")
+    left.set_ylabel("million yuan a year")
+    left.set_title(f"Extra cost over {scenarios[0]} by budget line (mean a year)", fontsize=10)
+    left.legend(frameon=False, fontsize=8)
+    left.grid(alpha=0.3, axis="y")
+    medians = runs.groupby(["scenario", "year"], observed=True)[
+        ["cost_total_yuan", "budget_envelope_yuan", "budget_envelope_per_pupil_rule_yuan"]
+    ].median() / 1e6
+    for i, name in enumerate(scenarios):
+        m = medians.loc[name]
+        right.plot(m.index, m["cost_total_yuan"], color=COLORS[i % len(COLORS)], lw=2,
+                   label=str(name))
+    m = medians.loc[scenarios[0]]
+    right.plot(m.index, m["budget_envelope_yuan"], color="black", ls="--", lw=1,
+               label="envelope: total held")
+    right.plot(m.index, m["budget_envelope_per_pupil_rule_yuan"], color="black", ls=":", lw=1,
+               label=f"envelope: per pupil held ({scenarios[0]})")
+    right.set_ylabel("million yuan a year")
+    right.set_xlabel("year")
+    right.set_title("Public cost against the budget envelope (median)", fontsize=10)
+    right.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    right.legend(frameon=False, fontsize=8)
+    right.grid(alpha=0.3)
+    fig.suptitle(title or "Affordability")
+    return fig
+
+
 def save_comparison_charts(comparison: Comparison, out: Path) -> list[Path]:
-    path = Path(out) / "fan_charts.png"
-    fig = plot_fan(comparison.bands,
-                   title=f"Median and 10-90% band over replicates ({comparison.includes})")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return [path]
+    paths = [Path(out) / "fan_charts.png", Path(out) / "budget.png"]
+    for path, fig in zip(paths, (
+            plot_fan(comparison.bands,
+                     title=f"Median and 10-90% band over replicates ({comparison.includes})"),
+            plot_budget(comparison.runs))):
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+    return paths
 
 
 TYPE_MARKERS = {"urban_quality": "*", "urban_ordinary": "s", "town_seat": "D", "village": "o",

@@ -41,9 +41,16 @@ def test_bands_targets_and_effects():
     assert t.loc["base", "policy cost, all years (median, million yuan)"] == 0
     assert "gap_rate < 0.15: first year held 3 years (median)" in t.columns
     assert "gap_rate < 0.15: share of runs meeting it by 2025" in t.columns
+    # the money beside the targets: pairing and platforms are operating funds, classrooms capital
+    assert t.loc["pairing", "extra operating vs base, mean a year (million yuan)"] > 0
+    assert t.loc["pairing", "extra capital vs base, mean a year (million yuan)"] > 0
+    assert t.loc["base", "years with a financing gap (total held)"] == 0
+    assert t.loc["pairing", "policy cost share of the budget, mean"] > 0
+    assert t.loc["pairing", "extra public cost vs base, present value (million yuan)"] > 0
+    assert t.loc["pairing", "million yuan (present value) per 0.01 gap_rate held a year vs base"] > 0
 
 
-def test_cli_compare_writes_tables_and_fan_chart(tmp_path):
+def test_cli_compare_writes_tables_fan_chart_and_budget(tmp_path):
     out = tmp_path / "cmp"
     args = ["compare", str(ROOT / "scenarios" / "baseline.toml"),
             str(ROOT / "scenarios" / "gaotang-2027.toml"), "--replicates", "2", "--out", str(out),
@@ -51,8 +58,9 @@ def test_cli_compare_writes_tables_and_fan_chart(tmp_path):
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 0, r.output
     assert "gaotang-2027" in r.output and "first year" in r.output
+    assert "extra personnel vs baseline" in r.output and "financing gap" in r.output
     for name in ("runs.parquet", "bands.parquet", "targets.csv", "targets.md", "fan_charts.png",
-                 "codebook.csv"):
+                 "budget.png", "codebook.csv"):
         assert (out / name).exists(), name
     assert len(pd.read_parquet(out / "runs.parquet")) == 2 * 2 * 5
     book = pd.read_csv(out / "codebook.csv")
