@@ -1,7 +1,7 @@
 """The seed packages clause by clause: what each document says, the figure it quotes, how a
 city's or the province's figure becomes one county's, and the scenario setting that results.
 
-The clauses are data (``scenarios/clauses.toml``): a researcher reads and amends them there,
+The clauses are data (``scenarios/sources/clauses.toml``): a researcher reads and amends them there,
 ``docs/packages.md`` is generated from them (``python -m sim.docs``), and a test checks that
 every package's scenario file holds the setting its clause gives.
 
@@ -36,7 +36,7 @@ from .model import build_state
 from .scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-CLAUSES = ROOT / "scenarios" / "clauses.toml"
+CLAUSES = ROOT / "scenarios" / "sources" / "clauses.toml"
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 ROTATION_AGES = (50, 45)  # men, women: the eligible ages of seed 000 四.3 (the lever's default)
 
@@ -186,7 +186,7 @@ def markdown() -> str:
     s = data.scaling
     lines = [
         "# The seed packages, clause by clause", "",
-        "Generated from `scenarios/clauses.toml` by `python -m sim.docs`; `tests/test_packages.py`"
+        "Generated from `scenarios/sources/clauses.toml` by `python -m sim.docs`; `tests/test_packages.py`"
         " checks that every scenario file holds the setting in the last columns.", "",
         "**Scaling a city's figure to one county.** county count = figure x county pupils / "
         "area pupils (divided by the years of a total), where area pupils = residents x "
