@@ -35,6 +35,7 @@ ALL_LEVERS = {
     "consolidation": {"start": 2022, "threshold": 60, "types": ["teaching_point", "village"]},
     "boarding": {"start": 2021, "min_grade": 3, "dorm_staff_quality": 0.5},
     "transport": {"start": 2021},
+    "places": {"start": 2021, "places_per_year": 300, "rural_admission": 0.8},
     "pairing": {"schedule": {"2021": 0.4, "2023": 1.0}},
     "funding": {"start": 2021, "primary_yuan": 1300.0, "middle_yuan": 1700.0},
     "training": {"start": 2021},

@@ -89,8 +89,15 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("teachers", "Teachers", "teachers", "active teachers after the labour market"),
     _i("schools_open", "Schools open", "schools", "open schools"),
     _i("student_retention", "Student retention (local schools)", "share",
-       "local rural-hukou children of school age attending a rural school of the county "
-       "(生源稳定率), of all such children", "enrollment"),
+       "seed 004 三(七) (本地户籍学生在本地就读比例, 生源稳定率): local rural-hukou pupils at "
+       "school in the county who attend a rural school of their own town, of all such pupils; "
+       "children who left the county or school are not in it (left_county_share). A child's "
+       "rural options all lie in its own town, so the wider reading (any rural school of the "
+       "county) gives the same number",
+       "enrollment"),
+    _i("left_county_share", "Children who left the county", "share",
+       "local rural-hukou children of school age whose family moved out of the county, of all "
+       "such children (apart from those who chose a county-seat school)", "enrollment"),
     _i("teacher_retention", "Rural teacher retention", "share",
        "1 - (rural quits + transfers up) / (rural teachers at the start - rural retirements)"),
     _i("gap_rate", "Difference rate, town seat vs urban quality", "rate",
@@ -334,11 +341,13 @@ SCHOOL_COLUMNS: tuple[Indicator, ...] = (
 TOWN_COLUMNS: tuple[Indicator, ...] = (
     _i("year", "School year", "year", "school year starting in September"),
     _i("town", "Town", "", "town index"),
-    _i("local_children", "Local children of school age", "children",
-       "rural-hukou children of the town entered and not yet graduated"),
-    _i("attending_local", "Attending a rural school", "children",
-       "of those, attending a rural school of the county"),
-    _i("student_retention", "Student retention", "share", "attending_local / local_children"),
+    _i("local_children", "Local pupils at school in the county", "children",
+       "rural-hukou children of the town enrolled at a school of the county this year"),
+    _i("attending_local", "Attending a rural school of the town", "children",
+       "of those, attending a rural school of their own town"),
+    _i("student_retention", "Student retention", "share",
+       "attending_local / local_children: the town's local-hukou pupils at school in the county "
+       "who attend a rural school of the town"),
     _i("town_seat_difference_rate", "Town-seat difference rate", "rate",
        "pupil-weighted difference rate of the town's town-seat schools"),
     _i("town_seat_gap_met", "Town seat below 0.15", "", "that rate is below 0.15"),

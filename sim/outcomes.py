@@ -18,6 +18,7 @@ from .indicators import FLOW_NAMES, GAP_TARGET, TIMESERIES_COLUMNS, checked_row
 from .kinds import (
     FIRST_MIDDLE_GRADE,
     GRADUATED,
+    MOVED_AWAY,
     NOT_ENTERED,
     SENIOR,
     TEACHING_POINT,
@@ -58,6 +59,7 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     in_rural = ~np.append(c.is_urban_school, True)[school]
     local = s.hukou_rural[win]
     of_age = local & (status != NOT_ENTERED) & (status != GRADUATED)
+    at_school = local & enrolled  # in the county's schools this year
     middle = s.grade[win] >= FIRST_MIDDLE_GRADE
     boarding = s.boarding[win]
     per_class = np.bincount(school * 9 + s.grade[win] - 1, minlength=9 * (n + 1))[: 9 * n]
@@ -73,13 +75,18 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     st.now.boarders_by_stage = (int(st.schools.boarders.sum()) - boarders_mid, boarders_mid)
     st.schools.travel_km = np.bincount(school, weights=st.now.travel, minlength=n + 1)[:n]
     towns = st.county.n_towns
-    # one count per town of local children, split by whether they attend a rural school
-    key = s.hukou_town[win].astype(np.intp) * 2 + in_rural
-    per_town = np.bincount(key[of_age], minlength=2 * towns)[: 2 * towns].reshape(towns, 2)
+    # seed 004 三(七): local-hukou pupils at school in the county, by town, split by whether
+    # they attend a rural school of their own town (本地就读); children who left the county
+    # or school are not in it (reported apart), so their growing stock causes no drift
+    town = s.hukou_town[win].astype(np.intp)
+    own_town = in_rural & (np.append(c.school_town, -1)[school] == town)
+    key = town * 2 + own_town
+    per_town = np.bincount(key[at_school], minlength=2 * towns)[: 2 * towns].reshape(towns, 2)
     st.now.town_children = per_town.sum(axis=1)
     st.now.town_attending = per_town[:, 1]
     st.now.snapshot = {
         "student_retention": _ratio(st.now.town_attending.sum(), st.now.town_children.sum()),
+        "left_county_share": _ratio((of_age & (status == MOVED_AWAY)).sum(), of_age.sum()),
         "boarding_rate": _ratio(st.schools.boarders.sum(), n_all),
         "boarding_rate_primary": _ratio(st.now.boarders_by_stage[0], n_pri),
         "boarding_rate_middle": _ratio(boarders_mid, n_mid),

@@ -426,6 +426,10 @@ class LeverEffects(Group):
         + " (no effect); " + ASSUMPTION, "share per year per 40 h",
         "share of a trained teacher's remaining support headroom closed per 40 training hours")
     training_yuan_hour: float = param(50.0, 0.0, 500.0, ASSUMPTION, "yuan/teacher-hour")
+    place_yuan: float = param(
+        40_000.0, 15_000.0, 100_000.0, ASSUMPTION + " (about 10 m2 of school building per pupil "
+        "at 3,000-4,000 yuan/m2, equipment included, land excluded)", "yuan/place",
+        "building a county-seat school place, annualised over a building's life")
     degree_yuan: float = param(8_000.0, 2_000.0, 30_000.0, ASSUMPTION + " (part-time "
                                "bachelor's tuition refunded on completion)", "yuan/degree",
                                "public cost of a degree completed under the upgrading lever")

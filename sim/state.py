@@ -278,6 +278,7 @@ class Effects:
     title_years: tuple[int, int] | None = None  # directed titles: (level-1, senior) rural years
     titles_per_year: int | None = None  # directed titles granted a year at most, per step
     degree_upgrade_rate: float = 0.0  # rural non-graduates completing a funded degree a year
+    rural_admission: float = 1.0  # share of left-over county-seat places open to rural applicants
     binding_years: int = 0  # new teachers' rural service period (no transfer requests)
     rotation_level: float = 0.0  # the rotation lever's level (0: no new rotations)
     rotation_share: float = 0.0  # eligible county-seat teachers sent this year
@@ -305,6 +306,7 @@ class Effects:
         self.title_years = None
         self.titles_per_year = None
         self.degree_upgrade_rate = 0.0
+        self.rural_admission = 1.0
         self.binding_years = 0
         self.rotation_level = 0.0
         self.rotation_share = 0.0

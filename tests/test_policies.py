@@ -72,6 +72,7 @@ ON = {
     "consolidation": {"threshold": 200, "types": ["teaching_point", "village"],
                       "require_shrinking": False},
     "boarding": {"beds_per_student": 1.2, "min_grade": 1}, "transport": {"min_km": 1.5},
+    "places": {"places_per_year": 100},
     "pairing": {}, "funding": {"primary_yuan": 1300.0, "middle_yuan": 1700.0},
     "training": {"hours": 120.0}, "digital": {}, "title_reform": {}, "degree_upgrade": {},
     "service_binding": {}, "itinerant": {}, "town_hub": {"target_facilities": 1.2},

@@ -16,11 +16,22 @@ from pydantic import Field
 
 from ..budget import Spending, status_quo
 from ..parameters import Group
-from . import boarding, careers, consolidation, coverage, resources, rotation, subsidy, transport
+from . import (
+    boarding,
+    careers,
+    consolidation,
+    coverage,
+    places,
+    resources,
+    rotation,
+    subsidy,
+    transport,
+)
 from .boarding import Boarding
 from .careers import DegreeUpgrade, ServiceBinding, TitleReform, Training
 from .consolidation import Consolidation
 from .coverage import Digital, Itinerant, Pairing
+from .places import Places
 from .resources import Funding, TownHub
 from .rotation import Rotation
 from .subsidy import Subsidy
@@ -44,6 +55,7 @@ LEVERS: dict[str, LeverSpec] = {
     "rotation": LeverSpec(rotation.Rotation, rotation.apply, rotation.cost),
     "consolidation": LeverSpec(consolidation.Consolidation, consolidation.apply,
                                consolidation.cost),
+    "places": LeverSpec(places.Places, places.apply, places.cost),
     "boarding": LeverSpec(boarding.Boarding, boarding.apply, boarding.cost),
     "transport": LeverSpec(transport.Transport, transport.apply, transport.cost),
     "pairing": LeverSpec(coverage.Pairing, coverage.apply_pairing, coverage.cost_pairing),
@@ -67,6 +79,7 @@ class Policies(Group):
     subsidy: Subsidy = Field(default_factory=Subsidy)
     rotation: Rotation = Field(default_factory=Rotation)
     consolidation: Consolidation = Field(default_factory=Consolidation)
+    places: Places = Field(default_factory=Places)
     boarding: Boarding = Field(default_factory=Boarding)
     transport: Transport = Field(default_factory=Transport)
     pairing: Pairing = Field(default_factory=Pairing)

@@ -208,6 +208,7 @@ def _ration(st: CountyState, ids: np.ndarray, chosen: np.ndarray, v: np.ndarray,
     present = np.bincount(s.school[win][stay], minlength=n)[:n]
     resident = np.bincount(chosen[~rural_home], minlength=n)[:n]
     free = np.nan_to_num(st.schools.capacity, nan=np.inf) - present - resident
+    free = np.floor(np.maximum(free, 0) * st.effects.rural_admission)  # the places lever
     applicants = rural_home & st.county.is_urban_school[chosen]
     demand = np.bincount(chosen[applicants], minlength=n)[:n]
     if not (demand > free).any():
@@ -215,7 +216,7 @@ def _ration(st: CountyState, ids: np.ndarray, chosen: np.ndarray, v: np.ndarray,
     lot = st.streams.uniform("choice", year + LOTTERY, win.stop - win.start)[ids - win.start]
     cand = np.flatnonzero(applicants & (demand > free)[chosen])
     keep = np.zeros(cand.size, bool)
-    keep[admitted(chosen[cand], lot[cand], np.maximum(free, 0))] = True
+    keep[admitted(chosen[cand], lot[cand], free)] = True
     rejected = cand[~keep]
     fallback = v[rejected][:, :ORDINARY]
     has = np.isfinite(fallback).any(axis=1)
@@ -251,6 +252,10 @@ def choose_schools(st: CountyState, year: int) -> None:
     st.now.flows["changed_school"] = int(moved.sum())
     allocate_beds(st, year)
     count_enrollment(st, year)
+    # status quo: county-seat places never fall and grow to seat every resident (places lever)
+    urban = st.county.is_urban_school
+    st.schools.capacity[urban] = np.maximum(st.schools.capacity[urban],
+                                            st.schools.enrolled[urban].sum(axis=1))
 
 
 def allocate_beds(st: CountyState, year: int) -> None:
@@ -313,7 +318,10 @@ def nearest_in_town(st: CountyState) -> np.ndarray:
 
 
 def initial_enrollment(st: CountyState) -> None:
-    """Place the students already at school, then size county-seat places and beds to them."""
+    """Place the students already at school, size county-seat places and beds to them, then put
+    the pupils starting a new school stage this year (grades 4 and 7) back at last year's
+    school: the first year's choices then include those moves, as every later year's do, so
+    school changes show no jump between the first two years."""
     s, c, sch = st.students, st.county, st.schools
     year = st.scenario.start_year - 1
     ids = np.flatnonzero(s.status == ENROLLED)
@@ -338,4 +346,19 @@ def initial_enrollment(st: CountyState) -> None:
                           [bp.beds_town_seat_middle, bp.beds_town_seat_primary,
                            bp.beds_urban_middle], 0.0)
         sch.beds = np.where(np.isnan(c.beds), np.round(share * eligible), c.beds)
+    _back_to_last_stage(st, ids, year)
     allocate_beds(st, st.scenario.start_year)
+
+
+def _back_to_last_stage(st: CountyState, ids: np.ndarray, year: int) -> None:
+    """Pupils in the first grade of a stage (4, 7) at the school they chose a year earlier."""
+    s = st.students
+    new_stage = ids[np.isin(s.grade[ids], BAND_FIRST_GRADE[1:])]
+    s.grade[new_stage] -= 1
+    if st.county.roster_students is not None:
+        s.school[new_stage] = nearest_in_town(st)[s.place[new_stage], s.grade[new_stage] - 1]
+    else:
+        u = st.streams.uniform("choice", year - 1, len(s))[new_stage]
+        s.school[new_stage] = choose(st, new_stage, u, year - 1, ration=False)
+    s.grade[new_stage] += 1
+    s.distance[new_stage] = st.places.distance[s.place[new_stage], s.school[new_stage]]
