@@ -36,6 +36,7 @@ ALL_LEVERS = {
     "boarding": {"start": 2021, "min_grade": 3, "dorm_staff_quality": 0.5},
     "transport": {"start": 2021},
     "places": {"start": 2021, "places_per_year": 300, "rural_admission": 0.8},
+    "quota": {"start": 2021, "share": 0.7},
     "pairing": {"schedule": {"2021": 0.4, "2023": 1.0}},
     "funding": {"start": 2021, "primary_yuan": 1300.0, "middle_yuan": 1700.0},
     "training": {"start": 2021},

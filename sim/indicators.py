@@ -190,6 +190,16 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("town_seat_support_gain", "Support gain of town-seat teachers", "student SD per year",
        "mean effectiveness town-seat teachers owe to pairing, training and rotated backbone "
        "teachers (bounded by their gap to the urban quality schools)"),
+    _i("quality_senior_rate", "Graduates admitted to quality senior highs (中考)", "share",
+       "this year's grade-9 graduates admitted to a quality senior high, by the quota "
+       "(指标到校) or the open ranking (sim.stages.zhongkao)"),
+    *(_i(f"quality_senior_rate_{group}", f"Quality senior-high admission, {label}", "share",
+         f"the same, among graduates {words}")
+      for group, label, words in (
+          ("rural_schools", "rural schools", "of rural middle schools"),
+          ("girls", "girls", "who are girls"), ("boys", "boys", "who are boys"),
+          ("rural_hukou", "rural hukou", "with a local rural hukou"),
+          ("urban_hukou", "county-seat hukou", "with a county-seat hukou"))),
     _i("cost_personnel_yuan", "Personnel (人员经费)", "yuan / year",
        "teachers' pay at the employer's full cost (gross pay, social contributions, housing "
        "fund), allowances, non-teaching staff, and the levers' personnel costs"),
@@ -334,6 +344,9 @@ SCHOOL_COLUMNS: tuple[Indicator, ...] = (
     _i("mean_travel_km", "Mean daily travel", "km", "mean daily km of its pupils"),
     _i("senior_teachers", "Senior teachers", "teachers", "senior-titled teachers teaching here"),
     _i("bachelor_share", "Bachelor's share", "share", "teachers with a bachelor's degree"),
+    _i("graduates", "Graduates", "students", "grade-9 pupils who graduated this year"),
+    _i("quality_senior_rate", "Admitted to quality senior highs", "share",
+       "this year's graduates admitted to a quality senior high (中考; NaN without graduates)"),
     _i("value_added", "Value added", "student SD per year", "yearly gain the school adds "
        "(teachers, staffing, facilities, lever effects)"),
     _i("facilities", "Facilities", "x provincial standard", "facilities index (1: the standard)"),
@@ -364,8 +377,29 @@ PLACE_COLUMNS: tuple[Indicator, ...] = (
     _i("local_school", "Local primary school", "", "the school nearest it at the end of the run "
        "(-1: none)"),
 )
+COHORT_COLUMNS: tuple[Indicator, ...] = (
+    _i("entry_year", "Entry year", "year", "year the cohort entered grade 1"),
+    _i("sex", "Sex", "", "boy or girl"),
+    _i("home", "Home at entry", "", "kind of place the family lived in at entry: county_seat, "
+       "town_seat or village"),
+    _i("entered", "Entered", "children", "children of the group who entered grade 1"),
+    _i("dropped_out", "Dropped out", "children", "left school before graduating"),
+    *(_i(f"dropped_out_grade_{g}", f"Dropped out in grade {g}", "children",
+         f"dropped out during grade {g}") for g in range(1, 10)),
+    _i("left_county", "Left the county", "children", "family moved out of the county"),
+    _i("still_enrolled", "Still enrolled", "children", "at school when the run ends"),
+    _i("graduated", "Graduated", "children", "completed grade 9"),
+    _i("grades_completed_mean", "Grades completed", "grades",
+       "mean grades completed (so far) by those who did not leave the county"),
+    _i("boarded", "Boarded", "children", "boarded in at least one year"),
+    _i("county_seat_school", "At a county-seat school", "children",
+       "attended a county-seat school in at least one year"),
+    _i("quality_senior", "Quality senior high", "children",
+       "admitted to a quality senior high after grade 9 (中考)"),
+)
+
 FRAMES = {"timeseries": INDICATORS, "schools": SCHOOL_COLUMNS, "towns": TOWN_COLUMNS,
-          "places": PLACE_COLUMNS}
+          "places": PLACE_COLUMNS, "cohorts": COHORT_COLUMNS}
 
 
 def codebook(frames: tuple[str, ...] = tuple(FRAMES),

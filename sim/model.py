@@ -21,7 +21,7 @@ from .pay import baseline_allowance
 from .rng import Streams
 from .scenario import Scenario
 from .schools import School
-from .stages import demography, enrollment, labour, learning, progression, rotation
+from .stages import demography, enrollment, labour, learning, progression, rotation, zhongkao
 from .state import (
     CountyState,
     Effects,
@@ -137,6 +137,7 @@ def build_state(scenario: Scenario, seed: int) -> CountyState:
     st.levers.equipped_in = np.zeros(county.n_schools, np.int16)
     labour.initial_teachers(st)
     learning.initial_history(st)
+    zhongkao.expected_rates(st)
     return st
 
 

@@ -259,11 +259,25 @@ def measure(st: CountyState, year: int, readings: tuple[np.ndarray, np.ndarray, 
         "rotating_teachers": st.levers.n_rotating,
         "substitute_teachers": int(st.schools.cover.sum()),
         **levelling(st, year),
+        **zhongkao_rates(st),
         **accounts(st, year),
         **st.now.snapshot,
         **f,
     }
     return row
+
+
+def zhongkao_rates(st: CountyState) -> dict[str, float]:
+    """This year's graduates admitted to quality senior highs (中考), in all, from rural
+    schools, by sex and by hukou."""
+    s = st.students
+    ids, school, won = st.now.zhongkao
+    rural = ~st.county.is_urban_school[school]
+    female, hukou = s.female[ids], s.hukou_rural[ids]
+    return {f"quality_senior_rate{suffix}": _ratio(won[group].sum(), group.sum())
+            for suffix, group in (("", np.ones(ids.size, bool)), ("_rural_schools", rural),
+                                  ("_girls", female), ("_boys", ~female),
+                                  ("_rural_hukou", hukou), ("_urban_hukou", ~hukou))}
 
 
 def _share_below(values: np.ndarray, bar: float) -> float:
@@ -361,6 +375,10 @@ def school_rows(st: CountyState, year: int, score: np.ndarray) -> dict[str, np.n
     bachelors = np.bincount(sch[T.bachelor[act]], minlength=n)
     staff = st.schools.staff
     rate = st.schools.difference_rate
+    _, at, won = st.now.zhongkao
+    graduates = np.bincount(at, minlength=n)
+    senior = np.divide(np.bincount(at[won], minlength=n), graduates, out=np.full(n, np.nan),
+                       where=graduates > 0)
     return {
         "year": np.full(n, year, np.int16),
         "school": np.arange(n, dtype=np.int32),
@@ -379,6 +397,8 @@ def school_rows(st: CountyState, year: int, score: np.ndarray) -> dict[str, np.n
                                     where=pupils > 0),
         "senior_teachers": seniors.astype(np.int32),
         "bachelor_share": np.divide(bachelors, staff, out=np.full(n, np.nan), where=staff > 0),
+        "graduates": graduates.astype(np.int32),
+        "quality_senior_rate": senior,
         "value_added": st.schools.value_added.copy(),
         "facilities": st.schools.facilities.copy(),
     }

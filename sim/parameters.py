@@ -23,6 +23,8 @@ NORMS = "Central Staffing Office 2014 No.72 (unified urban-rural staffing norms)
 BALANCE = "MoE 教督〔2017〕6号 quality-balanced county standard"
 YI2012 = "Yi et al. 2012, Int J Educ Dev 32(4)"
 BOARDING = "Wang et al. 2016, China & World Economy 24(3); Yue et al. 2014, CAER 6(3)"
+HANNUM = "Hannum, Liu & Wang 2021, Econ Dev Cult Change 70(1)"
+HOU = "Hou, Wu & Song 2020, China Economist 15(2) (premature boarding; harm larger for girls)"
 
 
 def param(default: Any, lo: float | None, hi: float | None, source: str, unit: str = "",
@@ -90,6 +92,10 @@ class Demography(Group):
     ses_urban_gap: float = param(
         0.4, 0.0, 1.5, CEPS + "; calibrated to its 0.37 SD gap", "SD",
         "urban minus rural family background (SES)")
+    boys_per_100_girls: float = param(
+        113.0, 103.0, 120.0, "NBS census sex ratio at birth: 117.9 (2010), 111.3 (2020); the "
+        "cohorts at school were born 2006-2029", "boys per 100 girls",
+        "sex ratio of the entry cohorts")
 
 
 class Choice(Group):
@@ -116,6 +122,11 @@ class Choice(Group):
     relocated_travel_km: float = param(
         1.5, 0.5, 5.0, ASSUMPTION, "km",
         "daily travel of a rural child at a county-seat school (family rents nearby)")
+    senior_weight: float = param(
+        2.0, 0.0, 6.0, ASSUMPTION + " (the senior-high chance is what families weigh at grade "
+        "7: domain review)", "utility per unit admission rate",
+        "how strongly families choosing a middle school follow its graduates' admission rate "
+        "to quality senior highs")
 
 
 class Learning(Group):
@@ -142,6 +153,10 @@ class Learning(Group):
         -0.04, -0.20, 0.05, BOARDING, "SD per year", "yearly gain of a primary boarder")
     boarding_effect_middle: float = param(
         0.0, -0.10, 0.10, BOARDING, "SD per year", "yearly gain of a middle-school boarder")
+    boarding_girls_multiplier: float = param(
+        1.3, 1.0, 2.0, HOU + "; size: " + ASSUMPTION, "ratio",
+        "a primary girl boarder's loss relative to a boy's (the mean of the two stays "
+        "boarding_effect_primary at equal numbers)")
     understaffing_penalty: float = param(
         0.05, 0.0, 0.20, "Krueger 1999, QJE 114(2) (class size); " + ASSUMPTION, "SD per log unit",
         "yearly loss per log unit of pupil-teacher ratio above the norm")
@@ -162,6 +177,22 @@ class Learning(Group):
         "SD 15-20 points at a 60-70% mean would be 0.2-0.35)", "SD / mean",
         "spread of students' exam scores relative to the mean: the scale the 0.15 target is "
         "read on")
+
+
+STANDARD_2017 = "MoE 教督〔2017〕6号 (quota of quality senior-high places allocated to middle schools >= 50%)"
+
+
+class Zhongkao(Group):
+    quality_share: float = param(
+        0.30, 0.10, 0.60, ASSUMPTION + " (general senior highs admit about 60% of Shandong's "
+        "middle-school graduates; the quality ones about half of that)", "share of graduates",
+        "places at quality senior highs, as a share of the year's graduates")
+    quota_share: float = param(0.5, 0.0, 1.0, STANDARD_2017, "share of places",
+                               "quality places allocated to middle schools (指标到校)")
+    quota_margin: float = param(
+        0.5, 0.0, 1.5, ASSUMPTION + " (quota admissions may score below the open cut-off, by a "
+        "margin the city sets)", "student SD", "how far below the open cut-off a quota place "
+        "may go")
 
 
 class Dropout(Group):
@@ -388,10 +419,14 @@ class LeverEffects(Group):
     bus_yuan_student_year: float = param(1500.0, 0.0, 5000.0, ASSUMPTION, "yuan/student/year",
                                          "school bus per pupil of a consolidated place")
     no_bus_dropout_per_km: float = param(
-        0.003, 0.0, 0.02, ASSUMPTION + " (issue brief: closing a school without transport keeps "
-        "some children out of school; MODEL.md: consolidation acts on dropout)",
-        "per year per km", "added yearly dropout of primary day pupils of closed schools, "
-        "per km beyond the safe distance")
+        0.006, 0.0, 0.03, HANNUM + " (girls exposed to closure at primary ages: -0.60 years of "
+        "schooling by 17); size per km: " + ASSUMPTION, "per year per km",
+        "added yearly dropout of a grade-1 girl among the day pupils of a closed school's "
+        "village without a bus, per km beyond the safe distance; older pupils' risk falls "
+        "linearly to a sixth in grade 6")
+    no_bus_boys_ratio: float = param(
+        0.25, 0.0, 1.0, HANNUM + " (no significant effect for boys: girls' enrolment is more "
+        "sensitive to distance)", "ratio", "boys' no-bus dropout risk relative to girls'")
     lunch_yuan_student_year: float = param(
         1000.0, 0.0, 3000.0, "MoE/MoF 2021 nutrition programme (5 yuan/day, ~200 days)",
         "yuan/student/year")
@@ -456,6 +491,7 @@ class Parameters(Group):
     choice: Choice = Field(default_factory=Choice)
     learning: Learning = Field(default_factory=Learning)
     dropout: Dropout = Field(default_factory=Dropout)
+    zhongkao: Zhongkao = Field(default_factory=Zhongkao)
     teachers: Teachers = Field(default_factory=Teachers)
     staffing: Staffing = Field(default_factory=Staffing)
     pay: Pay = Field(default_factory=Pay)

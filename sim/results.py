@@ -14,6 +14,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from .cohorts import cohort_frame
 from .files import writing_into
 from .indicators import (
     FRAMES,
@@ -42,6 +43,7 @@ class Result:
     summary: dict
     towns: pd.DataFrame | None = None  # a row per town and year
     places: pd.DataFrame | None = None  # where children live (for maps)
+    cohorts: pd.DataFrame | None = None  # a row per entry cohort x sex x home kind
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage of the year
 
     def write(self, out: str | Path,
@@ -56,6 +58,8 @@ class Result:
                 self.towns.to_parquet(tmp / "towns.parquet", index=False)
             if self.places is not None:
                 self.places.to_parquet(tmp / "places.parquet", index=False)
+            if self.cohorts is not None:
+                self.cohorts.to_parquet(tmp / "cohorts.parquet", index=False)
             (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2, default=_json))
             frames = [n for n in FRAMES if getattr(self, n) is not None]
             codebook(tuple(frames)).to_csv(tmp / "codebook.csv", index=False)
@@ -113,7 +117,7 @@ def collect(model: CountyModel, start_counts: dict, elapsed: float) -> Result:
     schools.insert(5, "x_km", c.school_x[schools["school"]])
     schools.insert(6, "y_km", c.school_y[schools["school"]])
     return Result(ts, schools, summarise(st, ts, start_counts, elapsed), towns,
-                  places_frame(st), dict(model.timings))
+                  places_frame(st), cohort_frame(st), dict(model.timings))
 
 
 def places_frame(st: CountyState) -> pd.DataFrame:

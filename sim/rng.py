@@ -31,6 +31,7 @@ DECISIONS = (
     "redeploy",
     "upgrade",
     "rotation",
+    "sex",  # each child's sex (appended: earlier streams keep their keys)
 )
 
 

@@ -45,6 +45,11 @@ class Students:
     place: np.ndarray  # int32, home place (changes when the family moves to the county seat)
     hukou_rural: np.ndarray  # bool, local rural hukou (fixed at entry)
     hukou_town: np.ndarray  # int16, town of the hukou (-1: county seat), fixed at entry
+    female: np.ndarray  # bool
+    home_kind: np.ndarray  # int8, PlaceKind of the home place at entry (fixed)
+    ever_boarded: np.ndarray  # bool
+    ever_county_seat: np.ndarray  # bool, ever enrolled at a county-seat school
+    quality_senior: np.ndarray  # bool, admitted to a quality senior high after grade 9
     grade: np.ndarray  # int8, 1-9 while enrolled
     ses: np.ndarray  # float32, family background (SD units, county rural mean 0)
     left_behind: np.ndarray  # bool
@@ -62,6 +67,9 @@ class Students:
         assert start[-1] == n
         return cls(status=np.zeros(n, np.int8), place=np.zeros(n, np.int32),
                    hukou_rural=np.zeros(n, bool), hukou_town=np.zeros(n, np.int16),
+                   female=np.zeros(n, bool), home_kind=np.zeros(n, np.int8),
+                   ever_boarded=np.zeros(n, bool), ever_county_seat=np.zeros(n, bool),
+                   quality_senior=np.zeros(n, bool),
                    grade=np.zeros(n, np.int8), ses=np.zeros(n, np.float32),
                    left_behind=np.zeros(n, bool), z=np.zeros(n, np.float32),
                    school=np.full(n, n_schools, np.int16), distance=np.zeros(n, np.float32),
@@ -199,6 +207,7 @@ class SchoolState:
     value_added: np.ndarray  # yearly gain (student SD): teachers, staffing, facilities, levers
     has_shortage_teacher: np.ndarray  # bool, a teacher of the shortage subjects
     difference_rate: np.ndarray  # against urban quality schools (NaN before an exam)
+    quality_senior_rate: np.ndarray  # last graduates admitted to quality senior highs (share)
 
     @classmethod
     def from_county(cls, county: County) -> SchoolState:
@@ -212,7 +221,8 @@ class SchoolState:
                    cover=np.zeros(n, np.int64),
                    posts=np.zeros(n, np.int64), required=np.zeros(n, np.int64),
                    value_added=np.zeros(n), has_shortage_teacher=np.ones(n, bool),
-                   difference_rate=np.full(n, np.nan))
+                   difference_rate=np.full(n, np.nan),
+                   quality_senior_rate=np.full(n, np.nan))
 
 
 @dataclass(slots=True)
@@ -279,6 +289,7 @@ class Effects:
     titles_per_year: int | None = None  # directed titles granted a year at most, per step
     degree_upgrade_rate: float = 0.0  # rural non-graduates completing a funded degree a year
     rural_admission: float = 1.0  # share of left-over county-seat places open to rural applicants
+    quota_share: float | None = None  # quality senior-high places allocated to schools (指标到校)
     binding_years: int = 0  # new teachers' rural service period (no transfer requests)
     rotation_level: float = 0.0  # the rotation lever's level (0: no new rotations)
     rotation_share: float = 0.0  # eligible county-seat teachers sent this year
@@ -307,6 +318,7 @@ class Effects:
         self.titles_per_year = None
         self.degree_upgrade_rate = 0.0
         self.rural_admission = 1.0
+        self.quota_share = None
         self.binding_years = 0
         self.rotation_level = 0.0
         self.rotation_share = 0.0
@@ -373,6 +385,8 @@ class YearState:
     enrolled_by_grade: np.ndarray = field(default_factory=_no_ids)
     outlays: dict[str, float] = field(default_factory=dict)  # capital spent this year by lever
     funded_degrees: int = 0  # degrees completed this year because of the degree lever
+    zhongkao: tuple[np.ndarray, ...] = field(default_factory=lambda: (_no_ids(),) * 3)
+    # this year's graduates (ids), their schools, and whether each won a quality senior place
     snapshot: dict[str, float] = field(default_factory=dict)  # indicators at enrollment time
     costs: dict[str, Spending] = field(default_factory=dict)  # each lever's cost this year
 

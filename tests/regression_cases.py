@@ -34,6 +34,7 @@ EVERY_LEVER = {
     "boarding": {"beds_per_student": 1.2, "min_grade": 1, "dorm_staff_quality": 0.5},
     "transport": {"min_km": 1.5, "ramp_years": 2},
     "places": {"places_per_year": 60, "rural_admission": 0.5},
+    "quota": {"share": 0.8},
     "pairing": {"schedule": {2021: 0.4, 2025: 1.0}},
     "funding": {"primary_yuan": 1300.0, "middle_yuan": 1700.0},
     "training": {"hours": 120.0},

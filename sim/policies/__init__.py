@@ -22,6 +22,7 @@ from . import (
     consolidation,
     coverage,
     places,
+    quota,
     resources,
     rotation,
     subsidy,
@@ -32,6 +33,7 @@ from .careers import DegreeUpgrade, ServiceBinding, TitleReform, Training
 from .consolidation import Consolidation
 from .coverage import Digital, Itinerant, Pairing
 from .places import Places
+from .quota import Quota
 from .resources import Funding, TownHub
 from .rotation import Rotation
 from .subsidy import Subsidy
@@ -56,6 +58,7 @@ LEVERS: dict[str, LeverSpec] = {
     "consolidation": LeverSpec(consolidation.Consolidation, consolidation.apply,
                                consolidation.cost),
     "places": LeverSpec(places.Places, places.apply, places.cost),
+    "quota": LeverSpec(quota.Quota, quota.apply, quota.cost),
     "boarding": LeverSpec(boarding.Boarding, boarding.apply, boarding.cost),
     "transport": LeverSpec(transport.Transport, transport.apply, transport.cost),
     "pairing": LeverSpec(coverage.Pairing, coverage.apply_pairing, coverage.cost_pairing),
@@ -80,6 +83,7 @@ class Policies(Group):
     rotation: Rotation = Field(default_factory=Rotation)
     consolidation: Consolidation = Field(default_factory=Consolidation)
     places: Places = Field(default_factory=Places)
+    quota: Quota = Field(default_factory=Quota)
     boarding: Boarding = Field(default_factory=Boarding)
     transport: Transport = Field(default_factory=Transport)
     pairing: Pairing = Field(default_factory=Pairing)

@@ -55,6 +55,9 @@ def initial_students(scenario: Scenario, county: County, streams: Streams) -> St
     g = streams.generator("students")
     s.ses[:] = g.standard_normal(len(s), dtype=np.float32) + np.where(rural, 0.0, p.ses_urban_gap)
     s.left_behind[:] = rural & (g.random(len(s), dtype=np.float32) < p.left_behind_share)
+    s.home_kind[:] = county.place_kind[s.place]
+    girls = 100 / (100 + p.boys_per_100_girls)
+    s.female[:] = streams.generator("sex").random(len(s), dtype=np.float32) < girls
     old = s.cohort_slice(start - 8, start - 1)
     s.status[old] = ENROLLED
     s.grade[old] = (start - np.repeat(years, sizes)[old] + 1).astype(np.int8)

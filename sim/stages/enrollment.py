@@ -119,6 +119,9 @@ def place_utilities(st: CountyState, year: int) -> np.ndarray:
     # parents prefer a school that teaches every subject (own or itinerant teachers)
     full = st.schools.has_shortage_teacher | st.effects.full_curriculum
     school_u[:n] -= p.levers.curriculum_weight * ~full[:, None]
+    # families choosing a middle school weigh its graduates' chance of a quality senior high
+    senior = np.nan_to_num(st.schools.quality_senior_rate, nan=p.zhongkao.quality_share)
+    school_u[:n, 1] += cp.senior_weight * senior
     middle = (grades >= FIRST_MIDDLE_GRADE)[None, :, None]
     v = school_u[opt, middle.astype(np.intp)]
     journey, relocating = _journey_terms(st, opt, grades)
@@ -282,6 +285,8 @@ def allocate_beds(st: CountyState, year: int) -> None:
         refused[tight[admitted(safe[tight], -dist[tight], free)]] = False
         eligible &= ~refused
     s.boarding[win] = eligible
+    s.ever_boarded[win] |= eligible
+    s.ever_county_seat[win] |= enrolled & c.is_urban_school[safe]
     urban_school = c.is_urban_school[safe]
     rural_home = c.place_kind[s.place[win]] != URBAN_PLACE
     relocated = rural_home & urban_school & ~eligible

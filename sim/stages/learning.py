@@ -91,7 +91,10 @@ def learn_and_examine(st: CountyState, year: int) -> None:
                                    + lp.peer_effect * peers).ravel(), [0.0, 0.0]])
     # dormitory staffing offsets part of young boarders' loss (boarding lever)
     young = lp.boarding_effect_primary * (1 - st.effects.dorm_quality)
-    boarding = np.where(middle, lp.boarding_effect_middle, young)
+    # premature boarding harms girls more (Hou, Wu & Song 2020); the mean stays the same
+    m = lp.boarding_girls_multiplier
+    sex = np.where(s.female[win], 2 * m / (1 + m), 2 / (1 + m)).astype(np.float32)
+    boarding = np.where(middle, lp.boarding_effect_middle, young * sex)
     noise = st.streams.normal("learning", year, win.stop - win.start)
     z = s.z[win]
     new = (lp.persistence * z + (1 - lp.persistence) * family_level(st, win)

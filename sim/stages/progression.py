@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..kinds import DROPPED_OUT, ENROLLED, FIRST_MIDDLE_GRADE, GRADUATED
+from . import zhongkao
 
 if TYPE_CHECKING:
     from ..state import CountyState
@@ -32,17 +33,20 @@ def dropout_probability(st: CountyState, ids: slice) -> np.ndarray:
 
 
 def _consolidation_risks(st: CountyState, win: slice, p: np.ndarray) -> None:
-    """Pupils of villages whose school closed: without a bus, the younger ones risk staying
-    away as the journey grows. School lunch (after a closure or by the transport lever) lowers
-    the risk of every pupil it serves."""
+    """Pupils of villages whose school closed: without a bus, primary pupils risk staying away
+    as the journey grows, girls and the youngest most. School lunch (after a closure or by the
+    transport lever) lowers the risk of every pupil it serves."""
     e, s, lp = st.effects, st.students, st.params.levers
     if e.lost_school.any():
         lost = e.lost_school[s.place[win]]
-        walk = (lost & ~e.bus[s.place[win]] & (s.grade[win] < FIRST_MIDDLE_GRADE)
-                & ~s.boarding[win])
+        grade = s.grade[win]
+        walk = lost & ~e.bus[s.place[win]] & (grade < FIRST_MIDDLE_GRADE) & ~s.boarding[win]
         if walk.any():
             km = np.maximum(st.now.travel[walk] - st.params.dropout.safe_travel_km, 0.0)
-            p[walk] = np.minimum(p[walk] + lp.no_bus_dropout_per_km * km, 1.0)
+            # girls and the youngest most (Hannum, Liu & Wang 2021)
+            young = (FIRST_MIDDLE_GRADE - grade[walk]) / (FIRST_MIDDLE_GRADE - 1)
+            sex = np.where(s.female[win][walk], 1.0, lp.no_bus_boys_ratio)
+            p[walk] = np.minimum(p[walk] + lp.no_bus_dropout_per_km * km * young * sex, 1.0)
     if e.lunch.any():  # day pupils at rural schools, as the lunch is paid for
         school = st.now.cell // 2
         fed = (e.lunch[s.place[win]] & ~s.boarding[win]
@@ -65,6 +69,7 @@ def progress(st: CountyState, year: int) -> None:
     _consolidation_risks(st, win, p)
     drop = enrolled & (u < p)
     graduate = enrolled & ~drop & (grade == 9)
+    zhongkao.admit(st, np.flatnonzero(graduate) + win.start, year)
     leave = np.flatnonzero(drop | graduate) + win.start
     s.status[win][drop] = DROPPED_OUT
     s.status[win][graduate] = GRADUATED
