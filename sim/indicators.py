@@ -64,6 +64,8 @@ FLOWS = (
     ("moved_away", "Students who left the county", "families moving out of the county"),
     ("relocated", "Families moved to the county seat", "rural families relocating (陪读, flats)"),
     ("changed_school", "Students who changed school", "choosers whose school changed"),
+    ("schools_lapsed", "Schools lapsed", "village schools and teaching points that all but "
+     "emptied for two years and closed (status quo, without a lever)"),
     ("rural_teachers_start", "Rural teachers at the start of the year",
      "teachers whose post is at a rural school, before exits"),
     ("retirements", "Teachers retired", "teachers reaching statutory retirement age"),
@@ -95,6 +97,13 @@ INDICATORS: tuple[Indicator, ...] = (
        "rural options all lie in its own town, so the wider reading (any rural school of the "
        "county) gives the same number",
        "enrollment"),
+    _i("mean_travel_km_displaced", "Daily travel of displaced pupils", "km",
+       "mean one-way daily travel of pupils whose village's school was closed by the "
+       "consolidation lever (NaN when none)", "enrollment"),
+    _i("boarding_from_displaced", "Boarding share of displaced pupils", "share",
+       "of the pupils whose village's school was closed, the share boarding", "enrollment"),
+    *(_i(f"boarding_rate_grade_{g}", f"Boarding share, grade {g}", "share",
+         f"boarders among grade-{g} pupils", "enrollment") for g in range(1, 10)),
     _i("left_county_share", "Children who left the county", "share",
        "local rural-hukou children of school age whose family moved out of the county, of all "
        "such children (apart from those who chose a county-seat school)", "enrollment"),

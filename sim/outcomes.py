@@ -78,6 +78,10 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     # seed 004 三(七): local-hukou pupils at school in the county, by town, split by whether
     # they attend a rural school of their own town (本地就读); children who left the county
     # or school are not in it (reported apart), so their growing stock causes no drift
+    displaced = enrolled & st.effects.lost_school[s.place[win]]  # their village's school closed
+    grade = s.grade[win].astype(np.intp)
+    boarders_by_grade = np.bincount(grade[boarding], minlength=10)
+    enrolled_by_grade = np.bincount(grade[enrolled], minlength=10)
     town = s.hukou_town[win].astype(np.intp)
     own_town = in_rural & (np.append(c.school_town, -1)[school] == town)
     key = town * 2 + own_town
@@ -87,6 +91,10 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     st.now.snapshot = {
         "student_retention": _ratio(st.now.town_attending.sum(), st.now.town_children.sum()),
         "left_county_share": _ratio((of_age & (status == MOVED_AWAY)).sum(), of_age.sum()),
+        "mean_travel_km_displaced": _ratio(st.now.travel[displaced].sum(), displaced.sum()),
+        "boarding_from_displaced": _ratio((boarding & displaced).sum(), displaced.sum()),
+        **{f"boarding_rate_grade_{g}": _ratio(boarders_by_grade[g], enrolled_by_grade[g])
+           for g in range(1, 10)},
         "boarding_rate": _ratio(st.schools.boarders.sum(), n_all),
         "boarding_rate_primary": _ratio(st.now.boarders_by_stage[0], n_pri),
         "boarding_rate_middle": _ratio(boarders_mid, n_mid),

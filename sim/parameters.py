@@ -292,6 +292,11 @@ class Staffing(Group):
     min_teachers_village: int = param(6, 2, 12, ASSUMPTION + " (one per grade)", "teachers")
     class_max_primary: int = param(45, 30, 60, BALANCE, "students")
     class_max_middle: int = param(50, 30, 60, BALANCE, "students")
+    lapse_below_pupils: int = param(
+        5, 0, 30, ASSUMPTION + " (国办发〔2018〕27号 keeps small rural schools where children "
+        "need them; one that has all but emptied lapses)", "pupils",
+        "a village school or teaching point with fewer pupils than this for two years closes "
+        "in the status quo; its pupils choose again, without a bus")
 
 
 class Pay(Group):

@@ -426,6 +426,17 @@ class CountyState:
     ledger: Ledger = field(default_factory=Ledger)
     history: History = field(default_factory=History)
 
+    def close_schools(self, schools: np.ndarray, year: int) -> np.ndarray:
+        """Close ``schools`` (a lever's closures or the status quo's lapses): the places whose
+        local school they were lose it for good (``Effects.lost_school``) and their children
+        choose again once enrollment rebuilds the options. Returns those places."""
+        lost = np.asarray(np.isin(self.places.options[:, :, 0], schools).any(axis=1))
+        self.schools.open[schools] = False
+        self.schools.closed_in[schools] = year
+        self.places.stale = True
+        self.effects.lost_school |= lost
+        return lost
+
     def begin_year(self, flow_names: tuple[str, ...]) -> None:
         self.year += 1
         self.now = YearState.begin(flow_names)

@@ -76,3 +76,20 @@ def test_retention_counts_only_children_at_school_in_the_county():
     # the children who left the county are in neither count
     left = s.hukou_rural[win] & (s.status[win] == MOVED_AWAY)
     assert left.any() and not (left & at_school).any()
+
+
+def test_schools_that_empty_out_lapse_and_their_pupils_go_elsewhere():
+    """Status quo: a small school below the floor for two years closes without a lever; no
+    child is left enrolled at a closed school and every school's pupils are counted."""
+    model = sim.CountyModel(small_scenario(**LONG, **{
+        "params.staffing.lapse_below_pupils": 25}), seed=1)
+    while model.running:
+        model.step()
+    st = model.state
+    ts = model.datacollector.get_model_vars_dataframe()
+    assert ts["schools_lapsed"].sum() > 0
+    assert ts["schools_open"].iloc[-1] < ts["schools_open"].iloc[0]
+    closed = ~st.schools.open
+    at = st.now.cell[st.now.cell < 2 * st.county.n_schools] // 2  # this year's schools
+    assert not closed[at].any()
+    assert (st.schools.enrolled[closed] == 0).all()

@@ -62,12 +62,7 @@ def apply(st: CountyState, lever: Consolidation, level: float, year: int) -> Non
     close = candidates[np.argsort(now[candidates], kind="stable")][:n_close]
     if close.size == 0:
         return
-    old_local = st.places.options[:, :, 0].copy()
-    st.schools.open[close] = False
-    st.schools.closed_in[close] = year
-    st.places.stale = True  # enrollment rebuilds the local options
-    lost = np.isin(old_local, close).any(axis=1)
-    e.lost_school |= lost
+    lost = st.close_schools(close, year)
     for kept, now, on in ((e.closure_bus, e.bus, lever.bus), (e.closure_lunch, e.lunch,
                                                               lever.lunch)):
         kept[lost] = on

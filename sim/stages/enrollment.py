@@ -229,8 +229,23 @@ def _ration(st: CountyState, ids: np.ndarray, chosen: np.ndarray, v: np.ndarray,
     return chosen
 
 
+def close_lapsed_schools(st: CountyState, year: int) -> None:
+    """Status quo: a village school or teaching point that has (all but) emptied for two years
+    closes; its pupils choose again, without a bus (``params.staffing.lapse_below_pupils``)."""
+    history = st.history.enrollment
+    if len(history) < 2:
+        return
+    floor = st.params.staffing.lapse_below_pupils
+    small = (history[-1] < floor) & (history[-2] < floor)
+    lapsed = np.flatnonzero(small & st.schools.open & (st.county.school_type > TOWN_SEAT))
+    if lapsed.size:
+        st.close_schools(lapsed, year)
+    st.now.flows["schools_lapsed"] = int(lapsed.size)
+
+
 def choose_schools(st: CountyState, year: int) -> None:
     """Entrants, stage transitions, relocated families and pupils of closed schools choose."""
+    close_lapsed_schools(st, year)
     refresh_options(st)
     s, c = st.students, st.county
     n = c.n_schools
