@@ -108,9 +108,15 @@ class Choice(Group):
     relocation_cost: float = param(
         2.8, 0.0, 8.0, ASSUMPTION + " (calibrated to urban enrollment share)", "utility",
         "cost to a rural family of sending a child to a county-seat school (rent, 陪读)")
-    relocation_cost_trend: float = param(
-        0.04, 0.0, 0.3, "MoE statistics: enrollment urbanisation 38% (2001) -> 75% (2016)",
-        "utility per year", "yearly fall in the relocation cost (urbanisation)")
+    income_weight: float = param(
+        0.55, 0.0, 4.0, ASSUMPTION + " (set so that rural incomes' rise carries enrolment to "
+        "the county seat at about the national pace: MoE statistics, urbanisation 38% (2001) "
+        "-> 75% (2016))", "utility per unit of log income",
+        "fall in the relocation cost as rural families' income grows (flats, rent, 陪读 become "
+        "affordable)")
+    rural_income_growth_after_data: float = param(
+        0.05, 0.0, 0.10, ASSUMPTION + " (nominal; 2015-2024 averaged about 8%)", "per year",
+        "growth of rural per-capita income after the last observed year")
     ses_urban_weight: float = param(
         0.8, 0.0, 2.0, ASSUMPTION, "utility per SD of SES",
         "richer families relocate more easily")

@@ -39,10 +39,10 @@ def test_cheaper_relocation_draws_children_to_the_county_seat():
     assert cheap < dear - 0.05
 
 
-def test_urbanisation_trend_makes_retention_fall():
-    sc = small_scenario(end_year=2030, **{"params.choice.relocation_cost_trend": 0.15})
+def test_rising_rural_incomes_draw_children_to_the_county_seat():
+    sc = small_scenario(end_year=2030, **{"params.choice.income_weight": 2.0})
     ts = sim.run(sc, seed=1).timeseries
-    flat = sim.run(small_scenario(end_year=2030, **{"params.choice.relocation_cost_trend": 0.0}),
+    flat = sim.run(small_scenario(end_year=2030, **{"params.choice.income_weight": 0.0}),
                    seed=1).timeseries
     drop_trend = ts["student_retention"].iloc[-1] - ts["student_retention"].iloc[0]
     drop_flat = flat["student_retention"].iloc[-1] - flat["student_retention"].iloc[0]

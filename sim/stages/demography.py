@@ -23,6 +23,22 @@ BIRTHS = {2005: 16.17, 2006: 15.85, 2007: 15.94, 2008: 16.08, 2009: 15.91, 2010:
           2023: 9.02, 2024: 9.54}
 ENTRY_AGE = 6
 
+# Rural residents' per-capita disposable income, yuan, nominal (NBS Statistical Communiqués
+# 2013-2024): what makes a flat or rent in the county seat affordable for a rural family.
+RURAL_INCOME = {2013: 9430, 2014: 10489, 2015: 11422, 2016: 12363, 2017: 13432, 2018: 14617,
+                2019: 16021, 2020: 17131, 2021: 18931, 2022: 20133, 2023: 21691, 2024: 23119}
+
+
+def rural_income(year: int, growth_after_data: float) -> float:
+    """Rural per-capita income in ``year``: the NBS series, the first value before it and a
+    constant growth after it."""
+    first, last = min(RURAL_INCOME), max(RURAL_INCOME)
+    if year < first:
+        return RURAL_INCOME[first]
+    if year > last:
+        return RURAL_INCOME[last] * (1 + growth_after_data) ** (year - last)
+    return RURAL_INCOME[year]
+
 
 def births(year: int, trend_after_data: float) -> float:
     """Births in ``year``; before the data the first value, after it a constant trend."""

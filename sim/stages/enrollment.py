@@ -28,6 +28,7 @@ from ..kinds import (
     VILLAGE,
 )
 from ..state import PlaceOptions
+from .demography import rural_income
 
 if TYPE_CHECKING:
     from ..county import County
@@ -125,7 +126,10 @@ def place_utilities(st: CountyState, year: int) -> np.ndarray:
     middle = (grades >= FIRST_MIDDLE_GRADE)[None, :, None]
     v = school_u[opt, middle.astype(np.intp)]
     journey, relocating = _journey_terms(st, opt, grades)
-    reloc_cost = cp.relocation_cost - cp.relocation_cost_trend * (year - st.scenario.start_year)
+    # relocating gets cheaper as rural incomes rise (NBS series; sim.stages.demography)
+    growth = np.log(rural_income(year, cp.rural_income_growth_after_data)
+                    / rural_income(st.scenario.start_year, cp.rural_income_growth_after_data))
+    reloc_cost = cp.relocation_cost - cp.income_weight * growth
     return (v - journey - relocating * np.float32(reloc_cost)).astype(np.float32)
 
 
