@@ -172,6 +172,43 @@ def ensemble_cmd(experiment: Path, size: int, out: Path) -> None:
                f"{out}")
 
 
+@main.command("calibrate")
+@click.argument("calibration", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--backend", type=click.Choice(["serial", "process", "dask"]), default="process",
+              show_default=True, help="Where the runs execute (Slurm: dask with a [dask] "
+              "jobqueue in the file); the posterior does not depend on it.")
+@click.option("--workers", type=click.IntRange(1, 10_000), default=None,
+              help="Local processes or Dask workers (default: the cores available).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: results/calibrations/<name>/).")
+@click.option("--no-charts", is_flag=True, help="Tables only.")
+@user_errors
+def calibrate_cmd(calibration: Path, backend: str, workers: int | None, out: Path | None,
+                  no_charts: bool) -> None:
+    """Calibrate the uncertain parameters to the patterns of a CALIBRATION file (ABC-SMC);
+    run it again to continue where it stopped. Writes posterior.parquet (an ensemble for
+    `compare --uncertainty`), generations.csv and patterns.csv."""
+    from .calibrate import run_calibration
+
+    extras = () if no_charts else _charts("save_calibration_charts")
+    try:
+        result, where = run_calibration(calibration, backend, workers, out, extras=extras)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: finished generations are kept in calibration.db; run the "
+                   "same command again to continue", err=True)
+        sys.exit(130)
+    g = result.generations.iloc[-1]
+    p = result.patterns
+    click.echo(f"{len(result.generations)} generations, tolerance {g['tolerance']:.2f}, "
+               f"effective sample size {g['effective_sample_size']:.0f} of {g['particles']}")
+    for use in ("calibrate", "validate"):
+        sub = p[p["use"] == use]
+        if len(sub):
+            click.echo(f"{use}: {int(sub['within_tolerance'].sum())} of {len(sub)} patterns "
+                       "within tolerance (posterior median)")
+    click.echo(f"written to {where}/")
+
+
 @main.command("sweep")
 @click.argument("experiment", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--backend", type=click.Choice(["serial", "process", "dask", "slurm"]),
@@ -230,12 +267,19 @@ def analyze_cmd(sweep_dir: Path, no_charts: bool) -> None:
                 type=click.Path(dir_okay=False, path_type=Path))
 @SET_OPTION
 def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
-    """Validate scenario or experiment files and explain every error (exit code 2 if any is
-    invalid)."""
+    """Validate scenario, experiment or calibration files and explain every error (exit code 2
+    if any is invalid)."""
     failed = False
     for path in files:
         try:
-            if _is_experiment(path):
+            if _has_table(path, "patterns"):
+                from .calibrate import load_calibration
+
+                cal, base = load_calibration(path)
+                click.echo(f"ok: {path} - calibration '{cal.name}', {len(cal.priors)} priors, "
+                           f"{len(cal.patterns)} patterns, base '{base.name}'")
+                continue
+            if _has_table(path, "design"):
                 from .sweep import load_experiment
 
                 exp, base, _ = load_experiment(path)
@@ -257,12 +301,13 @@ def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
         sys.exit(2)
 
 
-def _is_experiment(path: Path) -> bool:
-    """An experiment file has a [design] table; a scenario does not."""
+def _has_table(path: Path, table: str) -> bool:
+    """An experiment file has a [design] table and a calibration file [patterns]; a scenario
+    has neither."""
     from .scenario import read_toml
 
     try:
-        return "design" in read_toml(path)
+        return table in read_toml(path)
     except InputError:
         return False
 

@@ -139,6 +139,20 @@ def render_experiments() -> str:
         keys = ", ".join(f"`{k}`" for k in dist_model.model_fields if k != "dist")
         dist = get_args(dist_model.model_fields["dist"].annotation)[0]
         lines.append(f"| `{dist}` | {keys} |")
+    from .calibrate import Calibration, Pattern
+
+    lines += ["\n# Calibration files\n",
+              "A calibration file (`ruraledu calibrate FILE`) names a base scenario, priors for "
+              "the uncertain parameters (`[priors.\"params.<key>\"]`, the factor distributions "
+              "above) and the patterns to match (`[patterns.<name>]`), each a model output as "
+              "above with its target, tolerance and source, calibrating or held out to validate "
+              "(`sim/calibrate.py`; `experiments/calibrate-baseline.toml` is the worked "
+              "example)."]
+    for title, model in (("The file (top level)", Calibration), ("`[patterns.<name>]`",
+                                                                  Pattern)):
+        lines += [f"\n## {title}\n", "| key | type | default | allowed | meaning |",
+                  "|---|---|---|---|---|"]
+        lines += [_schema_row(name, field) for name, field in model.model_fields.items()]
     return "\n".join(lines) + "\n"
 
 

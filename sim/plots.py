@@ -20,6 +20,7 @@ from .indicators import GAP_TARGET, TARGETS, Target, meets  # noqa: E402
 
 if TYPE_CHECKING:
     from .analysis import Analysis
+    from .calibrate import CalibrationResult
     from .compare import Comparison
     from .results import Result
 
@@ -404,3 +405,42 @@ def save_analysis_charts(analysis: Analysis, out: Path) -> list[Path]:
             save(plot_threshold_map(analysis.probability, top[0], top[1], last),
                  f"threshold_map_{year}.png")
     return paths
+
+
+def plot_calibration(result: CalibrationResult) -> plt.Figure:
+    """Left: each parameter's posterior (weighted histogram) across its prior range. Right:
+    each pattern's posterior predictive (median, 10-90%) against its target and tolerance,
+    in tolerances from the target; held-out patterns apart."""
+    post = result.posterior
+    keys = [c for c in post.columns if c != "weight"]
+    fig = plt.figure(figsize=(15, max(4, 1.6 * len(keys))))
+    grid = fig.add_gridspec(len(keys), 2, wspace=0.6, hspace=0.6)
+    for i, key in enumerate(keys):
+        ax = fig.add_subplot(grid[i, 0])
+        ax.hist(post[key], bins=20, weights=post["weight"], color=COLORS[0], alpha=0.8)
+        ax.set_title(_short(key), fontsize=9)
+        ax.set_yticks([])
+    ax = fig.add_subplot(grid[:, 1])
+    p = result.patterns.reset_index(drop=True)
+    scale = p["tolerance"]
+    for j, row in p.iterrows():
+        color = COLORS[0] if row["use"] == "calibrate" else COLORS[1]
+        lo, med, hi = ((row[c] - row["target"]) / scale[j] for c in ("p10", "median", "p90"))
+        ax.plot([lo, hi], [j, j], color=color, lw=3, alpha=0.6)
+        ax.plot(med, j, "o", color=color)
+    ax.axvspan(-1, 1, color="grey", alpha=0.15, label="within tolerance")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(range(len(p)), [f"{n} ({u})" for n, u in zip(p["pattern"], p["use"])],
+                  fontsize=8)
+    ax.set_xlabel("posterior predictive - target, in tolerances (10-90%, median)")
+    ax.legend(frameon=False, fontsize=8)
+    fig.suptitle("Calibration: posterior and patterns")
+    return fig
+
+
+def save_calibration_charts(result: CalibrationResult, out: Path) -> list[Path]:
+    path = Path(out) / "calibration.png"
+    fig = plot_calibration(result)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]

@@ -10,10 +10,11 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
 
 from .evaluate import ShardSpec, record_lost, run_shard
-from .experiment import Experiment
+from .experiment import DaskOptions, Experiment
 
 BACKENDS = ("serial", "process", "dask", "slurm")
 
@@ -86,11 +87,12 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             process.terminate()
 
 
-def _dask(specs, workers, exp, out):
+@contextmanager
+def dask_client(opts: DaskOptions, workers: int | None) -> Iterator:
+    """A Dask client: a running scheduler, a dask-jobqueue cluster (Slurm, PBS...) or a local
+    cluster of single-threaded worker processes; closed on leaving."""
     from dask.distributed import Client, LocalCluster
-    from dask.distributed import as_completed as dask_completed
 
-    opts = exp.dask
     if opts.scheduler:
         cluster, client = None, Client(opts.scheduler)
     elif opts.jobqueue:
@@ -106,13 +108,20 @@ def _dask(specs, workers, exp, out):
                                processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        futures = client.map(run_shard, specs, pure=False)
-        for future in dask_completed(futures):
-            yield future.result()
+        yield client
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _dask(specs, workers, exp, out):
+    from dask.distributed import as_completed as dask_completed
+
+    with dask_client(exp.dask, workers) as client:
+        futures = client.map(run_shard, specs, pure=False)
+        for future in dask_completed(futures):
+            yield future.result()
 
 
 def _slurm(specs, workers, exp, out):
