@@ -148,8 +148,9 @@ def render_experiments() -> str:
               "above with its target, tolerance and source, calibrating or held out to validate "
               "(`sim/calibrate.py`; `experiments/calibrate-baseline.toml` is the worked "
               "example)."]
-    for title, model in (("The file (top level)", Calibration), ("`[patterns.<name>]`",
-                                                                  Pattern)):
+    schemas: tuple[tuple[str, type[BaseModel]], ...] = (("The file (top level)", Calibration),
+                                                         ("`[patterns.<name>]`", Pattern))
+    for title, model in schemas:
         lines += [f"\n## {title}\n", "| key | type | default | allowed | meaning |",
                   "|---|---|---|---|---|"]
         lines += [_schema_row(name, field) for name, field in model.model_fields.items()]
