@@ -150,10 +150,10 @@ def render_experiments() -> str:
               "example)."]
     schemas: tuple[tuple[str, type[BaseModel]], ...] = (("The file (top level)", Calibration),
                                                          ("`[patterns.<name>]`", Pattern))
-    for title, model in schemas:
+    for title, schema in schemas:
         lines += [f"\n## {title}\n", "| key | type | default | allowed | meaning |",
                   "|---|---|---|---|---|"]
-        lines += [_schema_row(name, field) for name, field in model.model_fields.items()]
+        lines += [_schema_row(name, field) for name, field in schema.model_fields.items()]
     return "\n".join(lines) + "\n"
 
 
