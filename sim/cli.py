@@ -164,8 +164,9 @@ def ensemble_cmd(experiment: Path, size: int, out: Path) -> None:
     """Draw a prior ensemble of parameter sets from the params.* factors of an EXPERIMENT file
     (for `compare --uncertainty`)."""
     from . import ensemble as ensembles
+    from .sweep.design import prior
 
-    table = ensembles.prior(experiment, size)
+    table = prior(experiment, size)
     ensembles.save(table, out)
     keys = [c for c in table.columns if c != ensembles.WEIGHT]
     click.echo(f"{len(table)} parameter sets over {len(keys)} uncertain parameters written to "

@@ -127,9 +127,13 @@ def draw_parameter_sets(ensemble: pd.DataFrame | None, replicates: int,
 
 def with_parameters(scenario: Scenario, row: pd.Series) -> Scenario:
     """``scenario`` with the parameter values of one ensemble row (dotted keys)."""
-    values = {k: (v.item() if isinstance(v, np.generic) else v)
-              for k, v in row.items() if k != "weight"}
-    return with_overrides(scenario, values)
+    return with_overrides(scenario, parameter_values(row))
+
+
+def parameter_values(row: pd.Series) -> dict:
+    """One ensemble row as dotted overrides (plain Python values, the weight left out)."""
+    return {k: (v.item() if isinstance(v, np.generic) else v)
+            for k, v in row.items() if k != "weight"}
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.645) -> tuple[float, float]:

@@ -3,11 +3,10 @@ and probabilities hold what is not known about the model's assumptions, not only
 the draw.
 
 An ensemble is a Parquet table: one column per uncertain parameter (dotted keys such as
-``params.levers.pairing_value_added``) and a ``weight`` column. ``prior`` draws one from the
-uncertain parameters (``params.*`` factors) of an experiment file, with their distributions, as
-a Latin hypercube; a calibration would weight or replace it with a posterior. ``compare`` takes
-one (``ruraledu compare ... --uncertainty FILE``) and gives replicate ``r`` of every package the
-same parameter set.
+``params.levers.pairing_value_added``) and a ``weight`` column. ``sim.sweep.design.prior``
+draws one from the uncertain parameters of an experiment file; ``sim.calibrate`` writes a
+posterior. ``compare`` (``--uncertainty FILE``) and sweeps (an experiment's ``uncertainty``)
+take one and give replicate ``r`` of every package or design point the same parameter set.
 """
 
 from __future__ import annotations
@@ -16,35 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from SALib.sample import latin
 
 from .errors import InputError
 from .files import write_atomic
 from .scenario import Scenario, with_overrides
-from .sweep.experiment import Choice, load_experiment
 
 WEIGHT = "weight"
-
-
-def prior(experiment: str | Path, n: int = 50, seed: int | None = None) -> pd.DataFrame:
-    """``n`` parameter sets drawn from the ``params.*`` factors of an experiment file (their
-    distributions, a Latin hypercube), equally weighted. The levers (``policies.*``) are left
-    to the packages being compared."""
-    exp, _, _ = load_experiment(Path(experiment))
-    factors = {k: f for k, f in exp.factors.items() if k.startswith("params.")}
-    if not factors:
-        raise InputError(experiment, "no params.* factors to draw an ensemble from (allowed: "
-                         "an experiment whose factors include uncertain parameters)")
-    problem = {"num_vars": len(factors), "names": list(factors),
-               "bounds": [[0.0, 1.0]] * len(factors)}
-    u = latin.sample(problem, n, seed=exp.seed if seed is None else seed)
-    table = {}
-    for j, (key, factor) in enumerate(factors.items()):
-        values = factor.ppf(u[:, j])
-        table[key] = values if isinstance(factor, Choice) else np.asarray(values, float)
-    out = pd.DataFrame(table)
-    out[WEIGHT] = 1.0 / n
-    return out
 
 
 def load(path: str | Path) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import sim
 from sim import ensemble as ensembles
 from sim.cli import main
 from sim.compare import compare, wilson_interval
+from sim.sweep.design import prior as draw_prior
 
 from conftest import ROOT, small_scenario
 
@@ -20,7 +21,7 @@ THRESHOLD = ROOT / "experiments" / "threshold.toml"
 
 @pytest.fixture(scope="module")
 def prior():
-    return ensembles.prior(THRESHOLD, n=12)
+    return draw_prior(THRESHOLD, n=12)
 
 
 def test_a_prior_draws_the_uncertain_parameters_only(prior):
@@ -77,3 +78,30 @@ def test_wilson_interval_is_honest_at_the_edges():
     assert hi == 1.0 and 0.7 < lo < 0.9
     lo, hi = wilson_interval(0, 10)
     assert lo == 0.0 and 0.1 < hi < 0.3
+
+
+def test_a_sweep_integrates_its_levers_over_an_ensemble(tmp_path, prior):
+    """EMA's scenarios x policies: replicate r of every design point takes the same parameter
+    set, drawn by weight, and a design factor may not also be an ensemble column."""
+    from sim.sweep import sweep
+
+    ens = ensembles.save(prior, tmp_path / "prior.parquet")
+    text = (f'name = "unc"\nbase = "{ROOT / "scenarios" / "baseline.toml"}"\n'
+            f'uncertainty = "{ens}"\nreplicates = 2\nshard_size = 4\n'
+            'outputs = ["gap_rate@2023"]\n[overrides]\n"county.students" = 3000\n'
+            '"county.towns" = 8\n"county.villages_per_town" = 10\nend_year = 2023\n'
+            '[design]\nmethod = "latin"\nn = 3\n[factors."policies.pairing.start"]\n'
+            'dist = "choice"\nvalues = [2021, 2023]\n')
+    path = tmp_path / "exp.toml"
+    path.write_text(text, encoding="utf-8")
+    table = sweep(path, backend="serial", out=tmp_path / "sw", progress=False).table
+    sets = table.groupby("replicate")["parameter_set"].nunique()
+    assert (sets == 1).all() and table["parameter_set"].min() >= 0
+    assert table.groupby("sample_id")["parameter_set"].apply(tuple).nunique() == 1
+    clash = text.replace('[factors."policies.pairing.start"]\ndist = "choice"\n'
+                         'values = [2021, 2023]\n',
+                         f'[factors."{prior.columns[0]}"]\ndist = "uniform"\nlow = {prior.iloc[:, 0].min()}\n'
+                         f'high = {prior.iloc[:, 0].max()}\n')
+    path.write_text(clash, encoding="utf-8")
+    r = CliRunner().invoke(main, ["check", str(path)])
+    assert r.exit_code == 2 and "factors of the design and columns of the ensemble" in r.output

@@ -29,7 +29,11 @@ def markdown(a, figures: list[str]) -> str:
         f"Design: {method.get(d.get('method'), d.get('method'))}; {m.get('n_samples')} design "
         f"points x {m.get('replicates')} replicates = {m.get('n_runs')} runs of the model "
         f"(seeds: experiment seed {m.get('seed')} + replicate, common to all points). "
-        f"Factors: {', '.join(m.get('factors', {}))}. Indices are computed on the mean over "
+        f"Factors: {', '.join(m.get('factors', {}))}. Uncertainty included: "
+        f"{m.get('includes', 'stochastic only')}"
+        + (f" (replicate r of every point takes the same parameter set of "
+           f"`{m['uncertainty']}`, so indices and probabilities are integrated over it)"
+           if m.get("uncertainty") else "") + ". Indices are computed on the mean over "
         "replicates at each point, with 95% bootstrap intervals; the table `indices.csv` holds "
         "every index, including the same indices on the first half of the design "
         "(convergence).", "",
@@ -42,7 +46,8 @@ def markdown(a, figures: list[str]) -> str:
                      f"{_top(a.indices, r.outcome, r.year)} |")
     lines += ["", "The noise share is the part of an output's variance between runs that "
               "comes from the model's randomness at a fixed design point (within-point over "
-              "total variance); indices describe the rest.", ""]
+              "total variance; with an ensemble, the assumptions' too); indices describe the "
+              "rest.", ""]
     prob_cols = [c for c in a.probability.columns if c.startswith("P(met)@")]
     if prob_cols:
         lines += ["## The 0.15 difference-rate target", ""]

@@ -20,6 +20,8 @@ from typing import Any
 
 import pandas as pd
 
+from .. import ensemble as ensembles
+from ..compare import draw_parameter_sets, parameter_values
 from ..errors import InputError
 from ..files import write_atomic
 from ..indicators import Indicator, codebook, output_column
@@ -38,13 +40,21 @@ class SweepResult:
     status: dict
 
 
-def plan(exp: Experiment, samples: pd.DataFrame, store: Store, base_path: Path) -> list[ShardSpec]:
-    """Every run of the experiment, grouped into shards of ``exp.shard_size`` runs."""
+def plan(exp: Experiment, samples: pd.DataFrame, store: Store, base_path: Path,
+         ensemble: pd.DataFrame | None = None) -> list[ShardSpec]:
+    """Every run of the experiment, grouped into shards of ``exp.shard_size`` runs. With an
+    ``ensemble``, replicate ``r`` of every design point takes the same parameter set."""
     runs: list[RunSpec] = []
+    draws = draw_parameter_sets(ensemble, exp.replicates, exp.seed)
     for _, row in samples.iterrows():
         over = design.overrides_of(exp, row)
         for r in range(exp.replicates):
-            runs.append(RunSpec(len(runs), int(row["sample_id"]), r, exp.seed + r, over))
+            if draws is None or ensemble is None:
+                runs.append(RunSpec(len(runs), int(row["sample_id"]), r, exp.seed + r, over))
+                continue
+            assumed = parameter_values(ensemble.iloc[draws[r]])
+            runs.append(RunSpec(len(runs), int(row["sample_id"]), r, exp.seed + r,
+                                {**assumed, **over}, int(draws[r])))
     shards = []
     for k in range(0, len(runs), exp.shard_size):
         sid = k // exp.shard_size
@@ -64,13 +74,18 @@ def sweep(experiment: str | Path, backend: str = "process", workers: int | None 
     base_path = (path.parent / exp.base).resolve()
     store = Store(out or Path("results") / "sweeps" / exp.name)
     samples = design.samples(exp)
-    shards = plan(exp, samples, store, base_path)
+    assumptions = None if exp.uncertainty is None else \
+        ensembles.load(path.parent / exp.uncertainty)
+    shards = plan(exp, samples, store, base_path, assumptions)
     n_runs = sum(len(s.runs) for s in shards)
     manifest = {"experiment": exp.name, "experiment_file": str(path.resolve()),
                 "digest": digest, "design": exp.design.model_dump(), "factors": {
                     k: f.model_dump() for k, f in exp.factors.items()},
                 "scenarios": exp.scenarios, "outputs": exp.outputs,
                 "replicates": exp.replicates, "seed": exp.seed, "seeds": "seed + replicate",
+                "uncertainty": exp.uncertainty,
+                "includes": "stochastic only" if assumptions is None else
+                f"stochastic + assumptions ({len(assumptions)} parameter sets)",
                 "n_samples": len(samples), "n_runs": n_runs, "n_shards": len(shards),
                 "shard_size": exp.shard_size, "problem": design.unit_problem(exp)}
     store.prepare(manifest, samples)
@@ -93,6 +108,8 @@ RUN_COLUMNS = (
     ("scenario", "Scenario", "design 'scenarios': the named overrides"),
     ("replicate", "Replicate", "replicate r runs with seed experiment.seed + r"),
     ("seed", "Seed", "the run's seed (common random numbers across design points)"),
+    ("parameter_set", "Parameter set", "the ensemble row this replicate took, the same at every "
+     "design point (-1: no ensemble)"),
     ("status", "Status", "ok or failed"),
     ("error", "Error", "the error of a failed run"),
     ("traceback", "Traceback", "where a failed run stopped"),

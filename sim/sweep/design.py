@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from SALib.sample import latin, morris
 from SALib.sample import sobol as sobol_sampler
 
-from .experiment import Choice, Experiment
+from ..ensemble import WEIGHT
+from ..errors import InputError
+from .experiment import Choice, Experiment, load_experiment
 
 
 def unit_problem(exp: Experiment) -> dict:
@@ -66,3 +69,24 @@ def overrides_of(exp: Experiment, row: pd.Series) -> dict:
 
 def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
+
+
+def prior(experiment: str | Path, n: int = 50, seed: int | None = None) -> pd.DataFrame:
+    """``n`` parameter sets drawn from the ``params.*`` factors of an experiment file (their
+    distributions, a Latin hypercube), equally weighted. The levers (``policies.*``) are left
+    to the packages being compared."""
+    exp, _, _ = load_experiment(Path(experiment))
+    factors = {k: f for k, f in exp.factors.items() if k.startswith("params.")}
+    if not factors:
+        raise InputError(experiment, "no params.* factors to draw an ensemble from (allowed: "
+                         "an experiment whose factors include uncertain parameters)")
+    problem = {"num_vars": len(factors), "names": list(factors),
+               "bounds": [[0.0, 1.0]] * len(factors)}
+    u = latin.sample(problem, n, seed=exp.seed if seed is None else seed)
+    table = {}
+    for j, (key, factor) in enumerate(factors.items()):
+        values = factor.ppf(u[:, j])
+        table[key] = values if isinstance(factor, Choice) else np.asarray(values, float)
+    out = pd.DataFrame(table)
+    out[WEIGHT] = 1.0 / n
+    return out

@@ -24,6 +24,7 @@ class RunSpec:
     replicate: int
     seed: int
     overrides: dict
+    parameter_set: int = -1  # the ensemble row this replicate takes (-1: none)
 
 
 @dataclass
@@ -97,7 +98,7 @@ def run_shard(spec: ShardSpec) -> dict:
     rows = []
     for r in spec.runs:
         row = {"run_id": r.run_id, "sample_id": r.sample_id, "replicate": r.replicate,
-               "seed": r.seed, "status": "ok", "error": ""}
+               "seed": r.seed, "parameter_set": r.parameter_set, "status": "ok", "error": ""}
         t0 = time.perf_counter()
         try:
             scenario = load_scenario(spec.base_path, {**spec.base_overrides, **r.overrides})

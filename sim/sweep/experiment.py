@@ -13,6 +13,7 @@ import numpy as np
 from pydantic import Field, model_validator
 from scipy import stats
 
+from .. import ensemble
 from ..errors import InputError
 from ..parameters import Group
 from ..scenario import Scenario, read_toml, validate
@@ -139,6 +140,11 @@ class Experiment(Group):
     outputs: list[str] = Field(min_length=1, description="e.g. gap_rate@2025, "
                                "teacher_retention@mean, cost_policy_yuan@sum, first_year_gap_met")
     seed: int = Field(1, ge=0, le=2**32 - 1)
+    uncertainty: str | None = Field(
+        None, description="an ensemble of parameter sets (Parquet, relative to the experiment "
+        "file; `ruraledu calibrate` or `ruraledu ensemble`): replicate r of every design point "
+        "takes the same set, drawn by weight, so the factors' effects are integrated over what "
+        "is not known (EMA's scenarios x policies)")
     shard_size: int = Field(10, ge=1, le=100_000, description="runs per stored shard")
     slurm: SlurmOptions = Field(default_factory=SlurmOptions)
     dask: DaskOptions = Field(default_factory=DaskOptions)
@@ -184,11 +190,22 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, str]:
         for key, value in over.items():
             problems += [f"scenarios.{name}: {p}" for p in
                          _check_override(base_path, exp.overrides, key, value)]
+    ensemble_digest = ""
+    if exp.uncertainty is not None:
+        table = ensemble.load(path.parent / exp.uncertainty)
+        both = sorted(set(exp.factors) & set(table.columns))
+        if both:
+            problems.append(f"uncertainty: {both} are factors of the design and columns of the "
+                            "ensemble (allowed: a parameter in one or the other)")
+        ensemble_digest = hashlib.sha256(
+            (path.parent / exp.uncertainty).read_bytes()).hexdigest()
     if problems:
         raise InputError(path, problems)
     raw = read_toml(base_path)
-    digest = hashlib.sha256(json.dumps({"experiment": data, "base": raw}, sort_keys=True,
-                                       default=str).encode()).hexdigest()
+    inputs: dict[str, Any] = {"experiment": data, "base": raw}
+    if ensemble_digest:  # (absent otherwise, so earlier sweeps keep their digest)
+        inputs["ensemble"] = ensemble_digest
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
     return exp, base, digest
 
 
