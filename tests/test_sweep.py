@@ -306,3 +306,28 @@ def test_a_killed_worker_loses_nothing(tmp_path):
     assert proc.returncode == 0 and "Traceback" not in err, err[-2000:]
     got = table(sweep_mod.sweep(exp, backend="serial", out=out, progress=False))
     pd.testing.assert_frame_equal(ref, got)
+
+
+def test_factors_that_cannot_act_are_refused(tmp_path):
+    """A setting of a lever that is off, or the seed, would give identical runs at every
+    design point: the file is refused with the way out."""
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    head = (f'name = "inert"\nbase = "{ROOT / "scenarios" / "baseline.toml"}"\n'
+            'outputs = ["gap_rate@2025"]\n[design]\nmethod = "latin"\nn = 4\n')
+    cases = {
+        '[factors."policies.subsidy.village_yuan_month"]\ndist = "uniform"\nlow = 200\n'
+        'high = 1500\n': "the subsidy lever is off",
+        '[factors.seed]\ndist = "choice"\nvalues = [1, 2]\n': "the seed is not a factor",
+    }
+    for factor, says in cases.items():
+        path = tmp_path / "exp.toml"
+        path.write_text(head + factor, encoding="utf-8")
+        r = CliRunner().invoke(main, ["check", str(path)])
+        assert r.exit_code == 2 and says in r.output, r.output
+    # turned on by another factor, the same setting is fine
+    path.write_text(head + '[factors."policies.subsidy.start"]\ndist = "choice"\n'
+                    'values = [2021, 2023]\n' + list(cases)[0], encoding="utf-8")
+    assert CliRunner().invoke(main, ["check", str(path)]).exit_code == 0

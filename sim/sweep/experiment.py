@@ -174,7 +174,7 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, str]:
     if not base_path.is_file():
         raise InputError(path, f"base: file not found: {base_path}")
     base = _load_scenario(base_path, exp.overrides)
-    problems = []
+    problems = _inert_factors(exp, base)
     years = set(base.years)
     for out in exp.outputs:
         problems += _check_output(out, years)
@@ -207,6 +207,30 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, str]:
         inputs["ensemble"] = ensemble_digest
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
     return exp, base, digest
+
+
+TIMELINE_KEYS = ("start", "schedule")  # factors that can switch a lever on
+
+
+def _inert_factors(exp: Experiment, base: Scenario) -> list[str]:
+    """Factors that cannot change a run: a lever's setting while the lever is off in the base
+    scenario and no factor turns it on, or the seed (replicates vary it)."""
+    problems = []
+    switched = {key.split(".")[1] for key in exp.factors
+                if key.startswith("policies.") and key.rsplit(".", 1)[-1] in TIMELINE_KEYS}
+    for key in exp.factors:
+        parts = key.split(".")
+        if key == "seed":
+            problems.append("factor 'seed': the seed is not a factor (allowed: replicates, "
+                            "which give every design point the same seeds)")
+        elif len(parts) == 3 and parts[0] == "policies" and parts[2] not in TIMELINE_KEYS \
+                and parts[1] not in switched:
+            lever = getattr(base.policies, parts[1], None)
+            if lever is not None and not lever.enabled:
+                problems.append(f"factor '{key}': the {parts[1]} lever is off in the base "
+                                "scenario, so this setting cannot act (allowed: turn it on in "
+                                f"[overrides] with policies.{parts[1]}.start, or vary its start)")
+    return problems
 
 
 def _check_override(base_path: Path, overrides: dict, key: str, value: Any) -> list[str]:
