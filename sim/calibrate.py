@@ -28,6 +28,8 @@ calibrating and held-out apart) and ``calibration.db`` (pyabc's history).
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import multiprocessing
 import random
@@ -120,12 +122,36 @@ def run_calibration(path: str | Path, backend: str = "process", workers: int | N
     cal, base = load_calibration(path)
     out = Path(out) if out is not None else Path("results") / "calibrations" / cal.name
     out.mkdir(parents=True, exist_ok=True)
+    _claim(out, cal, base)
     with _mapper(backend, workers, cal.dask) as mapper:
         result = calibrate(cal, base, out / "calibration.db", mapper=mapper)
     result.write(out)
     for extra in extras:
         extra(result, out)
     return result, out
+
+
+def _claim(out: Path, cal: Calibration, base: Scenario) -> None:
+    """Record what the folder's database calibrates, or refuse to continue a database that
+    calibrated something else (other priors, patterns, sizes, seeds or base scenario): its
+    particles would be mixed with the new file's."""
+    what = {"calibration": cal.model_dump(exclude={"dask", "generations", "min_tolerance",
+                                                   "description"},
+                                          mode="json"),
+            "base": base.model_dump(mode="json")}
+    digest = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
+    stamp = out / "calibration.json"
+    if (out / "calibration.db").exists():
+        try:
+            old = json.loads(stamp.read_text(encoding="utf-8")).get("digest")
+        except (OSError, ValueError):
+            old = None
+        if old != digest:
+            raise InputError(out, "holds the database of a different calibration (other priors, "
+                             "patterns, sizes, seeds or base scenario): give another --out, or "
+                             "remove calibration.db to start again")
+    write_atomic(stamp, lambda p: Path(p).write_text(
+        json.dumps({"name": cal.name, "digest": digest}, indent=2), encoding="utf-8"))
 
 
 @contextmanager

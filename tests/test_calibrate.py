@@ -113,3 +113,13 @@ def test_bad_calibration_files_are_explained(tmp_path):
                                       "--out", str(tmp_path / "x")])
         assert r.exit_code == 2, r.output
         assert says in r.output and "Traceback" not in r.output
+
+
+def test_a_folder_holding_another_calibration_is_not_continued(tmp_path):
+    out = tmp_path / "out"
+    args = ["calibrate", "--backend", "serial", "--out", str(out), "--no-charts"]
+    first = CliRunner().invoke(main, [*args[:1], str(small_file(tmp_path)), *args[1:]])
+    assert first.exit_code == 0, first.output
+    other = small_file(tmp_path, **{"target = 0.37": "target = 0.30"})
+    r = CliRunner().invoke(main, [*args[:1], str(other), *args[1:]])
+    assert r.exit_code == 2 and "different calibration" in r.output
