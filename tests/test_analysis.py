@@ -160,3 +160,23 @@ def test_failed_runs_are_left_out_not_imputed(tmp_path):
     assert np.isnan(prob.loc[lost, "P(met)@2024"])
     assert np.isnan(prob.loc[lost, "first_year_met (median)"])
     assert any("failed runs left out" in w for w in a.warnings)
+
+
+def test_an_output_that_does_not_vary_gets_a_warning_not_a_crash(tmp_path):
+    """A design too small or an output the factors cannot move: the analysis says so and goes
+    on with the other outputs."""
+    from sim.analysis import analyze
+    from sim.sweep import sweep
+
+    text = (f'name = "flat"\nbase = "{ROOT / "scenarios" / "baseline.toml"}"\n'
+            'outputs = ["schools_open@2021", "gap_rate@2022"]\nshard_size = 4\n[overrides]\n'
+            '"county.students" = 3000\n"county.towns" = 8\n"county.villages_per_town" = 10\n'
+            'end_year = 2022\n"policies.pairing.start" = 2021\n[design]\nmethod = "latin"\n'
+            'n = 8\n[factors."policies.pairing.strength"]\ndist = "uniform"\nlow = 0.0\n'
+            'high = 1.0\n')
+    path = tmp_path / "exp.toml"
+    path.write_text(text, encoding="utf-8")
+    sweep(path, backend="serial", out=tmp_path / "sw", progress=False)
+    result = analyze(tmp_path / "sw")
+    assert any("schools_open@2021" in w and "same value" in w for w in result.warnings)
+    assert "gap_rate" in set(result.indices["outcome"])

@@ -108,9 +108,16 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
         design = manifest["design"]
         kw = {"second_order": design.get("second_order", False),
               "num_levels": design.get("levels", 4), "seed": seed}
-        with warnings_module.catch_warnings(record=True) as caught:
-            warnings_module.simplefilter("always")
-            full = sensitivity.indices(method, problem, X, Y, **kw)
+        if np.ptp(Y) == 0:
+            warnings.append(f"{name}: the same value at every design point; no indices")
+            continue
+        try:
+            with warnings_module.catch_warnings(record=True) as caught:
+                warnings_module.simplefilter("always")
+                full = sensitivity.indices(method, problem, X, Y, **kw)
+        except (ValueError, np.linalg.LinAlgError) as err:  # e.g. too few distinct values
+            warnings.append(f"{name}: no indices ({err}); a larger design may give them")
+            continue
         warnings += [f"{name}: {w.message}".strip() for w in caught
                      if issubclass(w.category, UserWarning)][:3]
         Xh, Yh = sensitivity.first_half(method, problem, X, Y, kw["second_order"])
