@@ -29,25 +29,25 @@ RURAL_INCOME = {2013: 9430, 2014: 10489, 2015: 11422, 2016: 12363, 2017: 13432, 
                 2019: 16021, 2020: 17131, 2021: 18931, 2022: 20133, 2023: 21691, 2024: 23119}
 
 
-def rural_income(year: int, growth_after_data: float) -> float:
-    """Rural per-capita income in ``year``: the NBS series, the first value before it and a
-    constant growth after it."""
-    first, last = min(RURAL_INCOME), max(RURAL_INCOME)
+def observed(series: dict[int, float], year: int, growth_after_data: float) -> float:
+    """A yearly series in ``year``: the data, its first value before it and a constant growth
+    after it."""
+    first, last = min(series), max(series)
     if year < first:
-        return RURAL_INCOME[first]
+        return series[first]
     if year > last:
-        return RURAL_INCOME[last] * (1 + growth_after_data) ** (year - last)
-    return RURAL_INCOME[year]
+        return series[last] * (1 + growth_after_data) ** (year - last)
+    return series[year]
+
+
+def rural_income(year: int, growth_after_data: float) -> float:
+    """Rural per-capita income in ``year`` (NBS series)."""
+    return observed(RURAL_INCOME, year, growth_after_data)
 
 
 def births(year: int, trend_after_data: float) -> float:
-    """Births in ``year``; before the data the first value, after it a constant trend."""
-    first, last = min(BIRTHS), max(BIRTHS)
-    if year < first:
-        return BIRTHS[first]
-    if year > last:
-        return BIRTHS[last] * (1 + trend_after_data) ** (year - last)
-    return BIRTHS[year]
+    """Births in ``year`` (NBS series)."""
+    return observed(BIRTHS, year, trend_after_data)
 
 
 def initial_students(scenario: Scenario, county: County, streams: Streams) -> Students:
