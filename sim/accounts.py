@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .budget import LINES, RECURRENT, capital_charge, envelope, status_quo
-from .policies import LEVERS, cost_column
+from .policies import cost_column
 
 if TYPE_CHECKING:
     from .state import CountyState
@@ -28,12 +28,12 @@ def accounts(st: CountyState, year: int) -> dict[str, float]:
     """This year's spending columns (after ``policies.costs``)."""
     base = status_quo(st)  # stage x recurrent line
     levers = st.now.costs
-    per_lever = {name: s.recurrent + capital_charge(st.ledger.outlays, name, year)
-                 for name, s in levers.items()}
+    charges = {name: capital_charge(st.ledger.outlays, name, year) for name in levers}
+    per_lever = {name: s.recurrent + charges[name] for name, s in levers.items()}
     lines = dict(zip(RECURRENT, base.sum(axis=0)))
     for line in RECURRENT:
         lines[line] += sum(getattr(s, line) for s in levers.values())
-    lines["capital"] = sum(capital_charge(st.ledger.outlays, name, year) for name in LEVERS)
+    lines["capital"] = sum(charges.values())
     total = sum(lines.values())
     policy = sum(per_lever.values())
     budget, budget_per_pupil = envelope(st, year)

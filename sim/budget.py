@@ -58,17 +58,16 @@ def employer_cost(params: Parameters, monthly: np.ndarray | float) -> np.ndarray
     return monthly * b.pay_months * (1 + b.employer_on_cost)
 
 
-def instalments(outlay: float, year: int, life: int, until: int) -> np.ndarray:
-    """The yearly charges of an outlay from ``year`` to ``until`` (inclusive): outlay / life in
-    each of the ``life`` years from ``year``, nothing after."""
-    years = np.arange(year, until + 1)
-    return np.where(years < year + life, outlay / life, 0.0)
+def instalment(outlay: float, built: int, life: int, year: int) -> float:
+    """This year's charge for an outlay made in ``built``: outlay / life in each of the ``life``
+    years from ``built``, nothing before or after."""
+    return outlay / life if built <= year < built + life else 0.0
 
 
 def capital_charge(outlays: list[tuple[str, int, float, int]], lever: str, year: int) -> float:
     """This year's charge for a lever's past outlays (``(lever, year, yuan, life)`` records)."""
-    return float(sum(yuan / life for name, y, yuan, life in outlays
-                     if name == lever and y <= year < y + life))
+    return float(sum(instalment(yuan, built, life, year)
+                     for name, built, yuan, life in outlays if name == lever))
 
 
 def status_quo(st: CountyState) -> np.ndarray:

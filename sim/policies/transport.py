@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from ..budget import Spending
+from ..budget import NOTHING, Spending
 from ..kinds import URBAN_PLACE
 from .timeline import Lever
 
@@ -58,7 +58,7 @@ def service_cost(st: CountyState, bus: np.ndarray, lunch: np.ndarray) -> Spendin
     """Buses (a purchased service: operating funds) and lunch (student aid) for the day pupils
     at rural schools who live in the ``bus`` and ``lunch`` villages."""
     if not (bus.any() or lunch.any()):
-        return Spending()
+        return NOTHING
     lp = st.params.levers
     users = day_pupils_by_place(st)
     return Spending(operating=float(users[bus].sum() * lp.bus_yuan_student_year),
