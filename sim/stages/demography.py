@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,7 +30,7 @@ RURAL_INCOME = {2013: 9430, 2014: 10489, 2015: 11422, 2016: 12363, 2017: 13432, 
                 2019: 16021, 2020: 17131, 2021: 18931, 2022: 20133, 2023: 21691, 2024: 23119}
 
 
-def observed(series: dict[int, float], year: int, growth_after_data: float) -> float:
+def observed(series: Mapping[int, float], year: int, growth_after_data: float) -> float:
     """A yearly series in ``year``: the data, its first value before it and a constant growth
     after it."""
     first, last = min(series), max(series)
