@@ -50,10 +50,10 @@ from .errors import InputError
 from .files import write_atomic
 from .parameters import Group
 from .results import run
-from .scenario import Scenario, load_scenario, read_toml, validate, with_overrides
+from .scenario import Scenario, load_scenario, plain, read_toml, validate, with_overrides
 from .sweep.backends import dask_client, default_workers
 from .sweep.evaluate import extract
-from .sweep.experiment import DaskOptions, Factor
+from .sweep.experiment import DaskOptions, Factor, check_output
 
 SEED_KEY = 7_927  # spawn key of the calibration's particle seeds (apart from the model streams)
 
@@ -183,16 +183,15 @@ def load_calibration(path: str | Path) -> tuple[Calibration, Scenario]:
     for key, prior in cal.priors.items():
         for u in (0.0, 0.5, 1.0 - 1e-9):
             try:
-                with_overrides(base, {key: _plain(prior.ppf(np.array([u]))[0])})
+                with_overrides(base, {key: plain(prior.ppf(np.array([u]))[0])})
             except InputError as err:
                 problems += [f"priors.{key}: {p}" for p in err.problems]
                 break
     years = set(base.years)
     for name, pattern in cal.patterns.items():
-        column, _, when = pattern.measure.partition("@")
-        if when not in ("mean", "sum", "last") and not (when.isdigit() and int(when) in years):
-            problems.append(f"patterns.{name}.measure: '{pattern.measure}' (allowed: "
-                            f"column@year with a year of the run, column@mean, @sum, @last)")
+        problems += [f"patterns.{name}.measure: {p} (allowed: column@year with a year of the "
+                     "run, column@mean, @sum, @last)"
+                     for p in check_output(pattern.measure, years)]
     if problems:
         raise InputError(path, problems)
     return cal, base
@@ -206,7 +205,7 @@ class Simulator:
         self.keys = list(cal.priors)
 
     def values(self, unit: dict[str, float]) -> dict[str, Any]:
-        return {key: _plain(self.cal.priors[key].ppf(np.array([to_unit(unit[f"z{j}"])]))[0])
+        return {key: plain(self.cal.priors[key].ppf(np.array([to_unit(unit[f"z{j}"])]))[0])
                 for j, key in enumerate(self.keys)}
 
     def __call__(self, unit: dict[str, float]) -> dict[str, float]:
@@ -304,10 +303,6 @@ def _weighted_quantiles(values: np.ndarray, weights: np.ndarray,
     cum = np.cumsum(weights[order]) / weights.sum()
     at = np.minimum(np.searchsorted(cum, np.asarray(qs)), values.size - 1)
     return [float(v) for v in values[order][at]]
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 class SeededMappingSampler(pyabc.sampler.MappingSampler):

@@ -26,7 +26,7 @@ from .indicators import (
     first_year_met,
 )
 from .results import run
-from .scenario import Scenario, with_overrides
+from .scenario import Scenario, plain, with_overrides
 
 DRAW_KEY = 7_919  # spawn key of the ensemble draws (apart from every model stream)
 
@@ -132,8 +132,7 @@ def with_parameters(scenario: Scenario, row: pd.Series) -> Scenario:
 
 def parameter_values(row: pd.Series) -> dict:
     """One ensemble row as dotted overrides (plain Python values, the weight left out)."""
-    return {k: (v.item() if isinstance(v, np.generic) else v)
-            for k, v in row.items() if k != "weight"}
+    return {k: plain(v) for k, v in row.items() if k != "weight"}
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.645) -> tuple[float, float]:

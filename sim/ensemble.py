@@ -18,7 +18,7 @@ import pandas as pd
 
 from .errors import InputError
 from .files import write_atomic
-from .scenario import Scenario, with_overrides
+from .scenario import Scenario, plain, with_overrides
 
 WEIGHT = "weight"
 
@@ -50,7 +50,7 @@ def load(path: str | Path) -> pd.DataFrame:
     base = Scenario()
     for i in range(len(table)):
         try:
-            with_overrides(base, {k: _plain(table[k].iloc[i]) for k in keys})
+            with_overrides(base, {k: plain(table[k].iloc[i]) for k in keys})
         except InputError as err:
             raise InputError(path, f"row {i}: {'; '.join(err.problems)}") from None
     return table
@@ -61,7 +61,3 @@ def save(table: pd.DataFrame, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, lambda p: table.to_parquet(p, index=False))
     return path
-
-
-def _plain(value):
-    return value.item() if isinstance(value, np.generic) else value

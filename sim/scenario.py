@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
 from .county import CountySpec
@@ -84,6 +85,11 @@ def parse_value(text: str) -> Any:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python value a scenario field takes (other values unchanged)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def apply_overrides(data: dict, overrides: dict[str, Any], source: str) -> dict:

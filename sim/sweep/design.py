@@ -14,6 +14,7 @@ from SALib.sample import sobol as sobol_sampler
 
 from ..ensemble import WEIGHT
 from ..errors import InputError
+from ..scenario import plain
 from .experiment import Choice, Experiment, load_experiment
 
 
@@ -64,11 +65,7 @@ def overrides_of(exp: Experiment, row: pd.Series) -> dict:
     """The scenario overrides of one sample point."""
     if exp.design.method == "scenarios":
         return json.loads(row["overrides"])
-    return {key: _plain(row[key]) for key in exp.factors}
-
-
-def _plain(value):
-    return value.item() if isinstance(value, np.generic) else value
+    return {key: plain(row[key]) for key in exp.factors}
 
 
 def prior(experiment: str | Path, n: int = 50, seed: int | None = None) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from scipy import stats
 from .. import ensemble
 from ..errors import InputError
 from ..parameters import Group
-from ..scenario import Scenario, read_toml, validate
+from ..scenario import Scenario, plain, read_toml, validate
 from ..scenario import load_scenario as _load_scenario
 
 
@@ -177,11 +177,11 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, str]:
     problems = _inert_factors(exp, base)
     years = set(base.years)
     for out in exp.outputs:
-        problems += _check_output(out, years)
+        problems += check_output(out, years)
     for key, factor in exp.factors.items():
         values = factor.values if isinstance(factor, Choice) else \
             factor.ppf(np.array([0.0, 0.5, 1.0 - 1e-9]))
-        for value in dict.fromkeys(_plain(v) for v in values):
+        for value in dict.fromkeys(plain(v) for v in values):
             found = _check_override(base_path, exp.overrides, key, value)
             problems += found
             if found:
@@ -235,13 +235,14 @@ def _inert_factors(exp: Experiment, base: Scenario) -> list[str]:
 
 def _check_override(base_path: Path, overrides: dict, key: str, value: Any) -> list[str]:
     try:
-        _load_scenario(base_path, {**overrides, key: _plain(value)})
+        _load_scenario(base_path, {**overrides, key: plain(value)})
     except InputError as err:
         return [f"factor '{key}': {p}" for p in err.problems]
     return []
 
 
-def _check_output(out: str, years: set[int]) -> list[str]:
+def check_output(out: str, years: set[int]) -> list[str]:
+    """What is wrong with an output name (``column@year|mean|sum|last`` or a summary)."""
     from ..outcomes import TIMESERIES_COLUMNS
 
     if out in OUTPUT_SUMMARIES:
@@ -258,5 +259,3 @@ def _check_output(out: str, years: set[int]) -> list[str]:
     return []
 
 
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
