@@ -349,12 +349,7 @@ def initial_enrollment(st: CountyState) -> None:
     s, c, sch = st.students, st.county, st.schools
     year = st.scenario.start_year - 1
     ids = np.flatnonzero(s.status == ENROLLED)
-    if c.roster_students is not None:
-        s.school[ids] = nearest_in_town(st)[s.place[ids], s.grade[ids] - 1]
-    else:
-        u = st.streams.uniform("choice", year, len(s))[ids]
-        s.school[ids] = choose(st, ids, u, year, ration=False)
-    s.distance[ids] = st.places.distance[s.place[ids], s.school[ids]]
+    _place(st, ids, year)
     count_enrollment(st, st.scenario.start_year)
     total = sch.enrolled.sum(axis=1).astype(float)
     slack = 1 + st.scenario.county.urban_capacity_slack
@@ -379,10 +374,17 @@ def _back_to_last_stage(st: CountyState, ids: np.ndarray, year: int) -> None:
     s = st.students
     new_stage = ids[np.isin(s.grade[ids], BAND_FIRST_GRADE[1:])]
     s.grade[new_stage] -= 1
-    if st.county.roster_students is not None:
-        s.school[new_stage] = nearest_in_town(st)[s.place[new_stage], s.grade[new_stage] - 1]
-    else:
-        u = st.streams.uniform("choice", year - 1, len(s))[new_stage]
-        s.school[new_stage] = choose(st, new_stage, u, year - 1, ration=False)
+    _place(st, new_stage, year - 1)
     s.grade[new_stage] += 1
-    s.distance[new_stage] = st.places.distance[s.place[new_stage], s.school[new_stage]]
+
+
+def _place(st: CountyState, ids: np.ndarray, year: int) -> None:
+    """Place ``ids`` before the run as ``year``'s choice made them (a roster's children at the
+    nearest school of their town that teaches their grade)."""
+    s = st.students
+    if st.county.roster_students is not None:
+        s.school[ids] = nearest_in_town(st)[s.place[ids], s.grade[ids] - 1]
+    else:
+        u = st.streams.uniform("choice", year, len(s))[ids]
+        s.school[ids] = choose(st, ids, u, year, ration=False)
+    s.distance[ids] = st.places.distance[s.place[ids], s.school[ids]]
