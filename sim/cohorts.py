@@ -35,6 +35,7 @@ def cohort_frame(st: CountyState) -> pd.DataFrame:
 
     dropped = entered & (s.status == DROPPED_OUT)
     stayed = entered & (s.status != MOVED_AWAY)
+    in_county = count(stayed)
     completed = np.where(s.status == GRADUATED, 9, np.maximum(s.grade.astype(np.int16) - 1, 0))
     frame = {
         "entry_year": np.repeat(s.cohort_years, 2 * len(HOME_KINDS)),
@@ -46,8 +47,8 @@ def cohort_frame(st: CountyState) -> pd.DataFrame:
         "left_county": count(entered & (s.status == MOVED_AWAY)),
         "still_enrolled": count(entered & (s.status == ENROLLED)),
         "graduated": count(entered & (s.status == GRADUATED)),
-        "grades_completed_mean": np.divide(count(stayed, completed.astype(float)), count(stayed),
-                                           out=np.full(size, np.nan), where=count(stayed) > 0),
+        "grades_completed_mean": np.divide(count(stayed, completed.astype(float)), in_county,
+                                           out=np.full(size, np.nan), where=in_county > 0),
         "boarded": count(entered & s.ever_boarded),
         "county_seat_school": count(entered & s.ever_county_seat),
         "quality_senior": count(entered & s.quality_senior),

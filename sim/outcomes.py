@@ -81,7 +81,7 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     displaced = enrolled & st.effects.lost_school[s.place[win]]  # their village's school closed
     grade = s.grade[win].astype(np.intp)
     boarders_by_grade = np.bincount(grade[boarding], minlength=10)
-    enrolled_by_grade = np.bincount(grade[enrolled], minlength=10)
+    enrolled_by_grade = np.concatenate([[0], per_class.sum(axis=0)])  # index = grade
     town = s.hukou_town[win].astype(np.intp)
     own_town = in_rural & (np.append(c.school_town, -1)[school] == town)
     key = town * 2 + own_town

@@ -166,7 +166,7 @@ def scenario_value(package: str, key: str) -> Any:
     for part in key.split("."):
         if not isinstance(node, dict):
             return None
-        node = node.get(part, node.get(int(part)) if part.isdigit() else None)
+        node = node.get(part)  # TOML keys are strings, years of a schedule too
     return node
 
 
