@@ -305,8 +305,8 @@ def allocate_beds(st: CountyState, year: int) -> None:
         eligible &= ~refused
     s.boarding[win] = eligible
     s.ever_boarded[win] |= eligible
-    s.ever_county_seat[win] |= enrolled & c.is_urban_school[safe]
     urban_school = c.is_urban_school[safe]
+    s.ever_county_seat[win] |= enrolled & urban_school
     rural_home = c.place_kind[s.place[win]] != URBAN_PLACE
     relocated = rural_home & urban_school & ~eligible
     travel = np.where(relocated, np.float32(st.params.choice.relocated_travel_km), dist)
