@@ -102,6 +102,9 @@ INDICATORS: tuple[Indicator, ...] = (
        "consolidation lever (NaN when none)", "enrollment"),
     _i("boarding_from_displaced", "Boarding share of displaced pupils", "share",
        "of the pupils whose village's school was closed, the share boarding", "enrollment"),
+    _i("bus_share_displaced", "Bus share of displaced pupils", "share",
+       "of the pupils whose village's school was closed, the share riding a school bus",
+       "enrollment"),
     *(_i(f"boarding_rate_grade_{g}", f"Boarding share, grade {g}", "share",
          f"boarders among grade-{g} pupils", "enrollment") for g in range(1, 10)),
     _i("left_county_share", "Children who left the county", "share",
@@ -150,8 +153,26 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("mean_travel_km", "Mean daily travel", "km",
        "mean road km from home to school of day students (boarders: the boarding distance; "
        "relocated families: their urban journey)", "enrollment"),
+    _i("mean_travel_km_primary", "Mean daily travel, primary", "km",
+       "the same over primary pupils", "enrollment"),
+    _i("mean_travel_km_middle", "Mean daily travel, middle school", "km",
+       "the same over middle-school pupils", "enrollment"),
+    _i("mode_share_own_way", "Rural pupils going their own way", "share",
+       "of rural-home pupils at school, day pupils without a school bus (on foot, by bicycle or "
+       "taken by family)", "enrollment"),
+    _i("mode_share_bus", "Rural pupils on a school bus", "share",
+       "of rural-home pupils at school, day pupils of a village with a school bus (a closure's "
+       "or the transport lever's)", "enrollment"),
+    _i("mode_share_boarding", "Rural pupils boarding", "share",
+       "of rural-home pupils at school, boarders", "enrollment"),
+    _i("mode_share_relocated", "Rural pupils relocated to the county seat", "share",
+       "of rural-home pupils at school, day pupils at a county-seat school (the family rents or "
+       "buys near it)", "enrollment"),
     _i("p95_travel_km", "95th percentile of daily travel", "km",
        "95th percentile of the same, in 0.1 km bins", "enrollment"),
+    _i("share_small_rural_schools", "Small rural schools", "share",
+       "open village primaries and teaching points with fewer than 100 pupils (乡村小规模学校), "
+       "of all open ones", "enrollment"),
     _i("urban_enrollment_share", "Enrolled at county-seat schools", "share",
        "students at county-seat schools / all students", "enrollment"),
     _i("ptr_primary", "Pupil-teacher ratio, primary", "pupils per teacher",

@@ -23,6 +23,7 @@ from .kinds import (
     SENIOR,
     TEACHING_POINT,
     TOWN_SEAT,
+    URBAN_PLACE,
     URBAN_QUALITY,
     VILLAGE,
     is_rural,
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from .state import CountyState
 
 __all__ = ["FLOW_NAMES", "TIMESERIES_COLUMNS", "measure_enrollment", "observe_year"]
+
+
+SMALL_SCHOOL = 100  # pupils: a rural "small-scale school" (乡村小规模学校, 国办发〔2018〕27号)
 
 
 def _ratio(num: float, den: float) -> float:
@@ -86,6 +90,17 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     own_town = in_rural & (np.append(c.school_town, -1)[school] == town)
     key = town * 2 + own_town
     per_town = np.bincount(key[at_school], minlength=2 * towns)[: 2 * towns].reshape(towns, 2)
+    # how rural-home pupils get to school: their own way (on foot, bicycle, parents), the school
+    # bus of a closed school's village, a dormitory bed, or a family flat at the county seat
+    home = s.place[win]
+    rural_home = enrolled & (c.place_kind[home] != URBAN_PLACE)
+    day = rural_home & ~boarding
+    relocated = day & ~in_rural
+    bus = day & in_rural & st.effects.bus[home]
+    n_rural_home = int(rural_home.sum())
+    village_sites = st.schools.open & (c.school_type > TOWN_SEAT)  # 乡村小学 and teaching points
+    size = st.schools.enrolled.sum(axis=1)
+    travel_middle = float(st.now.travel[middle].sum())
     st.now.town_children = per_town.sum(axis=1)
     st.now.town_attending = per_town[:, 1]
     st.now.snapshot = {
@@ -99,8 +114,17 @@ def measure_enrollment(st: CountyState, year: int) -> None:
         "boarding_rate_primary": _ratio(st.now.boarders_by_stage[0], n_pri),
         "boarding_rate_middle": _ratio(boarders_mid, n_mid),
         "mean_travel_km": _ratio(st.schools.travel_km.sum(), n_all),
+        "mean_travel_km_primary": _ratio(st.schools.travel_km.sum() - travel_middle, n_pri),
+        "mean_travel_km_middle": _ratio(travel_middle, n_mid),
+        "mode_share_own_way": _ratio((day & ~relocated & ~bus).sum(), n_rural_home),
+        "mode_share_bus": _ratio(bus.sum(), n_rural_home),
+        "mode_share_boarding": _ratio((rural_home & boarding).sum(), n_rural_home),
+        "mode_share_relocated": _ratio(relocated.sum(), n_rural_home),
+        "bus_share_displaced": _ratio((bus & displaced).sum(), displaced.sum()),
         "p95_travel_km": _quantile_01(travel_hist, 0.95),
         "urban_enrollment_share": _ratio(n_all - in_rural.sum(), n_all),
+        "share_small_rural_schools": _ratio((village_sites & (size < SMALL_SCHOOL)).sum(),
+                                            village_sites.sum()),
         "class_size_primary": _ratio(n_pri, classes_p),
         "class_size_middle": _ratio(n_mid, classes_m),
     }

@@ -24,6 +24,9 @@ from .stages.demography import births
 NATIONAL_SPENDING = ("MoE, NBS and MoF, 全国教育经费执行情况统计公告 2019 and 2021 "
                      "(生均一般公共预算教育经费 / 教育事业费)")
 
+DISTANCES = ("21世纪教育研究院, 农村教育布局调整十年评价报告 (2012); 国办发〔2012〕48号 (journey "
+             "times); Shandong Statistical Yearbook (area, villages, townships)")
+
 
 @dataclass(frozen=True)
 class Target:
@@ -83,6 +86,22 @@ TARGETS = (
            0.003, 0.025, "national urbanisation of compulsory enrolment: 38% (2001) -> 75% "
            "(2016), about 2.3 points a year, slower since (town seats count as urban there, "
            "so a county-seat share rises less)", "MODEL.md evidence (MoE statistics)"),
+    # Shandong's plains: about 69,000 villages on 155,800 km2 (a village every ~1.5 km) in
+    # ~1,800 townships of ~87 km2; the national survey's averages include hill and mountain
+    # counties after a decade of consolidation, so they bound a plains county from above
+    Target("Mean daily travel, primary pupils, 2020 (km)", first("mean_travel_km_primary"),
+           1.0, 5.4, "national rural average 5.4 km (10.83 li) after consolidation; a village "
+           "primary serves villages ~1.5 km apart; grades 1-3 walk, about half an hour at most",
+           DISTANCES),
+    Target("Mean daily travel, middle-school pupils, 2020 (km)", first("mean_travel_km_middle"),
+           2.5, 17.5, "national rural average 17.5 km (34.93 li) after consolidation; a town "
+           "seat serves a township of ~87 km2 (radius ~5 km); an hour's journey at most",
+           DISTANCES),
+    Target("Small rural schools (< 100 pupils), 2020 (share of village sites)",
+           first("share_small_rural_schools"), 0.25, 0.75,
+           "Hunan 2019: 73% of rural primary sites (8,186 of 11,221; most of them teaching "
+           "points) have fewer than 100 pupils, a hillier province than Shandong; 107,000 such "
+           "schools nationally", "Liu, Liu & Liu 2021 (湖南省乡村小规模学校调查), citing MoE 2018"),
     Target("Grade-1 entrants 2029 / 2022", entrants_ratio,
            birth_ratio(2023, 2016) * 0.85, birth_ratio(2023, 2016) * 1.15,
            f"births 2023 / 2016 = {birth_ratio(2023, 2016):.2f}",

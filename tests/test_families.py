@@ -37,6 +37,26 @@ def test_closing_without_a_bus_costs_girls_more_than_boys():
     assert extra["girl"] > 2 * max(extra["boy"], 0)
 
 
+MODES = ["mode_share_own_way", "mode_share_bus", "mode_share_boarding", "mode_share_relocated"]
+
+
+def test_closed_villages_ride_a_bus_only_when_the_closure_brings_one():
+    """Every rural pupil has one way to school; a closure with buses moves displaced day pupils
+    onto them, a closure without leaves them to their own way (or a bed, or a flat)."""
+    with_bus = results(**CLOSE, **{"policies.consolidation.bus": True})
+    no_bus = results(**CLOSE, **{"policies.consolidation.bus": False})
+    for r in with_bus + no_bus:
+        np.testing.assert_allclose(r.timeseries[MODES].sum(axis=1), 1.0, rtol=1e-9)
+    later = slice(2, None)  # from the first year after the closures
+    bus_share = np.mean([r.timeseries["bus_share_displaced"].iloc[later].mean() for r in with_bus])
+    assert bus_share > 0.2
+    assert all((r.timeseries["mode_share_bus"] == 0).all() for r in no_bus)
+    def own_way(rs: list[sim.Result]) -> float:
+        return float(np.mean([r.timeseries["mode_share_own_way"].iloc[later].mean() for r in rs]))
+
+    assert own_way(no_bus) > own_way(with_bus)
+
+
 def test_the_cohort_frame_accounts_for_every_child():
     r = results()[0]
     c = r.cohorts
