@@ -385,6 +385,11 @@ class Boarding(Group):
         "beds at town-seat primaries, per pupil old enough to board")
     beds_urban_middle: float = param(0.2, 0.0, 1.5, ASSUMPTION, "beds per student",
                                      "beds at county-seat middle schools")
+    beds_central_village: float = param(
+        0.0, 0.0, 0.8, ASSUMPTION + " (Shandong boards at town-seat schools: seed 001 task 8, "
+        "seed 004 四.一 build 乡镇寄宿制学校; some central village primaries keep dormitories)",
+        "beds per student", "beds at each town's central village primary (its largest), per "
+        "pupil old enough to board")
 
 
 LOYALKA = "Loyalka, Popova, Li & Shi 2019, AEJ Applied 11(3)"

@@ -208,6 +208,7 @@ class SchoolState:
     has_shortage_teacher: np.ndarray  # bool, a teacher of the shortage subjects
     difference_rate: np.ndarray  # against urban quality schools (NaN before an exam)
     quality_senior_rate: np.ndarray  # last graduates admitted to quality senior highs (share)
+    central_village: np.ndarray  # bool, each town's largest village primary at the start
 
     @classmethod
     def from_county(cls, county: County) -> SchoolState:
@@ -222,7 +223,8 @@ class SchoolState:
                    posts=np.zeros(n, np.int64), required=np.zeros(n, np.int64),
                    value_added=np.zeros(n), has_shortage_teacher=np.ones(n, bool),
                    difference_rate=np.full(n, np.nan),
-                   quality_senior_rate=np.full(n, np.nan))
+                   quality_senior_rate=np.full(n, np.nan),
+                   central_village=np.zeros(n, bool))
 
 
 @dataclass(slots=True)

@@ -272,3 +272,28 @@ def test_principal_exchange_brings_young_principals_to_rural_schools():
     on = lever("rotation", share=0.0, principal_term_years=6, young_principal_share=1.0)
     assert mean("rural_principals_under45", slice(2024, None), **on) > \
         mean("rural_principals_under45", slice(2024, None)) + 0.2
+
+
+def test_the_boarding_lever_builds_beds_where_its_sites_say():
+    """Beds go to town seats by default; naming central villages adds beds at each town's
+    largest village primary and nowhere else, and the status quo keeps none there."""
+    from sim.model import CountyModel
+
+    def beds_after(sites: list[str], **overrides) -> tuple[np.ndarray, sim.model.CountyModel]:
+        policies = {"policies.boarding.start": 2021, "policies.boarding.min_grade": 3,
+                    "policies.boarding.sites": sites, **overrides}
+        model = CountyModel(small_scenario(**policies), seed=1)
+        for _ in range(2):
+            model.step()
+        return model.state.schools.beds, model
+
+    town, model = beds_after(["town_seat"])
+    both, _ = beds_after(["town_seat", "central_village"])
+    central = model.state.schools.central_village
+    kind = model.state.county.school_type
+    assert central.sum() == model.state.county.n_towns
+    assert (kind[central] == SchoolType.VILLAGE).all()
+    assert (town[central] == 0).all() and (both[central] > 0).all()
+    np.testing.assert_array_equal(town[~central], both[~central])
+    status_quo, _ = beds_after(["town_seat"], **{"params.boarding.beds_central_village": 0.5})
+    assert (status_quo[central] > 0).all()

@@ -1,5 +1,6 @@
-"""Boarding at town-seat schools (seed 001 task 8; seed 004 四.一): more beds, the youngest grade
-allowed to board, and dormitory staffing.
+"""Boarding at town-seat schools (seed 001 task 8; seed 004 四.一) and, where a county chooses,
+at each town's central village primary: more beds, the youngest grade allowed to board, and
+dormitory staffing.
 
 Beds let far-away pupils board instead of travelling (no distance dropout risk, shorter felt
 journey in school choice). Boarding costs young pupils achievement (Wang et al. 2016; Yue et
@@ -8,7 +9,7 @@ al. 2014), which good dormitory staffing offsets in part.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field
@@ -30,6 +31,10 @@ class Boarding(Lever):
                                   description="youngest grade allowed to board (none: as before)")
     dorm_staff_quality: float = Field(0.0, ge=0, le=1,
                                       description="0: as now; 1: full dormitory staffing")
+    sites: list[Literal["town_seat", "central_village"]] = Field(
+        ["town_seat"], min_length=1,
+        description="where beds are built: town-seat schools, and each town's central village "
+                    "primary (its largest village school)")
 
 
 def apply(st: CountyState, lever: Boarding, level: float, year: int) -> None:
@@ -43,7 +48,11 @@ def apply(st: CountyState, lever: Boarding, level: float, year: int) -> None:
     primary_share = np.clip((FIRST_MIDDLE_GRADE - min_grade) / 6, 0, 1)  # of six primary grades
     enrolled = st.schools.enrolled
     of_age = enrolled[:, 0] * primary_share + enrolled[:, 1] * (min_grade <= 9)
-    target = np.where((c.school_type == TOWN_SEAT) & st.schools.open,
+    sites = (c.school_type == TOWN_SEAT) if "town_seat" in lever.sites else np.zeros_like(
+        st.schools.open)
+    if "central_village" in lever.sites:
+        sites = sites | st.schools.central_village
+    target = np.where(sites & st.schools.open,
                       np.round(lever.beds_per_student * of_age), 0)
     goal = st.schools.initial_beds + level * np.maximum(target - st.schools.initial_beds, 0)
     added = np.maximum(goal - st.schools.beds, 0)

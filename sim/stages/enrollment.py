@@ -355,18 +355,32 @@ def initial_enrollment(st: CountyState) -> None:
     slack = 1 + st.scenario.county.urban_capacity_slack
     sized = np.where(c.is_urban_school, np.ceil(total * slack), np.inf)
     sch.capacity = np.where(np.isnan(sch.capacity), sized, sch.capacity)
+    sch.central_village = central_villages(c, total)
     if np.isnan(c.beds).any():
         eligible = np.bincount(s.school[ids][s.grade[ids] >= st.params.boarding.min_grade],
                                minlength=c.n_schools + 1)[: c.n_schools]
         bp = st.params.boarding
         has_middle = c.max_grade >= FIRST_MIDDLE_GRADE
         share = np.select([(c.school_type == TOWN_SEAT) & has_middle, c.school_type == TOWN_SEAT,
-                           c.is_urban_school & has_middle],
+                           c.is_urban_school & has_middle, sch.central_village],
                           [bp.beds_town_seat_middle, bp.beds_town_seat_primary,
-                           bp.beds_urban_middle], 0.0)
+                           bp.beds_urban_middle, bp.beds_central_village], 0.0)
         sch.beds = np.where(np.isnan(c.beds), np.round(share * eligible), c.beds)
     _back_to_last_stage(st, ids, year)
     allocate_beds(st, st.scenario.start_year)
+
+
+def central_villages(c: County, pupils: np.ndarray) -> np.ndarray:
+    """Each town's central village school (中心村小学): its village primary with the most
+    pupils at the start, where counties keep beds and where the boarding lever may add them."""
+    village = np.flatnonzero(c.school_type == VILLAGE)
+    by_town = village[np.lexsort((-pupils[village], c.school_town[village]))]
+    town = c.school_town[by_town]
+    first = np.ones(by_town.size, bool)
+    first[1:] = town[1:] != town[:-1]
+    central = np.zeros(c.n_schools, bool)
+    central[by_town[first]] = True
+    return central
 
 
 def _back_to_last_stage(st: CountyState, ids: np.ndarray, year: int) -> None:
