@@ -72,6 +72,12 @@ FLOWS = (
     ("rural_retirements", "Rural teachers retired", "retirements from rural posts"),
     ("rural_quits", "Rural teachers who quit", "rural teachers leaving the profession"),
     ("urban_quits", "County-seat teachers who quit", "county-seat teachers leaving"),
+    ("transfer_requests", "Rural teachers asking to move up",
+     "rural teachers asking for a county-seat or town-seat post"),
+    ("rural_teachers_under_35", "Rural teachers under 35",
+     "rural teachers under 35 after retirements, before quits"),
+    ("rural_leavers_under_35", "Rural leavers under 35",
+     "rural teachers under 35 who quit or asked to move up"),
     ("transfers_up", "Rural teachers moved to the county seat",
      "transfer requests granted a county-seat vacancy"),
     ("moved_to_town_seat", "Village teachers moved to a town seat",
@@ -112,6 +118,9 @@ INDICATORS: tuple[Indicator, ...] = (
        "such children (apart from those who chose a county-seat school)", "enrollment"),
     _i("teacher_retention", "Rural teacher retention", "share",
        "1 - (rural quits + transfers up) / (rural teachers at the start - rural retirements)"),
+    _i("young_exit_ratio", "Young teachers' over-representation among rural leavers", "ratio",
+       "share of under-35s among rural teachers who quit or ask to move up, over their share "
+       "of rural teachers (above 1: the young leave most)"),
     _i("gap_rate", "Difference rate, town seat vs urban quality", "rate",
        "(urban quality score - town-seat score) / urban quality score, stage against stage, "
        "weighted by pupils examined (seed 004 二)"),

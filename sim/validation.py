@@ -65,6 +65,13 @@ TARGETS = (
     Target("Rural teacher exits (quits + transfers), mean per year",
            lambda ts: 1 - float(ts["teacher_retention"].mean()), 0.05, 0.10,
            "about 5-10% a year", "China Rural Education Development Report 2013-2014"),
+    Target("Young teachers among rural leavers, mean (ratio to their share of teachers)",
+           mean("young_exit_ratio"), 1.0, 3.0,
+           "the young leave most: about half of the teachers first posted to rural schools "
+           "moved to town or county schools at their second posting; attrition is highest "
+           "early in a career (direction only)",
+           "China Rural Education Development Report 2013-2014; Borman & Dowling 2008, Rev Educ "
+           "Res 78(3)"),
     Target("Pupil-teacher ratio, primary, 2020", first("ptr_primary"), 15.2, 22.8,
            "norm 19:1 (within 20%)", "Central Staffing Office 2014 No.72"),
     Target("Pupil-teacher ratio, middle, 2020", first("ptr_middle"), 10.8, 16.2,

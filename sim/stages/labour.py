@@ -42,6 +42,7 @@ SORTING_RANK = {URBAN_QUALITY: 1.0, URBAN_ORDINARY: 0.4, TOWN_SEAT: 0.0, VILLAGE
 # Hiring order of school types: county-seat schools attract the strongest candidates.
 HIRING_ORDER = (URBAN_QUALITY, URBAN_ORDINARY, TOWN_SEAT, VILLAGE, TEACHING_POINT)
 TOWN_SEAT_SIGNAL = 2  # sub-key of the teacher_move stream (0: county seat, 1: recruits)
+YOUNG_TEACHER_AGE = 35  # the "young teacher" band (青年教师) of the exit-age pattern
 NEW_TEACHER_FEMALE = 0.7  # MoE 2020 statistics: ~70% of compulsory-school teachers are women
 
 
@@ -205,6 +206,10 @@ def retire_and_quit(st: CountyState, year: int) -> None:
     T.end_headship(act[quit])
     f["rural_quits"] = int((quit & rural).sum())
     f["urban_quits"] = int((quit & ~rural).sum())
+    f["transfer_requests"] = int(request.sum())
+    young = rural & (year - T.birth_year[act] < YOUNG_TEACHER_AGE)
+    f["rural_teachers_under_35"] = int(young.sum())
+    f["rural_leavers_under_35"] = int((young & (quit | request)).sum())
     st.now.transfer_requests = act[request]
 
 
