@@ -237,10 +237,14 @@ def sweep_cmd(experiment: Path | None, backend: str, workers: int | None, out: P
         click.echo("\ninterrupted: the runs stored so far are kept; run the same command again "
                    "to resume", err=True)
         sys.exit(130)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     _echo_status(result.status, result.out)
 
 
 def _echo_status(st: dict, where: Path) -> None:
+    for note in st.get("notes", []):
+        click.echo(f"warning: {note}", err=True)
     click.echo(f"{st['experiment']}: {st['done']} runs done, {st['failed']} failed, "
                f"{st['left']} left of {st['runs']} ({st['shards_done']}/{st['shards']} shards) "
                f"in {where}/")

@@ -134,7 +134,7 @@ def test_failed_runs_block_a_sobol_analysis(tmp_path):
     frame.loc[0, "status"] = "failed"
     frame.loc[0, "error"] = "RuntimeError: boom"
     frame.to_parquet(shard, index=False)
-    with pytest.raises(InputError, match="1 runs failed"):
+    with pytest.raises(InputError, match="1 of 64 runs failed"):
         analyze(out)
 
 

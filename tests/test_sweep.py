@@ -104,7 +104,7 @@ def test_storage_layout_and_status(tmp_path):
     assert set(r.table.columns) <= set(book["name"]) | {"u:" + c for c in book["name"]}
     assert not list(out.rglob(".tmp-*"))
     assert r.status == {"experiment": "t", "runs": 8, "done": 8, "failed": 0, "left": 0,
-                        "shards": 4, "shards_done": 4}
+                        "shards": 4, "shards_done": 4, "notes": []}
     samples = pd.read_parquet(out / "samples.parquet")
     assert {"sample_id", "policies.subsidy.village_yuan_month",
             "u:policies.subsidy.village_yuan_month"} <= set(samples.columns)

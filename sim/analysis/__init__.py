@@ -42,35 +42,42 @@ def split_output(name: str) -> tuple[str, str]:
     return column, when or "-"
 
 
-def load_complete(out: Path, allow_failed: bool) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+def load_complete(out: Path, allow_failed: bool
+                  ) -> tuple[dict, pd.DataFrame, pd.DataFrame, list[str]]:
+    """The checked manifest, every run and the design points of a finished sweep, with a
+    warning for each stray file left out; refused while runs are missing, and (unless
+    ``allow_failed``) when some failed."""
     store = Store(out)
-    manifest = store.manifest()
-    if manifest is None:
-        raise InputError(out, "no sweep here (no manifest.json): run `ruraledu sweep` first")
-    runs = store.runs()
+    manifest = store.required_manifest()
+    scan = store.scan(manifest)
+    runs = scan.runs()
     expected, have = manifest["n_runs"], len(runs)
     failed = int((runs["status"] == "failed").sum()) if have else 0
     if have < expected:
-        damaged = store.damaged()
-        note = (f"; {len(damaged)} damaged shard files are left out (e.g. {damaged[0].name}) "
-                "and will be redone") if damaged else ""
+        note = ""
+        if scan.runs_dir_missing:
+            note = " (runs/ is missing: deleted?)"
+        elif scan.damaged:
+            path, why = sorted(scan.damaged.items())[0]
+            note = (f"; {len(scan.damaged)} damaged shard files are left out (e.g. {path.name}: "
+                    f"{why}) and will be redone")
         raise InputError(out, f"{expected - have} of {expected} runs are missing{note}: finish "
                          f"the sweep first (run the same `ruraledu sweep` command again)")
     if failed and not allow_failed:
         ids = runs.loc[runs["status"] == "failed", "run_id"].head(5).tolist()
-        raise InputError(out, f"{failed} runs failed (e.g. run_id {ids}); the "
-                         f"{manifest['design']['method']} design needs every run: see their "
-                         "errors in runs/, fix the cause, delete those shards and resume")
-    return manifest, runs, pd.read_parquet(store.samples_path)
+        raise InputError(out, f"{failed} of {expected} runs failed (e.g. run_id {ids}); the "
+                         f"{manifest['design']['method']} design needs every run, so no "
+                         "analysis: see their errors in runs/, fix the cause, delete those "
+                         "shards and resume")
+    notes = [n for n in scan.notes() if "not shards of this sweep" in n]
+    return manifest, runs, store.samples(manifest), notes
 
 
 def analyze(out: str | Path, seed: int = 1) -> Analysis:
     out = Path(out)
-    store_manifest = Store(out).manifest() or {}
-    method_of = store_manifest.get("design", {}).get("method")
+    method_of = Store(out).required_manifest()["design"]["method"]
     method = METHOD_OF_DESIGN.get(method_of)
-    manifest, runs, samples = load_complete(out, allow_failed=method in (None, "delta"))
-    warnings: list[str] = []
+    manifest, runs, samples, warnings = load_complete(out, allow_failed=method in (None, "delta"))
     ok = runs[runs["status"] == "ok"]
     dropped = len(runs) - len(ok)
     if dropped:
@@ -100,11 +107,16 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
         Y = means[name].to_numpy(float)
         if col.startswith("first_year"):  # never met in a run that ran: censored
             Y = np.where(np.isnan(Y) & has_run, (end_year or 0) + 1, Y)
-        if np.isnan(Y).any():
-            warnings.append(f"{name}: {int(np.isnan(Y).sum())} design points without a value "
-                            "(all their runs failed); left out of the indices")
-            continue
         X = samples[[f"u:{f}" for f in factors]].to_numpy(float)
+        valued = ~np.isnan(Y)
+        if not valued.all():
+            lost = f"{name}: {int((~valued).sum())} design points without a value (all their " \
+                "runs failed or gave none)"
+            if method != "delta":  # Sobol and Morris need every point of their design
+                warnings.append(f"{lost}; the {method} design needs every point, so no indices")
+                continue
+            warnings.append(f"{lost} are left out of the delta indices")
+            X, Y = X[valued], Y[valued]
         design = manifest["design"]
         kw = {"second_order": design.get("second_order", False),
               "num_levels": design.get("levels", 4), "seed": seed}

@@ -52,10 +52,12 @@ def markdown(a, figures: list[str]) -> str:
     if prob_cols:
         lines += ["## The 0.15 difference-rate target", ""]
         for c in prob_cols:
-            p = a.probability[c]
+            p = a.probability[c].dropna()  # points whose runs all failed: no value, left out
+            unknown = len(a.probability) - len(p)
+            left_out = f"; {unknown} points without a value left out" if unknown else ""
             lines.append(f"- {c.split('@')[1]}: met with >= 90% probability at "
-                         f"{(p >= 0.9).mean():.0%} of the design points (mean probability "
-                         f"{p.mean():.2f}).")
+                         f"{(p >= 0.9).mean():.0%} of the {len(p)} design points (mean "
+                         f"probability {p.mean():.2f}{left_out}).")
         if not a.rsa.empty:
             last = a.rsa[a.rsa["year"] == a.rsa["year"].max()].head(3)
             last = last.dropna(subset=["ks_distance"])

@@ -18,8 +18,10 @@ PROBABILITY = 0.9
 
 def meet_probability(runs: pd.DataFrame, gap_outputs: list[str]) -> pd.DataFrame:
     """Per sample point: the share of replicates whose difference rate is below 0.15, for each
-    kept ``gap_rate@year``."""
-    met = runs[gap_outputs].lt(GAP_TARGET).astype(float)
+    kept ``gap_rate@year``. A run without a value (failed, or the rate undefined) is left out,
+    not counted as missing the target; a point with no value at all gets NaN."""
+    values = runs[gap_outputs]
+    met = values.lt(GAP_TARGET).astype(float).where(values.notna())
     met["sample_id"] = runs["sample_id"]
     prob = met.groupby("sample_id").mean()
     prob.columns = [f"P(met)@{c.split('@')[1]}" for c in prob.columns]

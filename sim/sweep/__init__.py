@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from .backends import BACKENDS, run_shards
 from .evaluate import RunSpec, ShardSpec
 from .experiment import Experiment, load_experiment
 from .progress import Progress
-from .store import Store
+from .store import ShardScan, Store
 
 
 @dataclass
@@ -38,6 +38,7 @@ class SweepResult:
     out: Path
     table: pd.DataFrame  # a row per run, with its sample's factor values
     status: dict
+    notes: list[str] = field(default_factory=list)  # what was repaired or ignored on the way
 
 
 def plan(exp: Experiment, samples: pd.DataFrame, store: Store, base_path: Path,
@@ -88,18 +89,26 @@ def sweep(experiment: str | Path, backend: str = "process", workers: int | None 
                 f"stochastic + assumptions ({len(assumptions)} parameter sets)",
                 "n_samples": len(samples), "n_runs": n_runs, "n_shards": len(shards),
                 "shard_size": exp.shard_size, "problem": design.unit_problem(exp)}
-    store.prepare(manifest, samples)
-    write_atomic(store.out / "codebook.csv",
-                 lambda p: sweep_codebook(exp).to_csv(p, index=False))
-    done = store.done()
-    todo = [s for s in shards if s.shard_id not in done]
-    bar = Progress(n_runs, n_runs - sum(len(s.runs) for s in todo), exp.name, progress)
-    try:
-        for report in run_shards(todo, backend, workers, exp, store.out):
-            bar.update(report["runs"])
-    finally:
-        bar.close()
-    return SweepResult(store.out, results_table(store, samples), store.status())
+    with store.writing():  # one writer at a time; temporaries left by a kill are removed
+        store.remove_temporaries()
+        notes = store.prepare(manifest, samples)
+        write_atomic(store.out / "codebook.csv",
+                     lambda p: sweep_codebook(exp).to_csv(p, index=False))
+        found = store.scan()
+        notes += [n for n in found.notes() if "damaged" in n]  # (redone now)
+        todo = [s for s in shards if s.shard_id not in found.tables]
+        bar = Progress(n_runs, n_runs - sum(len(s.runs) for s in todo), exp.name, progress)
+        reports = run_shards(todo, backend, workers, exp, store.out)
+        try:
+            for report in reports:
+                bar.update(report["runs"])
+        finally:  # (on Ctrl-C too: closing the generator stops its workers at once)
+            reports.close()
+            bar.close()
+            store.remove_temporaries()
+        final = store.scan()
+    return SweepResult(store.out, results_table(store, samples, final), store.status(final),
+                       notes)
 
 
 RUN_COLUMNS = (
@@ -127,12 +136,14 @@ def sweep_codebook(exp: Experiment):
     return codebook((), tuple(rows))
 
 
-def results_table(store: Store, samples: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Stored runs joined with their sample points (factor values first)."""
-    runs = store.runs()
+def results_table(store: Store, samples: pd.DataFrame | None = None,
+                  scan: ShardScan | None = None) -> pd.DataFrame:
+    """Stored runs (of the trusted shards) joined with their sample points."""
+    manifest = store.required_manifest()
+    runs = (scan or store.scan(manifest)).runs()
     if runs.empty:
         return runs
-    samples = samples if samples is not None else pd.read_parquet(store.samples_path)
+    samples = samples if samples is not None else store.samples(manifest)
     keep = [c for c in samples.columns if not c.startswith("u:")]
     return runs.merge(samples[keep], on="sample_id", how="left")
 

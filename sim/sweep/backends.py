@@ -7,9 +7,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Generator, Iterator
+from concurrent.futures import FIRST_COMPLETED, wait
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,9 +19,10 @@ BACKENDS = ("serial", "process", "dask", "slurm")
 
 
 def run_shards(specs: list[ShardSpec], backend: str, workers: int | None, exp: Experiment,
-               out: Path) -> Iterator[dict]:
+               out: Path) -> Generator[dict, None, None]:
+    """The reports of ``specs`` as they finish; closing the generator stops the workers."""
     if not specs:
-        return iter(())
+        return _serial(specs, workers, exp, out)
     return {"serial": _serial, "process": _process, "dask": _dask,
             "slurm": _slurm}[backend](specs, workers, exp, out)
 
@@ -37,54 +37,39 @@ def _serial(specs, workers, exp, out):
 
 
 def _process(specs, workers, exp, out):
-    """A local process pool. A worker that dies (killed, out of memory) breaks the pool: the
-    shards it left unfinished get one more pool, and shards whose worker dies again are
-    stored as failed runs, so the other workers' work is kept and the sweep ends."""
-    pending = list(specs)
-    for _attempt in range(2):
-        left = yield from _process_pool(pending, workers)
-        if not left:
-            return
-        pending = [s for s in left if not Path(s.shard_path).is_file()]
-    for spec in pending:
-        yield record_lost(spec, "WorkerDied: the worker process running this shard died "
-                          "twice (killed, or out of memory?)")
+    """A local process pool (pebble). A worker that dies (killed, out of memory) fails only the
+    shard it was running: pebble replaces the worker, so the other workers' finished and
+    in-flight shards are kept; the lost shard runs once more, and if its worker dies again it
+    is stored as failed runs with the reason, so the sweep ends. Ctrl-C (or any failure) ends
+    the workers at once: stored shards are whole and the same command resumes from them."""
+    from pebble import ProcessExpired, ProcessPool
 
-
-def _process_pool(specs: list[ShardSpec], workers: int | None):
-    """Run ``specs`` in one pool; returns the specs left unfinished if a worker died."""
     # spawn: what Mesa sets anyway, and safe with threads in the parent
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers or default_workers(), mp_context=context)
-    futures = {pool.submit(run_shard, spec): spec for spec in specs}
-    finished: set[int] = set()
+    pool = ProcessPool(max_workers=workers or default_workers() or 1,
+                       context=multiprocessing.get_context("spawn"))
+    tried: set[int] = set()
+    futures = {pool.schedule(run_shard, args=(spec,)): spec for spec in specs}
     try:
-        for future in as_completed(futures):
-            try:
-                report = future.result()
-            except BrokenProcessPool:
-                _stop(pool)
-                return [s for s in specs if s.shard_id not in finished]
-            finished.add(futures[future].shard_id)
-            yield report
+        while futures:
+            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for future in finished:
+                spec = futures.pop(future)
+                try:
+                    yield future.result()
+                except ProcessExpired as died:
+                    if spec.shard_id not in tried:
+                        tried.add(spec.shard_id)
+                        futures[pool.schedule(run_shard, args=(spec,))] = spec
+                        continue
+                    yield record_lost(spec, "WorkerDied: the worker process running this shard "
+                                      f"died twice (exit code {died.exitcode}: killed, or out of "
+                                      "memory?)")
     except BaseException:
-        # Ctrl-C (or any failure): stop now. Shards already stored are whole (written
-        # atomically) and a run of the same command resumes from them; a worker's shard in
-        # flight is simply redone.
-        _stop(pool)
+        pool.stop()
+        pool.join()
         raise
-    pool.shutdown(wait=True)
-    return []
-
-
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Cancel what has not started and end the workers at once (ProcessPoolExecutor's own
-    shutdown would wait for the shards in flight)."""
-    workers = list(getattr(pool, "_processes", {}).values())  # no public handle on them
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in workers:
-        if process.is_alive():
-            process.terminate()
+    pool.close()
+    pool.join()
 
 
 @contextmanager
