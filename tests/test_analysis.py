@@ -3,6 +3,8 @@ sweep, and refusal of incomplete sweeps."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -180,3 +182,66 @@ def test_an_output_that_does_not_vary_gets_a_warning_not_a_crash(tmp_path):
     result = analyze(tmp_path / "sw")
     assert any("schools_open@2021" in w and "same value" in w for w in result.warnings)
     assert "gap_rate" in set(result.indices["outcome"])
+
+
+def test_a_latin_analysis_with_failed_runs_equals_the_analysis_of_the_successful_runs(
+        tmp_path, monkeypatch):
+    """Runs made to fail where the digital lever is strong (every replicate at some points, one
+    replicate at others): the threshold probability, the first year met, RSA, PRIM and the delta
+    indices are those of the successful runs alone, never 'not met' for a run that failed."""
+    from sim.analysis import sensitivity, threshold
+    from sim.sweep import evaluate
+
+    real_run = evaluate.run
+
+    def failing(scenario, seed):
+        strength = scenario.params.levers.digital_value_added
+        if strength > 0.055 or (strength > 0.03 and seed == 2):
+            raise RuntimeError("injected failure")
+        return real_run(scenario, seed=seed)
+
+    monkeypatch.setattr(evaluate, "run", failing)
+    out = small_sweep(tmp_path, 'method = "latin"\nn = 12', name="fail")
+    runs = sweep_mod.results_table(sweep_mod.Store(out))
+    ok = runs[runs["status"] == "ok"]
+    samples = pd.read_parquet(out / "samples.parquet")
+    lost = sorted(set(samples["sample_id"]) - set(ok["sample_id"]))
+    partial = sorted(set(runs.loc[runs["status"] == "failed", "sample_id"]) - set(lost))
+    assert lost and partial, "the injected failures should hit whole points and single runs"
+
+    a = analyze(out)
+    assert f"{len(runs) - len(ok)} failed runs left out of the latin analysis" in a.warnings
+    prob = a.probability.set_index("sample_id")
+    for year in ("2022", "2024"):
+        expected = ok[f"gap_rate@{year}"].lt(0.15).groupby(ok["sample_id"]).mean()
+        got = prob[f"P(met)@{year}"]
+        assert got.loc[lost].isna().all()  # no value, not "not met"
+        pd.testing.assert_series_equal(got.dropna(), expected, check_names=False,
+                                       check_index_type=False)
+    median = ok["first_year_gap_met"].fillna(np.inf).groupby(ok["sample_id"]).median()
+    pd.testing.assert_series_equal(prob["first_year_met (median)"].dropna(),
+                                   median.replace(np.inf, np.nan).dropna(), check_names=False,
+                                   check_index_type=False)
+
+    known = samples[~samples["sample_id"].isin(lost)]
+    factors = ["params.levers.pairing_value_added", "params.levers.digital_value_added"]
+    p = prob.loc[known["sample_id"], "P(met)@2024"].to_numpy()
+    rsa = threshold.regional_sensitivity(known.set_index("sample_id")[factors], p >= 0.5)
+    got_rsa = a.rsa[a.rsa["year"] == "2024"].drop(columns="year")
+    pd.testing.assert_frame_equal(got_rsa.reset_index(drop=True), rsa.reset_index(drop=True))
+    assert got_rsa["share_met"].iloc[0] == pytest.approx((p >= 0.5).mean())
+    # counted as "not met", the failed points would make the failing factor look decisive
+    assert not (got_rsa["ks_distance"] > 0.5).any()
+
+    means = ok.groupby("sample_id")["gap_rate@2024"].mean()
+    X = known[[f"u:{f}" for f in factors]].to_numpy(float)
+    problem = json.loads((out / "manifest.json").read_text())["problem"]
+    delta = sensitivity.indices("delta", problem, X, means.loc[known["sample_id"]].to_numpy())
+    got_delta = a.indices[(a.indices["outcome"] == "gap_rate") & (a.indices["year"] == "2024")
+                          & (a.indices["method"] == "delta")]
+    pd.testing.assert_frame_equal(got_delta.drop(columns=["outcome", "year"])
+                                  .reset_index(drop=True), delta)
+    assert any(f"{len(lost)} design points without a value" in w and "left out of the delta"
+               in w for w in a.warnings)
+    text = (write(a, out) / "report.md").read_text()
+    assert f"{len(lost)} points without a value left out" in text

@@ -36,19 +36,20 @@ def _serial(specs, workers, exp, out):
         yield run_shard(spec)
 
 
-def _process(specs, workers, exp, out):
+def _process(specs, workers, exp, out, work=run_shard):
     """A local process pool (pebble). A worker that dies (killed, out of memory) fails only the
     shard it was running: pebble replaces the worker, so the other workers' finished and
     in-flight shards are kept; the lost shard runs once more, and if its worker dies again it
     is stored as failed runs with the reason, so the sweep ends. Ctrl-C (or any failure) ends
-    the workers at once: stored shards are whole and the same command resumes from them."""
+    the workers at once: stored shards are whole and the same command resumes from them.
+    ``work`` is what a worker does with a shard (an importable function)."""
     from pebble import ProcessExpired, ProcessPool
 
     # spawn: what Mesa sets anyway, and safe with threads in the parent
     pool = ProcessPool(max_workers=workers or default_workers() or 1,
                        context=multiprocessing.get_context("spawn"))
     tried: set[int] = set()
-    futures = {pool.schedule(run_shard, args=(spec,)): spec for spec in specs}
+    futures = {pool.schedule(work, args=(spec,)): spec for spec in specs}
     try:
         while futures:
             finished, _ = wait(futures, return_when=FIRST_COMPLETED)
@@ -59,7 +60,7 @@ def _process(specs, workers, exp, out):
                 except ProcessExpired as died:
                     if spec.shard_id not in tried:
                         tried.add(spec.shard_id)
-                        futures[pool.schedule(run_shard, args=(spec,))] = spec
+                        futures[pool.schedule(work, args=(spec,))] = spec
                         continue
                     yield record_lost(spec, "WorkerDied: the worker process running this shard "
                                       f"died twice (exit code {died.exitcode}: killed, or out of "

@@ -43,6 +43,7 @@ PACKAGES = ("ruraledu", "mesa", "numpy", "pandas", "SALib", "scipy")
 MANIFEST_FIELDS = {"experiment": str, "digest": str, "design": dict, "factors": dict,
                    "outputs": list, "replicates": int, "n_samples": int, "n_runs": int,
                    "n_shards": int, "shard_size": int}
+KIND_NAMES = {str: "text", dict: "a table", list: "a list", int: "an integer"}
 RESUME_HINT = "run the same `ruraledu sweep` command again"
 REBUILD_HINT = "restore it, or delete the sweep folder and run the sweep again"
 
@@ -83,7 +84,7 @@ def manifest_problems(m: dict) -> list[str]:
     other or with the design, or content that no longer matches its checksum (edited)."""
     for key, kind in MANIFEST_FIELDS.items():
         if not isinstance(m.get(key), kind) or isinstance(m.get(key), bool):
-            return [f"'{key}' is missing or not a {kind.__name__} (truncated or edited?)"]
+            return [f"'{key}' is missing or not {KIND_NAMES[kind]} (truncated or edited?)"]
     problems = []
     if m["n_runs"] != m["n_samples"] * m["replicates"]:
         problems.append(f"'n_runs' is {m['n_runs']} but n_samples x replicates is "
