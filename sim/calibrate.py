@@ -50,7 +50,15 @@ from .errors import InputError
 from .files import write_atomic
 from .parameters import Group
 from .results import run
-from .scenario import Scenario, load_scenario, plain, read_toml, validate, with_overrides
+from .scenario import (
+    NAME_PATTERN,
+    Scenario,
+    load_scenario,
+    plain,
+    read_toml,
+    validate,
+    with_overrides,
+)
 from .sweep.backends import dask_client, default_workers
 from .sweep.evaluate import extract
 from .sweep.experiment import DaskOptions, Factor, check_output
@@ -67,7 +75,7 @@ class Pattern(Group):
 
 
 class Calibration(Group):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)
+    name: str = Field(pattern=NAME_PATTERN, max_length=80)
     description: str = ""
     base: str = Field(description="base scenario file, relative to the calibration file")
     overrides: dict[str, Any] = Field(default_factory=dict)

@@ -19,6 +19,12 @@ DEFAULT_RUNS = Path("results") / "runs"
 MAX_SEED = 2**32 - 1  # numpy's SeedSequence takes any non-negative integer; scenarios allow this
 
 
+def report(err: InputError) -> None:
+    """Each problem on its own line, naming the file: ``error: FILE: field ...``."""
+    for line in str(err).splitlines():
+        click.echo(f"error: {line}", err=True)
+
+
 def user_errors(func):
     """Bad input: one readable message on stderr, exit code 2, no traceback."""
 
@@ -27,7 +33,7 @@ def user_errors(func):
         try:
             return func(*args, **kwargs)
         except InputError as err:
-            click.echo(f"error: {err}", err=True)
+            report(err)
             sys.exit(2)
 
     return wrapper
@@ -277,14 +283,15 @@ def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
     failed = False
     for path in files:
         try:
-            if _has_table(path, "patterns"):
+            kind = file_kind(path)
+            if kind == "calibration":
                 from .calibrate import load_calibration
 
                 cal, base = load_calibration(path)
                 click.echo(f"ok: {path} - calibration '{cal.name}', {len(cal.priors)} priors, "
                            f"{len(cal.patterns)} patterns, base '{base.name}'")
                 continue
-            if _has_table(path, "design"):
+            if kind == "experiment":
                 from .sweep import load_experiment
 
                 exp, base, _ = load_experiment(path)
@@ -296,7 +303,7 @@ def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
             if roster is not None:
                 roster_county(roster, sc.county)
         except InputError as err:
-            click.echo(f"error: {err}", err=True)
+            report(err)
             failed = True
             continue
         county = sc.county.source if sc.county.source == "roster" else \
@@ -306,15 +313,28 @@ def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
         sys.exit(2)
 
 
-def _has_table(path: Path, table: str) -> bool:
-    """An experiment file has a [design] table and a calibration file [patterns]; a scenario
-    has neither."""
+CALIBRATION_KEYS = {"patterns", "priors", "population", "generations"}
+EXPERIMENT_KEYS = {"design", "factors", "outputs", "replicates"}
+
+
+def file_kind(path: Path) -> str:
+    """Which file this is, by the tables only its kind has: an experiment has [design] and
+    [factors], a calibration [priors] and [patterns], a scenario none of them. A file naming a
+    ``base`` but holding neither is refused rather than read as a scenario."""
     from .scenario import read_toml
 
     try:
-        return table in read_toml(path)
+        keys = set(read_toml(path))
     except InputError:
-        return False
+        return "scenario"  # read again by load_scenario, which explains what is wrong
+    if keys & CALIBRATION_KEYS:
+        return "calibration"
+    if keys & EXPERIMENT_KEYS:
+        return "experiment"
+    if "base" in keys:
+        raise InputError(path, "sets 'base' but holds no [design] and [factors] (an experiment) "
+                               "nor [priors] and [patterns] (a calibration)")
+    return "scenario"
 
 
 def format_summary(result: Result) -> str:

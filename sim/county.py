@@ -29,7 +29,7 @@ from .kinds import (
     VILLAGE,
     VILLAGE_PLACE,
 )
-from .parameters import ASSUMPTION, Group, param
+from .parameters import ASSUMPTION, Group, field_bounds, param
 
 
 class CountySpec(Group):
@@ -141,6 +141,9 @@ class County:
     @property
     def is_urban_school(self) -> np.ndarray:
         return self.school_type <= URBAN_ORDINARY
+
+
+MAX_SCHOOL_PUPILS = 20_000  # per roster row: a typo guard, twice the largest schools
 
 
 def facilities_by_type(spec: CountySpec) -> np.ndarray:
@@ -323,7 +326,8 @@ def roster_county(path: Path, spec: CountySpec) -> County:
                              "'county-seat')"),
         "x_km": (-200.0, 200.0, "km east of the county seat, -200 to 200"),
         "y_km": (-200.0, 200.0, "km north of the county seat, -200 to 200"),
-        "enrollment": (0, np.inf, whole),
+        "enrollment": (0, MAX_SCHOOL_PUPILS, f"{whole}, at most {MAX_SCHOOL_PUPILS:,} (a typo "
+                                             "guard: the largest schools have about 10,000)"),
         "teachers": (0, np.inf, whole),
         "capacity": (0.0, np.inf, f"a number >= 0{optional}"),
         "beds": (0.0, np.inf, f"a number >= 0{optional}"),
@@ -440,9 +444,11 @@ def roster_county(path: Path, spec: CountySpec) -> County:
                         f"line{'s' if len(at) > 1 else ''} {shown}, column 'town' = {town!r}: "
                         f"this town has no town_seat school (every town needs one; towns with "
                         f"one: {', '.join(sorted(seat_towns))})")
-        if sum(r["enrollment"] for r in rows) <= 0:
-            problems.append(f"{span}, column 'enrollment': no students in the whole roster "
-                            f"(allowed: {whole}, with a positive total)")
+        total = int(sum(r["enrollment"] for r in rows))
+        lo, hi = field_bounds(CountySpec.model_fields["students"])
+        if not lo <= total <= hi:
+            problems.append(f"{span}, column 'enrollment': {total:,} students in the whole "
+                            f"roster (allowed: a county's {lo:,} to {hi:,}, as county.students)")
     if problems:
         limit = 30
         if len(problems) > limit:

@@ -14,8 +14,5 @@ class InputError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        if len(self.problems) == 1:
-            return f"{self.source}: {self.problems[0]}"
-        lines = [f"{self.source}: {len(self.problems)} problems"]
-        lines += [f"  - {p}" for p in self.problems]
-        return "\n".join(lines)
+        """One line per problem, each naming the file, so every line stands alone (grep, logs)."""
+        return "\n".join(f"{self.source}: {p}" for p in self.problems)

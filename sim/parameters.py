@@ -516,6 +516,15 @@ class Parameters(Group):
     budget: Budget = Field(default_factory=Budget)
 
 
+def field_bounds(field: Any) -> tuple[Any, Any]:
+    """A pydantic field's declared (ge, le) bounds, None where open."""
+    lo = hi = None
+    for meta in field.metadata:
+        lo = getattr(meta, "ge", lo)
+        hi = getattr(meta, "le", hi)
+    return lo, hi
+
+
 def parameter_table(model: type[BaseModel] = Parameters, prefix: str = "params") -> list[dict]:
     """One row per leaf parameter: dotted key, default, range, unit, source, meaning."""
     rows: list[dict] = []
@@ -525,10 +534,7 @@ def parameter_table(model: type[BaseModel] = Parameters, prefix: str = "params")
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             rows += parameter_table(annotation, key)
             continue
-        lo = hi = None
-        for meta in field.metadata:
-            lo = getattr(meta, "ge", lo)
-            hi = getattr(meta, "le", hi)
+        lo, hi = field_bounds(field)
         extra = field.json_schema_extra or {}
         assert isinstance(extra, dict), key  # param() always gives a dict, never a callable
         rows.append({"key": key, "default": field.get_default(call_default_factory=True),

@@ -18,15 +18,19 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_valid
 
 from .county import CountySpec
 from .errors import InputError
-from .parameters import Group, Parameters, param
+from .parameters import Group, Parameters, field_bounds, param
 from .policies import Policies
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"  # names that are safe as folder names
+PATTERN_WORDS = {NAME_PATTERN: "allowed: letters, digits, '.', '_' and '-', starting with a "
+                               "letter or digit (it names the output folder)"}
+
 
 class Scenario(Group):
-    name: str = Field("scenario", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)
+    name: str = Field("scenario", pattern=NAME_PATTERN, max_length=80)
     description: str = ""
     start_year: int = param(2020, 2000, 2040, "", "year")
     end_year: int = param(2035, 2001, 2060, "", "year")
@@ -167,14 +171,20 @@ def _explain(model: type[BaseModel], error: ErrorDetails) -> str:
     if kind == "missing":
         return f"field '{field}' is required"
     msg = error["msg"].removeprefix("Value error, ")
+    if kind in ("model_type", "dict_type"):
+        msg = f"expected a table of settings ([{field}] in TOML), got {type(error['input']).__name__}"
+    elif kind == "string_pattern_mismatch":
+        msg = PATTERN_WORDS.get(str((error.get("ctx") or {}).get("pattern")), msg)
     number = re.match(r"'(\w+)' (expected a number, got .*)", msg)
     if number:  # Group._numbers_are_numbers names the field inside its table
         name = f"{field}.{number.group(1)}" if loc else number.group(1)
         return f"field '{name}': {number.group(2)}"
     shown = error.get("input")
     bounds = _bounds_at(model, loc)
-    text = f"field '{field}'" if loc else "scenario"
-    if loc and not isinstance(shown, dict):
+    if not loc:  # a check of the whole file
+        return msg + (f" (allowed: {bounds})" if bounds else "")
+    text = f"field '{field}'"
+    if not isinstance(shown, dict):
         text += f" = {shown!r}"
     text += f": {msg}"
     if bounds:
@@ -202,10 +212,7 @@ def _bounds_at(model: type[BaseModel], loc: list[str]) -> str:
     field = parent.model_fields.get(loc[-1]) if parent else None
     if field is None:
         return ""
-    lo = hi = None
-    for meta in field.metadata:
-        lo = getattr(meta, "ge", lo)
-        hi = getattr(meta, "le", hi)
+    lo, hi = field_bounds(field)
     if lo is not None and hi is not None:
         return f"{lo} to {hi}"
     return ""

@@ -339,8 +339,8 @@ def test_every_problem_is_reported_at_once(tmp_path):
     rows = replace_cell(1, "teachers", "-1")
     rows[5] = rows[5].replace("village", "hamlet")
     message = load_error(write(tmp_path, rows))
-    assert "2 problems" in message
-    assert "line 3, column 'teachers'" in message and "line 7, column 'type'" in message
+    first, second = message.splitlines()
+    assert "line 3, column 'teachers'" in first and "line 7, column 'type'" in second
 
 
 def test_empty_files(tmp_path):
@@ -356,10 +356,13 @@ def test_not_utf8(tmp_path):
     assert "UTF-8" in load_error(path)
 
 
-def test_total_enrollment_must_be_positive(tmp_path):
-    rows = [",".join([*r.split(",")[:6], "0", r.split(",")[7]]) for r in GOOD_ROWS]
+@pytest.mark.parametrize("pupils", ["0", "100"])
+def test_total_enrollment_must_be_a_county_s(tmp_path, pupils):
+    """No students, or a handful, is not a county (county.students' range)."""
+    rows = [",".join([*r.split(",")[:6], pupils, r.split(",")[7]]) for r in GOOD_ROWS]
     message = load_error(write(tmp_path, rows))
-    assert "lines 2-8, column 'enrollment': no students" in message
+    assert "lines 2-8, column 'enrollment': " in message
+    assert "(allowed: a county's 2,000 to 2,000,000, as county.students)" in message
 
 
 # --- the command line -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from scipy import stats
 from .. import ensemble
 from ..errors import InputError
 from ..parameters import Group
-from ..scenario import Scenario, plain, read_toml, validate
+from ..scenario import NAME_PATTERN, Scenario, plain, read_toml, validate
 from ..scenario import load_scenario as _load_scenario
 
 
@@ -50,6 +50,12 @@ class TruncNormal(Group):
     sd: float = Field(gt=0)
     low: float
     high: float
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
 
     def ppf(self, u):
         a, b = (self.low - self.mean) / self.sd, (self.high - self.mean) / self.sd
@@ -126,7 +132,7 @@ class DaskOptions(Group):
 
 
 class Experiment(Group):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)
+    name: str = Field(pattern=NAME_PATTERN, max_length=80)
     description: str = ""
     base: str = Field(description="base scenario file, relative to the experiment file")
     overrides: dict[str, Any] = Field(default_factory=dict,
@@ -173,12 +179,18 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, str]:
     base_path = (path.parent / exp.base).resolve()
     if not base_path.is_file():
         raise InputError(path, f"base: file not found: {base_path}")
-    base = _load_scenario(base_path, exp.overrides)
+    base = _load_scenario(base_path)  # the base file's own problems are reported as its own
+    try:
+        base = _load_scenario(base_path, exp.overrides)
+    except InputError as err:  # ... and those of [overrides] as the experiment's
+        raise InputError(path, [f"[overrides] {p}" for p in err.problems]) from None
     problems = _inert_factors(exp, base)
     years = set(base.years)
     for out in exp.outputs:
         problems += check_output(out, years)
     for key, factor in exp.factors.items():
+        if key == "seed":  # refused above, whatever its values
+            continue
         values = factor.values if isinstance(factor, Choice) else \
             factor.ppf(np.array([0.0, 0.5, 1.0 - 1e-9]))
         for value in dict.fromkeys(plain(v) for v in values):
