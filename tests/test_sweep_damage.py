@@ -299,3 +299,27 @@ def test_morris_with_a_failed_run_is_refused_with_the_count(tmp_path, monkeypatc
                         "morris design needs every run")
     with pytest.raises(InputError):
         analyze(tmp_path / "m")
+
+
+def test_a_sweep_whose_slurm_array_still_runs_is_not_submitted_again(finished, tmp_path,
+                                                                     monkeypatch):
+    """The array of an earlier command (its controlling process gone, its tasks still queued
+    or running per squeue) would be submitted twice: the command stops and says so."""
+    exp, out = finished[0], copy_of(finished, tmp_path)
+    (out / "runs" / "shard-000002.parquet").unlink()
+    (out / "slurm").mkdir()
+    (out / "slurm" / backends.ARRAY_RECORD).write_text('{"jobs": ["4711_0", "4711_1"]}')
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    squeue = bin_dir / "squeue"
+    squeue.write_text('#!/bin/sh\necho "$@" > "$(dirname "$0")/asked"\necho 4711_1\n')
+    squeue.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("RURALEDU_SUBMITIT_CLUSTER", "local")
+    refused_in_one_line(cli("sweep", exp, "--backend", "slurm", "--out", out),
+                        "still has 1 tasks queued or running", "scancel 4711")
+    assert "--jobs 4711" in (bin_dir / "asked").read_text()
+    squeue.write_text("#!/bin/sh\nexit 0\n")  # the array has ended
+    r = cli("sweep", exp, "--backend", "slurm", "--out", out)
+    assert r.exit_code == 0 and "8 runs done" in r.output, r.output
+    assert json.loads((out / "slurm" / backends.ARRAY_RECORD).read_text())["jobs"]

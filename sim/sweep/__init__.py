@@ -102,6 +102,9 @@ def sweep(experiment: str | Path, backend: str = "process", workers: int | None 
         try:
             for report in reports:
                 bar.update(report["runs"])
+                if "lost" in report:
+                    notes.append(f"shard {report['shard_id']} is left ({report['lost']}); run "
+                                 "the same command again to redo it")
         finally:  # (on Ctrl-C too: closing the generator stops its workers at once)
             reports.close()
             bar.close()

@@ -4,14 +4,19 @@ does not depend on where or in what order it runs."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
+import shutil
+import subprocess
 import time
 from collections.abc import Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, wait
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import InputError
+from ..files import write_atomic
 from .evaluate import ShardSpec, record_lost, run_shard
 from .experiment import DaskOptions, Experiment
 
@@ -125,15 +130,50 @@ def _slurm(specs, workers, exp, out):
     params.update(opts.extra)
     executor.update_parameters(**{k: v for k, v in params.items()
                                   if executor.cluster == "slurm" or not k.startswith("slurm_")})
+    alive = live_array_tasks(out)
+    if alive:
+        raise InputError(out, f"the Slurm array of this sweep still has {len(alive)} tasks "
+                         f"queued or running (e.g. {alive[0]}): wait for them (squeue --me) or "
+                         f"cancel them (scancel {alive[0].split('_')[0]}), then run the command "
+                         "again")
     jobs = executor.map_array(run_shard, specs)
-    pending = list(jobs)
+    write_atomic(out / "slurm" / ARRAY_RECORD, lambda p: Path(p).write_text(
+        json.dumps({"jobs": [job.job_id for job in jobs]}), encoding="utf-8"))
+    pending = dict(zip(jobs, specs))
     while pending:
-        still = []
-        for job in pending:
-            if job.done():
+        still = {}
+        for job, spec in pending.items():
+            if not job.done():
+                still[job] = spec
+                continue
+            try:
                 yield job.result()
-            else:
-                still.append(job)
+            except submitit.core.utils.UncompletedJobError as err:
+                # killed (time limit, node lost, out of memory): its shard stays missing, so
+                # the sweep ends with it left and the same command runs it again
+                yield {"shard_id": spec.shard_id, "runs": 0, "failed": 0,
+                       "lost": f"array task {job.job_id}: {str(err).splitlines()[0]}"}
         pending = still
         if pending:
             time.sleep(2)
+
+
+ARRAY_RECORD = "array.json"  # the task ids of the sweep's last Slurm array, in DIR/slurm/
+
+
+def live_array_tasks(out: Path) -> list[str]:
+    """The tasks of this sweep's last Slurm array that are still queued or running (squeue),
+    so that a second command does not submit the same shards again while they run."""
+    try:
+        ids = json.loads((out / "slurm" / ARRAY_RECORD).read_text(encoding="utf-8"))["jobs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    arrays = sorted({str(i).split("_")[0] for i in ids})
+    if not arrays or shutil.which("squeue") is None:
+        return []
+    try:
+        found = subprocess.run(["squeue", "--noheader", "--format=%i", "--jobs", ",".join(arrays)],
+                               capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return found.stdout.split() if found.returncode == 0 else []
