@@ -11,6 +11,7 @@ samples file stops the command with one line saying which file and what is wrong
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -222,9 +223,9 @@ class Store:
         if old is not None and not self.runs_dir.is_dir():
             notes.append("runs/ was missing (deleted?): every run is done again")
         self._mkdir(self.runs_dir)
-        if old is not None and samples_problem(self.samples_path, old, samples) is not None:
-            notes.append(f"samples.parquet was {samples_problem(self.samples_path, old, samples)}"
-                         ": regenerated from the experiment")
+        problem = None if old is None else samples_problem(self.samples_path, old, samples)
+        if problem is not None:
+            notes.append(f"samples.parquet was {problem}: regenerated from the experiment")
         if old is None or notes:
             write_atomic(self.samples_path, lambda p: samples.to_parquet(p, index=False))
         if old is None:
@@ -289,11 +290,12 @@ class Store:
         holds it, for the message another writer gets."""
         self._mkdir(self.out)
         path = self.out / LOCK_NAME
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = _open_lock(path)
         try:
             _lock(fd, path)
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
+            with contextlib.suppress(OSError):  # (read-only: the holder stays unnamed)
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
             yield
         finally:
             os.close(fd)  # releases the lock
@@ -332,6 +334,18 @@ def samples_problem(path: Path, manifest: dict, expected: pd.DataFrame | None = 
     if table["sample_id"].tolist() != list(range(manifest["n_samples"])):
         return f"not the {manifest['n_samples']} design points of the manifest"
     return None
+
+
+def _open_lock(path: Path) -> int:
+    """The lock file, created if need be; a colleague's lock file (not ours to write) is
+    opened to read, which is all that locking needs."""
+    for flags in (os.O_RDWR | os.O_CREAT, os.O_RDONLY):
+        try:
+            return os.open(path, flags, 0o666)
+        except OSError as err:
+            problem = err.strerror or str(err)
+    raise InputError(path, f"cannot open or create the lock file ({problem}): a sweep folder "
+                     "you can write to is needed")
 
 
 def _lock(fd: int, path: Path) -> None:
