@@ -120,7 +120,7 @@ INDICATORS: tuple[Indicator, ...] = (
        "1 - (rural quits + transfers up) / (rural teachers at the start - rural retirements)"),
     _i("young_exit_ratio", "Young teachers' over-representation among rural leavers", "ratio",
        "share of under-35s among rural teachers who quit or ask to move up, over their share "
-       "of rural teachers (above 1: the young leave most)"),
+       "of rural teachers (above 1: the young leave most; NaN when none leaves)"),
     _i("gap_rate", "Difference rate, town seat vs urban quality", "rate",
        "(urban quality score - town-seat score) / urban quality score, stage against stage, "
        "weighted by pupils examined (seed 004 二)"),
@@ -181,7 +181,7 @@ INDICATORS: tuple[Indicator, ...] = (
        "95th percentile of the same, in 0.1 km bins", "enrollment"),
     _i("share_small_rural_schools", "Small rural schools", "share",
        "open village primaries and teaching points with fewer than 100 pupils (乡村小规模学校), "
-       "of all open ones", "enrollment"),
+       "of all open ones (NaN when none is open)", "enrollment"),
     _i("urban_enrollment_share", "Enrolled at county-seat schools", "share",
        "students at county-seat schools / all students", "enrollment"),
     _i("ptr_primary", "Pupil-teacher ratio, primary", "pupils per teacher",
@@ -206,7 +206,7 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("share_town_seats_4_seniors", "Town-seat schools with 4+ seniors", "share",
        "the same among town-seat schools"),
     _i("share_villages_4_seniors", "Village schools with 4+ seniors", "share",
-       "the same among village schools"),
+       "the same among open village schools (NaN when none is open)"),
     _i("town_seat_bachelor_ratio", "Bachelor's share, town seat : county seat", "ratio",
        "share of town-seat teachers with a bachelor's degree over that of county-seat teachers "
        "(seed 004 三(四): not below urban)"),

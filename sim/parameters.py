@@ -311,6 +311,15 @@ class Pay(Group):
     salary_level2: float = param(5000.0, 2000.0, 12000.0, ASSUMPTION, "yuan/month")
     salary_level1: float = param(5800.0, 2000.0, 14000.0, ASSUMPTION, "yuan/month")
     salary_senior: float = param(7000.0, 2000.0, 16000.0, ASSUMPTION, "yuan/month")
+
+    @model_validator(mode="after")
+    def _pay_rises_with_title(self):
+        scale = (self.salary_none, self.salary_level2, self.salary_level1, self.salary_senior)
+        if any(higher < lower for lower, higher in zip(scale, scale[1:])):
+            raise ValueError("salaries must not fall as the title rises (allowed: salary_none <= "
+                             "salary_level2 <= salary_level1 <= salary_senior), got "
+                             + ", ".join(f"{x:g}" for x in scale))
+        return self
     allowance_town_seat: float = param(100.0, 0.0, 3000.0, "seed 000 三.1 (graded by remoteness); "
                                        + ASSUMPTION, "yuan/month", "rural allowance before reform")
     allowance_village: float = param(200.0, 0.0, 3000.0, "seed 000 三.1; " + ASSUMPTION, "yuan/month")

@@ -26,7 +26,9 @@ def dropout_probability(st: CountyState, ids: slice) -> np.ndarray:
     travel = st.now.travel[ids.start - win.start: ids.stop - win.start]
     bus = st.effects.bus[s.place[ids]]
     extra_km = np.maximum(travel - dp.safe_travel_km, 0.0) * ~(s.boarding[ids] | bus)
-    logit = (np.log(dp.middle_base / (1 - dp.middle_base)) - np.log(dp.achievement_odds) * z_rel
+    with np.errstate(divide="ignore"):  # a base of 0 (its range's floor): no dropout at all
+        base = np.log(dp.middle_base / (1 - dp.middle_base))
+    logit = (base - np.log(dp.achievement_odds) * z_rel
              - np.log(dp.ses_odds) * s.ses[ids] + np.log(dp.left_behind_odds) * s.left_behind[ids]
              + np.log(dp.distance_odds) * extra_km)
     return 1.0 / (1.0 + np.exp(-logit))
