@@ -323,3 +323,20 @@ def test_a_sweep_whose_slurm_array_still_runs_is_not_submitted_again(finished, t
     r = cli("sweep", exp, "--backend", "slurm", "--out", out)
     assert r.exit_code == 0 and "8 runs done" in r.output, r.output
     assert json.loads((out / "slurm" / backends.ARRAY_RECORD).read_text())["jobs"]
+
+
+def test_a_shard_that_kills_its_dask_workers_is_stored_as_failed(tmp_path):
+    import dask
+
+    from sim.sweep.experiment import DaskOptions
+
+    exp = type("Exp", (), {"dask": DaskOptions()})()
+    # one task at a time per worker, so no other shard shares the dying worker; one retry
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                          "distributed.scheduler.worker-saturation": 1.0}):
+        reports = list(backends._dask(specs(tmp_path), 2, exp, tmp_path,
+                                      work=die_on_shard_1_always))
+    assert {r["shard_id"]: r["failed"] for r in reports} == {0: 0, 1: 1, 2: 0, 3: 0}
+    lost = pd.read_parquet(tmp_path / "shard-000001.parquet")
+    assert lost["error"].iloc[0].startswith("WorkerDied: every Dask worker")
+    assert (tmp_path / "log.txt").read_text().split("\n").count("start 1") == 2

@@ -106,13 +106,22 @@ def dask_client(opts: DaskOptions, workers: int | None) -> Iterator:
             cluster.close()
 
 
-def _dask(specs, workers, exp, out):
+def _dask(specs, workers, exp, out, work=run_shard):
+    """One task per shard. Dask itself runs a task whose worker died on another worker (up to
+    its ``allowed-failures``); a shard that kills every worker it meets is then stored as failed
+    runs with the reason, and the other shards go on."""
+    from dask.distributed import KilledWorker
     from dask.distributed import as_completed as dask_completed
 
     with dask_client(exp.dask, workers) as client:
-        futures = client.map(run_shard, specs, pure=False)
+        futures = client.map(work, specs, pure=False)
+        spec_of = {future.key: spec for future, spec in zip(futures, specs)}
         for future in dask_completed(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except KilledWorker as err:
+                yield record_lost(spec_of[future.key], "WorkerDied: every Dask worker that ran "
+                                  f"this shard died (killed, or out of memory?): {err}")
 
 
 def _slurm(specs, workers, exp, out):
