@@ -159,6 +159,20 @@ def export_cmd(folder: Path, fmt: str) -> None:
     click.echo(f"written to {target}/ ({', '.join(sorted(p.name for p in target.iterdir()))})")
 
 
+@main.command("init")
+@click.argument("folder", type=click.Path(path_type=Path))
+@user_errors
+def init_cmd(folder: Path) -> None:
+    """Copy the shipped scenarios, example roster, experiments and baseline ensemble into
+    FOLDER (new or empty), to edit and run from there."""
+    from .shipped import init
+
+    files = init(folder)
+    click.echo(f"copied {len(files)} files into {folder}/: scenarios/ (the baseline, the five "
+               "seed packages, a roster county), experiments/ (sweeps and the calibration)\n"
+               f"try: ruraledu run {folder / 'scenarios' / 'baseline.toml'}")
+
+
 @main.command("ensemble")
 @click.argument("experiment", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--n", "size", type=click.IntRange(2, 100_000), default=50, show_default=True,

@@ -31,11 +31,12 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from . import shipped
 from .kinds import LEVEL2, TOWN_SEAT, is_rural
 from .model import build_state
 from .scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = shipped.root()
 CLAUSES = ROOT / "scenarios" / "sources" / "clauses.toml"
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 ROTATION_AGES = (50, 45)  # men, women: the eligible ages of seed 000 四.3 (the lever's default)
