@@ -1,0 +1,217 @@
+"""Running what the dashboard shows: replicates in worker processes, each run kept in an
+in-memory cache, summarised exactly as ``sim.compare`` summarises packages.
+
+Replicate ``r`` of both the reference and the package runs with seed ``first_seed + r`` (common
+random numbers, as in ``compare``), so the baseline's runs are computed once and reused for every
+package and every lever setting. A run is cached by its resolved scenario (every value, not the
+file it came from) and its seed: moving a slider back to where it was costs nothing.
+
+Runs go to a pool of worker processes started once (spawned, not forked: the web server runs
+threads), one per core: five replicates on two cores take three run times instead of five.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Generic, TypeVar
+
+import pandas as pd
+
+from ..compare import bands, target_table
+from ..results import run
+from ..scenario import Scenario
+from .settings import Choice, Resolved, resolve
+
+RUN_CACHE = 2000  # runs kept (about 60 kB each: the timeseries and the last year's schools)
+OUTCOME_CACHE = 64  # summarised choices kept
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class LRU(Generic[K, V]):
+    """A least-recently-used cache, safe to share between the server's threads."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """What the dashboard keeps of a run: its timeseries and its schools in the last year."""
+
+    timeseries: pd.DataFrame
+    schools: pd.DataFrame
+
+
+def run_one(scenario: Scenario, seed: int) -> RunOutput:
+    """One run, reduced to what the charts need (in a worker process)."""
+    result = run(scenario, seed=seed)
+    schools = result.schools
+    return RunOutput(result.timeseries,
+                     schools[schools["year"] == schools["year"].max()].reset_index(drop=True))
+
+
+def _ready() -> int:
+    """A worker's first task: importing the model, so the first real run is not slowed."""
+    return os.getpid()
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """The resolved scenario, every value: two routes to the same settings share runs."""
+    return scenario.model_dump_json()
+
+
+@dataclass
+class Outcome:
+    """A choice run and summarised: the runs, bands and targets table of ``sim.compare``, the
+    package's schools (first replicate, last year) for the map, and how long it took."""
+
+    labels: tuple[str, str]
+    package: Scenario
+    runs: pd.DataFrame
+    bands: pd.DataFrame
+    targets: pd.DataFrame
+    schools: pd.DataFrame
+    replicates: int
+    first_seed: int
+    seconds: float = 0.0
+    computed: int = 0  # runs computed for this outcome (the rest came from the cache)
+
+
+class Runner:
+    """Runs choices: a process pool, a cache of runs and one of summarised outcomes."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = default_workers() if workers is None else workers
+        self.runs = LRU[tuple[str, int], RunOutput](RUN_CACHE)
+        self.outcomes = LRU[tuple, Outcome](OUTCOME_CACHE)
+        self._pool: Executor | None = None
+        self._lock = threading.Lock()
+
+    def pool(self) -> Executor | None:
+        """The worker pool, started on first use (None: run in this process)."""
+        if self.workers < 2:
+            return None
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+            return self._pool
+
+    def warm(self) -> None:
+        """Start the workers now, so the first click does not wait for them to import."""
+        pool = self.pool()
+        if pool is not None:
+            for future in [pool.submit(_ready) for _ in range(self.workers)]:
+                future.result()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
+
+    def run_many(self, jobs: list[tuple[Scenario, int]]) -> tuple[list[RunOutput], int]:
+        """Each (scenario, seed)'s run, from the cache or computed (in parallel); and how many
+        were computed."""
+        keys = [(scenario_key(sc), seed) for sc, seed in jobs]
+        found: dict[tuple[str, int], RunOutput] = {}
+        missing: dict[tuple[str, int], tuple[Scenario, int]] = {}
+        for key, job in zip(keys, jobs):
+            cached = self.runs.get(key)
+            if cached is not None:
+                found[key] = cached
+            else:
+                missing[key] = job
+        for key, output in zip(missing, self._compute(list(missing.values()))):
+            self.runs.put(key, output)
+            found[key] = output
+        return [found[key] for key in keys], len(missing)
+
+    def _compute(self, jobs: list[tuple[Scenario, int]]) -> list[RunOutput]:
+        pool = self.pool()
+        if pool is None or len(jobs) < 2:
+            return [run_one(sc, seed) for sc, seed in jobs]
+        try:
+            futures = [pool.submit(run_one, sc, seed) for sc, seed in jobs]
+            return [f.result() for f in futures]
+        except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh once
+            self.close()
+            pool = self.pool()
+            assert pool is not None
+            return [f.result() for f in [pool.submit(run_one, sc, seed) for sc, seed in jobs]]
+
+    def outcome(self, choice: Choice) -> Outcome:
+        """Resolve, run (what is not cached) and summarise a choice."""
+        t0 = time.perf_counter()
+        resolved = resolve(choice)
+        seeds = [choice.first_seed + r for r in range(choice.replicates)]
+        key = (scenario_key(resolved.reference), scenario_key(resolved.package),
+               tuple(seeds), resolved.labels)
+        cached = self.outcomes.get(key)
+        if cached is not None:
+            return cached
+        jobs = [(sc, seed) for sc in (resolved.reference, resolved.package) for seed in seeds]
+        outputs, computed = self.run_many(jobs)
+        out = summarise(resolved, outputs, seeds)
+        out.seconds = time.perf_counter() - t0
+        out.computed = computed
+        self.outcomes.put(key, out)
+        return out
+
+
+def default_workers() -> int:
+    """One worker per core this process may use, at most eight."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
+def summarise(resolved: Resolved, outputs: list[RunOutput], seeds: list[int]) -> Outcome:
+    """The runs as ``sim.compare`` lays them out (scenario, replicate, seed, parameter set,
+    then the timeseries), with its bands and targets table."""
+    labels = resolved.labels
+    frames = []
+    for i, output in enumerate(outputs):
+        r = i % len(seeds)
+        ts = output.timeseries.copy()
+        ts.insert(0, "parameter_set", -1)
+        ts.insert(0, "seed", seeds[r])
+        ts.insert(0, "replicate", r)
+        ts.insert(0, "scenario", labels[i // len(seeds)])
+        frames.append(ts)
+    runs = pd.concat(frames, ignore_index=True)
+    runs["scenario"] = pd.Categorical(runs["scenario"], categories=list(labels), ordered=True)
+    banded = bands(runs)
+    banded["includes"] = "stochastic only"
+    return Outcome(labels, resolved.package, runs, banded, target_table(runs, list(labels)),
+                   outputs[len(seeds)].schools, len(seeds), seeds[0])
