@@ -287,6 +287,24 @@ def analyze_cmd(sweep_dir: Path, no_charts: bool) -> None:
                f"written to {target}/ (report.md)")
 
 
+@main.command("dashboard")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to serve on (0.0.0.0: reachable from other machines).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes running replicates [default: one per core, at most 8].")
+@click.option("--no-open", is_flag=True, help="Do not open a browser tab.")
+def dashboard_cmd(host: str, port: int, workers: int | None, no_open: bool) -> None:
+    """Explore the levers in the browser: pick a county and a package, move the levers and
+    assumptions, run replicates against the baseline, download the settings as a scenario."""
+    from .dashboard import server
+
+    if not server.available():
+        raise click.ClickException(f"the dashboard needs Solara: {server.EXTRA}")
+    click.echo(f"ruraledu dashboard at http://{host}:{port}/ (Ctrl-C stops it)")
+    sys.exit(server.serve(host, port, open_browser=not no_open, workers=workers))
+
+
 @main.command("check")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=Path))

@@ -238,8 +238,11 @@ def assumption_value(scenario: Scenario, key: str) -> float:
 
 
 def switch(scenario: Scenario, lever: str, on: bool) -> dict[str, Any]:
-    """The changes that switch a lever on (from the first year, at full strength) or off."""
+    """The changes that switch a lever on (from the first year, at full strength; nothing if it
+    is on already) or off."""
     prefix = f"policies.{lever}"
+    if on and lever_on(scenario, lever):
+        return {}
     if on:
         return {f"{prefix}.start": scenario.start_year, f"{prefix}.schedule": None}
     return {f"{prefix}.start": None, f"{prefix}.schedule": None, f"{prefix}.end": None}
@@ -247,15 +250,18 @@ def switch(scenario: Scenario, lever: str, on: bool) -> dict[str, Any]:
 
 def move_start(scenario: Scenario, lever: str, year: int) -> dict[str, Any]:
     """The changes that make a lever start in ``year``: a schedule moves as a whole, keeping
-    its steps; an end before the new start moves with it."""
+    its steps; an end before the new start moves with it. Both timeline keys are set, so the
+    change holds whatever the lever's timeline was before."""
     spec = getattr(scenario.policies, lever)
     prefix = f"policies.{lever}"
     out: dict[str, Any] = {}
     if spec.schedule:
         shift = year - min(spec.schedule)
         out[f"{prefix}.schedule"] = {y + shift: v for y, v in sorted(spec.schedule.items())}
+        out[f"{prefix}.start"] = None
     else:
         out[f"{prefix}.start"] = year
+        out[f"{prefix}.schedule"] = None
     if spec.end is not None and spec.end < year:
         out[f"{prefix}.end"] = year
     return out
