@@ -31,11 +31,8 @@ import functools
 import hashlib
 import json
 import logging
-import multiprocessing
 import random
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -59,7 +56,7 @@ from .scenario import (
     validate,
     with_overrides,
 )
-from .sweep.backends import dask_client, default_workers
+from .sweep.backends import mapper
 from .sweep.evaluate import extract
 from .sweep.experiment import DaskOptions, Factor, check_output
 
@@ -118,9 +115,6 @@ class CalibrationResult:
         return out
 
 
-BACKENDS = ("serial", "process", "dask")
-
-
 def run_calibration(path: str | Path, backend: str = "process", workers: int | None = None,
                     out: str | Path | None = None,
                     extras: Iterable[Callable[[CalibrationResult, Path], object]] = ()
@@ -131,8 +125,8 @@ def run_calibration(path: str | Path, backend: str = "process", workers: int | N
     out = Path(out) if out is not None else Path("results") / "calibrations" / cal.name
     out.mkdir(parents=True, exist_ok=True)
     _claim(out, cal, base)
-    with _mapper(backend, workers, cal.dask) as mapper:
-        result = calibrate(cal, base, out / "calibration.db", mapper=mapper)
+    with mapper(backend, workers, cal.dask) as map_:
+        result = calibrate(cal, base, out / "calibration.db", mapper=map_)
     result.write(out)
     for extra in extras:
         extra(result, out)
@@ -160,24 +154,6 @@ def _claim(out: Path, cal: Calibration, base: Scenario) -> None:
                              "remove calibration.db to start again")
     write_atomic(stamp, lambda p: Path(p).write_text(
         json.dumps({"name": cal.name, "digest": digest}, indent=2), encoding="utf-8"))
-
-
-@contextmanager
-def _mapper(backend: str, workers: int | None, dask: DaskOptions) -> Iterator[Callable]:
-    """The backend's map: this process, a local process pool, or a Dask cluster (Slurm through
-    dask-jobqueue). What is accepted does not depend on which (``SeededMappingSampler``)."""
-    if backend == "serial":
-        yield map
-    elif backend == "process":
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers or default_workers(),
-                                 mp_context=context) as pool:
-            yield pool.map
-    elif backend == "dask":
-        with dask_client(dask, workers) as client:
-            yield lambda f, xs: client.gather(client.map(f, list(xs), pure=False))
-    else:
-        raise InputError("--backend", f"'{backend}' (allowed: {', '.join(BACKENDS)})")
 
 
 def load_calibration(path: str | Path) -> tuple[Calibration, Scenario]:

@@ -230,6 +230,44 @@ def calibrate_cmd(calibration: Path, backend: str, workers: int | None, out: Pat
     click.echo(f"written to {where}/")
 
 
+@main.command("optimize")
+@click.argument("optimization", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--backend", type=click.Choice(["serial", "process", "dask"]), default="process",
+              show_default=True, help="Where a candidate's draws run (Slurm: dask with a [dask] "
+              "jobqueue in the file); the result does not depend on it.")
+@click.option("--workers", type=click.IntRange(1, 10_000), default=None,
+              help="Local processes or Dask workers (default: the cores available).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: results/optimizations/<name>/).")
+@click.option("--no-charts", is_flag=True, help="Tables only.")
+@user_errors
+def optimize_cmd(optimization: Path, backend: str, workers: int | None, out: Path | None,
+                 no_charts: bool) -> None:
+    """Search for the cheapest package that meets an OPTIMIZATION file's constraints across
+    draws of luck and assumptions; run it again to continue where it stopped. Writes best.toml
+    (a scenario), trials.csv, pareto.csv and the chosen package's results on fresh draws."""
+    from .optimize import run_optimization
+
+    try:
+        result, where = run_optimization(optimization, backend, workers, out)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: finished trials are kept in study.db; run the same "
+                   "command again to continue", err=True)
+        sys.exit(130)
+    if not no_charts:
+        for save in _charts("save_optimization_charts"):
+            save(result, where)
+    best = result.best
+    status = "meets every constraint" if result.feasible else \
+        "NO candidate met every constraint; the closest"
+    click.echo(f"{len(result.trials)} candidates; the chosen one {status} "
+               f"(objective {best['objective']:,.0f} on the search draws)")
+    for _, r in result.report.iterrows():
+        click.echo(f"  fresh draws: {r['what']} = {r['estimate']:.4g} "
+                   f"({r['low']:.4g} to {r['high']:.4g})")
+    click.echo(f"written to {where}/ (best.toml: ruraledu compare BASE {where}/best.toml)")
+
+
 @main.command("sweep")
 @click.argument("experiment", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--backend", type=click.Choice(["serial", "process", "dask", "slurm"]),
@@ -316,6 +354,13 @@ def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
     for path in files:
         try:
             kind = file_kind(path)
+            if kind == "optimization":
+                from .optimize import load_optimization
+
+                opt, _, base, _ = load_optimization(path)
+                click.echo(f"ok: {path} - optimization '{opt.name}', {len(opt.decisions)} "
+                           f"decisions, {len(opt.constraints)} constraints, base '{base.name}'")
+                continue
             if kind == "calibration":
                 from .calibrate import load_calibration
 
@@ -345,27 +390,32 @@ def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
         sys.exit(2)
 
 
+OPTIMIZATION_KEYS = {"decisions", "minimize", "constraints"}
 CALIBRATION_KEYS = {"patterns", "priors", "population", "generations"}
 EXPERIMENT_KEYS = {"design", "factors", "outputs", "replicates"}
 
 
 def file_kind(path: Path) -> str:
     """Which file this is, by the tables only its kind has: an experiment has [design] and
-    [factors], a calibration [priors] and [patterns], a scenario none of them. A file naming a
-    ``base`` but holding neither is refused rather than read as a scenario."""
+    [factors], a calibration [priors] and [patterns], an optimisation [decisions] and
+    [constraints], a scenario none of them. A file naming a ``base`` but holding none is
+    refused rather than read as a scenario."""
     from .scenario import read_toml
 
     try:
         keys = set(read_toml(path))
     except InputError:
         return "scenario"  # read again by load_scenario, which explains what is wrong
+    if keys & OPTIMIZATION_KEYS:
+        return "optimization"
     if keys & CALIBRATION_KEYS:
         return "calibration"
     if keys & EXPERIMENT_KEYS:
         return "experiment"
     if "base" in keys:
-        raise InputError(path, "sets 'base' but holds no [design] and [factors] (an experiment) "
-                               "nor [priors] and [patterns] (a calibration)")
+        raise InputError(path, "sets 'base' but holds no [design] and [factors] (an "
+                               "experiment), [priors] and [patterns] (a calibration) nor "
+                               "[decisions] and [constraints] (an optimisation)")
     return "scenario"
 
 

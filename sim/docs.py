@@ -128,11 +128,8 @@ def render_experiments() -> str:
     )
 
     lines = [EXPERIMENTS_HEADER]
-    for title, model in (("The file (top level)", Experiment), ("`[design]`", Design),
-                         ("`[slurm]`", SlurmOptions), ("`[dask]`", DaskOptions)):
-        lines += [f"\n## {title}\n", "| key | type | default | allowed | meaning |",
-                  "|---|---|---|---|---|"]
-        lines += [_schema_row(name, field) for name, field in model.model_fields.items()]
+    lines += _schema_tables((("The file (top level)", Experiment), ("`[design]`", Design),
+                             ("`[slurm]`", SlurmOptions), ("`[dask]`", DaskOptions)))
     lines += ["\n## Factor distributions (`[factors.\"<dotted key>\"]`)\n",
               "| dist | keys |", "|---|---|"]
     for dist_model in (Uniform, Normal, TruncNormal, Triangular, LogNormal, Choice):
@@ -148,13 +145,32 @@ def render_experiments() -> str:
               "above with its target, tolerance and source, calibrating or held out to validate "
               "(`sim/calibrate.py`; `experiments/calibrate-baseline.toml` is the worked "
               "example)."]
-    schemas: tuple[tuple[str, type[BaseModel]], ...] = (("The file (top level)", Calibration),
-                                                         ("`[patterns.<name>]`", Pattern))
+    lines += _schema_tables((("The file (top level)", Calibration),
+                             ("`[patterns.<name>]`", Pattern)))
+    from .optimize import Constraint, Decision, Optimization
+
+    lines += ["\n# Optimisation files\n",
+              "An optimisation file (`ruraledu optimize FILE`) names a base scenario, the "
+              "decisions (`[decisions.\"policies.<lever>.<setting>\"]`: a range, whole for "
+              "years, optionally `off` for a lever's start, or `choices`), the output to "
+              "minimise (mean over draws), the constraints (`[constraints.<name>]`: an output, a "
+              "bar and the share of draws that must meet it), and the draws every candidate runs "
+              "on: seeds and, with `uncertainty`, parameter sets of an ensemble "
+              "(`sim/optimize.py`; `experiments/optimize-gap.toml` is the worked example)."]
+    lines += _schema_tables((("The file (top level)", Optimization),
+                             ("`[decisions.\"<dotted key>\"]`", Decision),
+                             ("`[constraints.<name>]`", Constraint)))
+    return "\n".join(lines) + "\n"
+
+
+def _schema_tables(schemas: tuple[tuple[str, type[BaseModel]], ...]) -> list[str]:
+    """A table of keys per schema: type, default, allowed values, meaning."""
+    lines: list[str] = []
     for title, schema in schemas:
         lines += [f"\n## {title}\n", "| key | type | default | allowed | meaning |",
                   "|---|---|---|---|---|"]
         lines += [_schema_row(name, field) for name, field in schema.model_fields.items()]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _schema_row(name: str, field: Any) -> str:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .analysis import Analysis
     from .calibrate import CalibrationResult
     from .compare import Comparison
+    from .optimize import OptimizationResult
     from .results import Result
 
 # Okabe-Ito palette (colour-blind safe)
@@ -441,6 +442,39 @@ def plot_calibration(result: CalibrationResult) -> plt.Figure:
 def save_calibration_charts(result: CalibrationResult, out: Path) -> list[Path]:
     path = Path(out) / "calibration.png"
     fig = plot_calibration(result)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]
+
+
+def plot_pareto(result: OptimizationResult) -> plt.Figure:
+    """Every candidate of a policy search: its objective (mean over draws) against the share of
+    draws meeting the first constraint; the Pareto front joined, the chosen package ringed,
+    the required probability dashed."""
+    trials, front = result.trials, result.pareto
+    objective, probability = result.objective, result.probability
+    fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
+    feasible = trials["feasible"]
+    ax.scatter(trials.loc[~feasible, "objective"] / 1e6, trials.loc[~feasible, probability],
+               s=14, color="0.65", label="candidates missing a constraint")
+    ax.scatter(trials.loc[feasible, "objective"] / 1e6, trials.loc[feasible, probability],
+               s=14, color=COLORS[0], label="candidates meeting every constraint")
+    ax.step(front["objective"] / 1e6, front[probability], where="post", color=COLORS[0],
+            lw=1, label="Pareto front")
+    best = result.best
+    ax.scatter([best["objective"] / 1e6], [best[probability]], s=120, facecolors="none",
+               edgecolors="black", label="chosen package")
+    ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+    ax.set_xlabel(f"{objective}, mean over draws (million yuan)")
+    ax.set_ylabel(f"share of draws meeting {probability[2:-1]}")
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return fig
+
+
+def save_optimization_charts(result: OptimizationResult, out: Path) -> list[Path]:
+    path = Path(out) / "pareto.png"
+    fig = plot_pareto(result)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return [path]

@@ -10,8 +10,8 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Generator, Iterator
-from concurrent.futures import FIRST_COMPLETED, wait
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,6 +30,28 @@ def run_shards(specs: list[ShardSpec], backend: str, workers: int | None, exp: E
         return _serial(specs, workers, exp, out)
     return {"serial": _serial, "process": _process, "dask": _dask,
             "slurm": _slurm}[backend](specs, workers, exp, out)
+
+
+MAP_BACKENDS = ("serial", "process", "dask")  # for work that is a map, not shards on disk
+
+
+@contextmanager
+def mapper(backend: str, workers: int | None, dask: DaskOptions) -> Iterator[Callable]:
+    """A ``map(function, items)`` on a backend: this process, a local process pool, or a Dask
+    cluster (Slurm through dask-jobqueue). Results come back in the items' order, so what is
+    computed does not depend on which (calibration, policy search)."""
+    if backend == "serial":
+        yield map
+    elif backend == "process":
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers or default_workers(),
+                                 mp_context=context) as pool:
+            yield pool.map
+    elif backend == "dask":
+        with dask_client(dask, workers) as client:
+            yield lambda f, xs: client.gather(client.map(f, list(xs), pure=False))
+    else:
+        raise InputError("--backend", f"'{backend}' (allowed: {', '.join(MAP_BACKENDS)})")
 
 
 def default_workers() -> int | None:  # None where the CPU count is unknown: the pool's own default
