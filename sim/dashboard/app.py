@@ -54,7 +54,15 @@ FILE_PRESET = "a scenario file..."
 MAX_REPLICATES = 50
 
 RUNNER = Runner(int(os.environ[WORKERS_ENV]) if os.environ.get(WORKERS_ENV) else None)
-threading.Thread(target=RUNNER.warm, daemon=True, name="warm workers").start()
+
+
+def _warm_up() -> None:
+    """Start the workers and run the page's first choice while the first browser connects."""
+    RUNNER.warm()
+    RUNNER.outcome(Choice())
+
+
+threading.Thread(target=_warm_up, daemon=True, name="warm up").start()
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,13 @@ threads), one per core: five replicates on two cores take three run times instea
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Hashable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -79,6 +80,13 @@ def run_one(scenario: Scenario, seed: int) -> RunOutput:
                      schools[schools["year"] == schools["year"].max()].reset_index(drop=True))
 
 
+def _done(output: RunOutput) -> Future[RunOutput]:
+    """A run already at hand, as a finished future."""
+    future: Future[RunOutput] = Future()
+    future.set_result(output)
+    return future
+
+
 def _ready() -> int:
     """A worker's first task: importing the model, so the first real run is not slowed."""
     return os.getpid()
@@ -115,6 +123,8 @@ class Runner:
         self.outcomes = LRU[tuple, Outcome](OUTCOME_CACHE)
         self._pool: Executor | None = None
         self._lock = threading.Lock()
+        self._inflight: dict[tuple[str, int], Future[RunOutput]] = {}
+        self._inflight_lock = threading.Lock()
 
     def pool(self) -> Executor | None:
         """The worker pool, started on first use (None: run in this process)."""
@@ -137,36 +147,53 @@ class Runner:
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
                 self._pool = None
+        with self._inflight_lock:
+            self._inflight.clear()
 
     def run_many(self, jobs: list[tuple[Scenario, int]]) -> tuple[list[RunOutput], int]:
-        """Each (scenario, seed)'s run, from the cache or computed (in parallel); and how many
-        were computed."""
-        keys = [(scenario_key(sc), seed) for sc, seed in jobs]
-        found: dict[tuple[str, int], RunOutput] = {}
-        missing: dict[tuple[str, int], tuple[Scenario, int]] = {}
-        for key, job in zip(keys, jobs):
-            cached = self.runs.get(key)
-            if cached is not None:
-                found[key] = cached
-            else:
-                missing[key] = job
-        for key, output in zip(missing, self._compute(list(missing.values()))):
-            self.runs.put(key, output)
-            found[key] = output
-        return [found[key] for key in keys], len(missing)
-
-    def _compute(self, jobs: list[tuple[Scenario, int]]) -> list[RunOutput]:
-        pool = self.pool()
-        if pool is None or len(jobs) < 2:
-            return [run_one(sc, seed) for sc, seed in jobs]
+        """Each (scenario, seed)'s run, from the cache, from a computation already under way
+        (another tab, the start-up warm-up) or computed now, in parallel; and how many this
+        call started."""
         try:
-            futures = [pool.submit(run_one, sc, seed) for sc, seed in jobs]
-            return [f.result() for f in futures]
+            return self._run_many(jobs)
         except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh once
             self.close()
-            pool = self.pool()
-            assert pool is not None
-            return [f.result() for f in [pool.submit(run_one, sc, seed) for sc, seed in jobs]]
+            return self._run_many(jobs)
+
+    def _run_many(self, jobs: list[tuple[Scenario, int]]) -> tuple[list[RunOutput], int]:
+        keys = [(scenario_key(sc), seed) for sc, seed in jobs]
+        futures: dict[tuple[str, int], Future[RunOutput]] = {}
+        started = 0
+        for key, (sc, seed) in zip(keys, jobs):
+            if key in futures:
+                continue
+            cached = self.runs.get(key)
+            if cached is not None:
+                futures[key] = _done(cached)
+                continue
+            with self._inflight_lock:
+                future = self._inflight.get(key)
+                if future is None:
+                    future = self._submit(sc, seed)
+                    self._inflight[key] = future
+                    started += 1
+            future.add_done_callback(functools.partial(self._finished, key))
+            futures[key] = future
+        return [futures[key].result() for key in keys], started
+
+    def _submit(self, scenario: Scenario, seed: int) -> Future[RunOutput]:
+        pool = self.pool()
+        if pool is None:
+            return _done(run_one(scenario, seed))
+        return pool.submit(run_one, scenario, seed)
+
+    def _finished(self, key: tuple[str, int], future: Future[RunOutput]) -> None:
+        """A run is done: into the cache (unless it failed), out of the runs under way."""
+        if not future.cancelled() and future.exception() is None:
+            self.runs.put(key, future.result())
+        with self._inflight_lock:
+            if self._inflight.get(key) is future:
+                del self._inflight[key]
 
     def outcome(self, choice: Choice) -> Outcome:
         """Resolve, run (what is not cached) and summarise a choice."""
