@@ -100,7 +100,7 @@ def outcome(runner):
 def test_runs_are_cached_and_the_baseline_is_shared(runner, outcome):
     assert outcome.computed == 4
     again = runner.outcome(Choice("gaotang-2027", ROSTER, replicates=2))
-    assert again is outcome
+    assert again.computed == 0 and again.targets is outcome.targets
     moved = runner.outcome(Choice("gaotang-2027", ROSTER, replicates=2).with_changes(
         settings.set_main("rotation", 0.3)))
     assert moved.computed == 2  # the baseline's two runs came from the cache
@@ -128,6 +128,24 @@ def test_figures_are_report_ready(outcome):
     colours = {line.get_label(): line.get_color() for line in fan.get_lines()}
     assert colours[f"{outcome.labels[1]} (median, 10-90%)"] == figures.package_color("gaotang-2027")
     assert figures.package_color("baseline") != figures.package_color("gaotang-2027")
+
+
+def test_the_command_says_what_to_install_without_solara(monkeypatch):
+    from sim.dashboard import server
+
+    assert "browser" in CliRunner().invoke(main, ["dashboard", "--help"]).output
+    monkeypatch.setattr(server, "available", lambda: False)
+    result = CliRunner().invoke(main, ["dashboard", "--no-open"])
+    assert result.exit_code == 1
+    assert 'pip install -e ".[dashboard]"' in result.output
+
+
+def test_the_server_command_is_solara_in_production_mode():
+    from sim.dashboard import server
+
+    cmd = server.command("127.0.0.1", 8123)
+    assert cmd[1:4] == ["-m", "solara", "run"] and server.APP in cmd
+    assert "--production" in cmd and "--no-open" in cmd and "8123" in cmd
 
 
 # --- the page in a real browser ------------------------------------------------------------

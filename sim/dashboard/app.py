@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,7 @@ class View:
 
     number: int
     outcome: Outcome
+    seconds: float  # running (what was not cached), summarising and drawing
     fan: bytes
     cost: bytes
     map: bytes
@@ -86,9 +88,11 @@ def svg(fig: Figure) -> bytes:
 
 def make_view(choice: Choice, number: int) -> View:
     """Run a choice (what is not cached) and draw it."""
+    t0 = time.perf_counter()
     outcome = RUNNER.outcome(choice)
-    return View(number, outcome, svg(figures.fan_chart(outcome)), svg(figures.cost_chart(outcome)),
-                svg(figures.county_map(outcome)),
+    fan, cost, where = (svg(draw(outcome)) for draw in (figures.fan_chart, figures.cost_chart,
+                                                        figures.county_map))
+    return View(number, outcome, time.perf_counter() - t0, fan, cost, where,
                 tables.to_html(tables.targets_frame(outcome.targets), "rd-targets"),
                 tables.to_html(tables.effects_frame(outcome.targets), "rd-effects"))
 
@@ -208,8 +212,8 @@ def Results(task, asked: Choice, choice: Choice) -> None:
     elif view is not None:
         o = view.outcome
         solara.Text(f"Run {view.number}: {o.replicates} replicates of {o.labels[1]} and "
-                    f"{o.labels[0]} in {o.seconds:.1f} s ({o.computed} runs computed, "
-                    f"{2 * o.replicates - o.computed} from the cache).", classes=["rd-status"])
+                    f"{o.labels[0]}, run and drawn in {view.seconds:.1f} s ({o.computed} runs "
+                    f"computed, the others cached).", classes=["rd-status"])
     if choice != asked:
         solara.Warning("The settings have changed since this run: press Run.")
     if view is None:

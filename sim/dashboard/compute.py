@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from typing import Generic, TypeVar
 
@@ -203,8 +203,8 @@ class Runner:
         key = (scenario_key(resolved.reference), scenario_key(resolved.package),
                tuple(seeds), resolved.labels)
         cached = self.outcomes.get(key)
-        if cached is not None:
-            return cached
+        if cached is not None:  # as it was, but nothing run for it this time
+            return replace(cached, seconds=time.perf_counter() - t0, computed=0)
         jobs = [(sc, seed) for sc in (resolved.reference, resolved.package) for seed in seeds]
         outputs, computed = self.run_many(jobs)
         out = summarise(resolved, outputs, seeds)

@@ -138,7 +138,8 @@ def county_map(outcome: Outcome) -> Figure:
         k = s[(s["type"] == kind) & s["open"]]
         if k.empty:
             continue
-        color = "0.4" if kind.startswith("urban") else cmap(norm(k["difference_rate"].fillna(0)))
+        # county-seat schools are the yardstick, not coloured by a rate: left white
+        color = "white" if kind.startswith("urban") else cmap(norm(k["difference_rate"].fillna(0)))
         ax.scatter(k["x_km"], k["y_km"], s=12 + k["students"] / 10, marker=marker, c=color,
                    edgecolors="black", linewidths=0.4, label=kind.replace("_", " "))
     closed = s[~s["open"]]
