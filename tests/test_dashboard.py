@@ -12,11 +12,11 @@ from click.testing import CliRunner
 from sim.cli import main
 from sim.dashboard import figures, settings, tables
 from sim.dashboard.compute import LRU, Runner
-from sim.dashboard.download import scenario_toml
 from sim.dashboard.settings import Choice, resolve
 from sim.parameters import field_bounds
 from sim.policies import LEVERS
 from sim.scenario import load_scenario
+from sim.scenario_toml import scenario_toml
 
 ARTIFACTS = Path(__file__).parent / "artifacts"  # kept for a reader (ignored by git)
 ROSTER = "roster: example-roster.csv"  # the smaller county: quicker runs
@@ -181,7 +181,8 @@ def test_the_page_in_a_browser(tmp_path):
         assert dash.fan_chart() != chart
         assert dash.targets() != targets
         shot = tmp_path / "dashboard.png"
-        page.screenshot(path=str(shot), full_page=True)
+        page.set_viewport_size({"width": 1500, "height": 3000})  # the page scrolls inside
+        page.screenshot(path=str(shot))
         ARTIFACTS.mkdir(exist_ok=True)
         shutil.copy(shot, ARTIFACTS / "dashboard.png")
         (ARTIFACTS / "dashboard-redraw.txt").write_text(

@@ -26,9 +26,9 @@ from matplotlib.figure import Figure
 
 from ..errors import InputError
 from ..scenario import Scenario, with_overrides
+from ..scenario_toml import scenario_toml
 from . import figures, tables
 from .compute import Outcome, Runner
-from .download import scenario_toml
 from .server import WORKERS_ENV
 from .settings import (
     LEVER_NAMES,
@@ -52,7 +52,7 @@ from .settings import (
 )
 
 FILE_PRESET = "a scenario file..."
-MAX_REPLICATES = 50
+REPLICATES = Setting("", "replicates per package (seeds 1, 2, ...)", "", 1, 50, 1, integer=True)
 
 RUNNER = Runner(int(os.environ[WORKERS_ENV]) if os.environ.get(WORKERS_ENV) else None)
 
@@ -173,9 +173,9 @@ def Controls(choice: Choice, set_choice, resolved: Resolved | None, run) -> None
     solara.Select("County", values=list(county_choices()), value=choice.county,
                   on_value=lambda c: set_choice(Choice(choice.preset, c, choice.changes,
                                                        choice.replicates, choice.first_seed)))
-    solara.SliderInt("Replicates", value=choice.replicates, min=1, max=MAX_REPLICATES,
-                     on_value=lambda n: set_choice(Choice(choice.preset, choice.county,
-                                                          choice.changes, n, choice.first_seed)))
+    Slider(REPLICATES, choice.replicates,
+           lambda n: set_choice(Choice(choice.preset, choice.county, choice.changes, int(n),
+                                       choice.first_seed)))
     with solara.Row():
         solara.Button("Run", on_click=run, color="primary", classes=["rd-run"],
                       disabled=resolved is None)
