@@ -351,10 +351,14 @@ EXAM_SCALE = "params.learning.exam_cv"
 
 
 def plot_year_met_against(probability: pd.DataFrame, factor: str = EXAM_SCALE) -> plt.Figure:
-    """The year the difference rate is held below 0.15 (median over replicates) at each design
-    point against one factor, e.g. the exam scale the rate is read on; "never" on top."""
-    years = probability["first_year_met (median)"]
-    never = years.isna()
+    """The year the difference rate is held below 0.15 (median over the replicates that meet
+    it) at each design point against one factor, e.g. the exam scale the rate is read on;
+    "never" on top for points where no run met it (points without a value are left out)."""
+    years = probability["first_year_met (median of runs meeting it)"]
+    valued = probability["runs with a value"] > 0 if "runs with a value" in probability \
+        else pd.Series(True, index=years.index)
+    never = years.isna() & valued
+    years = years.where(valued)
     top = (years.max() if years.notna().any() else 2035) + 2
     fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
     x = probability[factor]
@@ -395,7 +399,7 @@ def save_analysis_charts(analysis: Analysis, out: Path) -> list[Path]:
         if sum(str(y).isdigit() for y in years) > 1:
             save(plot_indices_over_time(idx, outcome), f"over_time_{outcome}.png")
     prob = analysis.probability
-    if "first_year_met (median)" in prob and EXAM_SCALE in prob:
+    if "first_year_met (median of runs meeting it)" in prob and EXAM_SCALE in prob:
         save(plot_year_met_against(prob, EXAM_SCALE), "year_met_vs_exam_scale.png")
     prob_cols = [c for c in analysis.probability.columns if c.startswith("P(met)@")]
     if prob_cols and not analysis.rsa.empty:

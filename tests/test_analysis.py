@@ -4,6 +4,8 @@ sweep, and refusal of incomplete sweeps."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -160,7 +162,9 @@ def test_failed_runs_are_left_out_not_imputed(tmp_path):
     a = analyze(out)
     prob = a.probability
     assert np.isnan(prob.loc[lost, "P(met)@2024"])
-    assert np.isnan(prob.loc[lost, "first_year_met (median)"])
+    assert np.isnan(prob.loc[lost, "first_year_met (median of runs meeting it)"])
+    assert prob.loc[lost, "runs with a value"] == 0 and prob.loc[lost, "runs without a value"] == 2
+    assert prob.loc[lost, "runs never meeting it"] == 0  # no value: not "never met"
     assert any("failed runs left out" in w for w in a.warnings)
 
 
@@ -218,10 +222,12 @@ def test_a_latin_analysis_with_failed_runs_equals_the_analysis_of_the_successful
         assert got.loc[lost].isna().all()  # no value, not "not met"
         pd.testing.assert_series_equal(got.dropna(), expected, check_names=False,
                                        check_index_type=False)
-    median = ok["first_year_gap_met"].fillna(np.inf).groupby(ok["sample_id"]).median()
-    pd.testing.assert_series_equal(prob["first_year_met (median)"].dropna(),
-                                   median.replace(np.inf, np.nan).dropna(), check_names=False,
-                                   check_index_type=False)
+    median = ok["first_year_gap_met"].dropna().groupby(ok["sample_id"]).median()
+    pd.testing.assert_series_equal(prob["first_year_met (median of runs meeting it)"].dropna(),
+                                   median, check_names=False, check_index_type=False)
+    never = ok["first_year_gap_met"].isna().groupby(ok["sample_id"]).sum()
+    assert (prob.loc[never.index, "runs never meeting it"] == never).all()
+    assert (prob.loc[lost, "runs never meeting it"] == 0).all()
 
     known = samples[~samples["sample_id"].isin(lost)]
     factors = ["params.levers.pairing_value_added", "params.levers.digital_value_added"]
@@ -245,3 +251,93 @@ def test_a_latin_analysis_with_failed_runs_equals_the_analysis_of_the_successful
                in w for w in a.warnings)
     text = (write(a, out) / "report.md").read_text()
     assert f"{len(lost)} points without a value left out" in text
+
+
+def test_analyze_writes_nothing_to_stderr_but_its_own_lines(tmp_path):
+    """A design too small for the delta method makes SALib print notes and numpy warn; the
+    command collects them into its own warnings (warnings.json, report.md) and the terminal
+    sees only its own lines."""
+    out = small_sweep(tmp_path, 'method = "latin"\nn = 6', name="q")
+    proc = subprocess.run([sys.executable, "-m", "sim", "analyze", str(out)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines and all(line.startswith("warning: ") for line in lines), proc.stderr
+    assert "Only one bin" not in proc.stderr and "RuntimeWarning" not in proc.stderr
+    assert any("SALib could not bin" in line for line in lines)
+    saved = json.loads((out / "analysis" / "warnings.json").read_text())
+    assert [f"warning: {w}" for w in saved] == lines
+    # SALib's delta replaces warnings.formatwarning for the whole process: put back
+    import warnings
+
+    from sim.analysis import analyze
+
+    before = warnings.formatwarning
+    analyze(out)
+    assert warnings.formatwarning is before
+
+
+def test_never_met_and_no_value_are_told_apart_up_to_the_scenarios_end_year(tmp_path):
+    """threshold.csv: per design point, the runs with a value, those without (failed), those
+    that never held the target by the scenario's end year (not the last year named in the
+    outputs), their share, and the median first year over the runs that held it."""
+    text = f'''
+name = "never"
+base = "{BASE}"
+seed = 2
+replicates = 3
+shard_size = 6
+outputs = ["gap_rate@2022", "first_year_gap_met"]
+[overrides]
+end_year = 2025
+"county.students" = 4000
+"county.towns" = 8
+"county.villages_per_town" = 15
+"policies.digital.start" = 2021
+[design]
+method = "latin"
+n = 6
+[factors."params.levers.digital_value_added"]
+dist = "uniform"
+low = 0.0
+high = 0.08
+'''
+    path = tmp_path / "never.toml"
+    path.write_text(text)
+    out = tmp_path / "sw"
+    sweep_mod.sweep(path, backend="serial", out=out, progress=False)
+    lost = 0
+    for shard in sorted((out / "runs").glob("shard-*.parquet")):  # (made to hold all kinds)
+        frame = pd.read_parquet(shard)
+        point, rep = frame["sample_id"], frame["replicate"]
+        frame.loc[point == lost, ["status", "error"]] = ["failed", "RuntimeError: x"]
+        frame.loc[point == lost, "first_year_gap_met"] = np.nan
+        frame.loc[(point > 2) & (rep > 0), "first_year_gap_met"] = 2020.0 + point + rep
+        frame.to_parquet(shard, index=False)
+    a = analyze(out)
+    assert a.end_year == 2025  # the scenario's end year, though the outputs stop at 2022
+    runs = sweep_mod.results_table(sweep_mod.Store(out))
+    ok = runs[runs["status"] == "ok"]
+    prob = a.probability.set_index("sample_id")
+    assert (prob["runs with a value"] + prob["runs without a value"] == 3).all()
+    assert prob.loc[lost, "runs with a value"] == 0 and prob.loc[lost, "runs never meeting it"] == 0
+    assert np.isnan(prob.loc[lost, "share of runs never meeting it"])
+    never = ok["first_year_gap_met"].isna().groupby(ok["sample_id"]).sum()
+    assert never.sum() > 0 and ok["first_year_gap_met"].notna().any(), "want both kinds"
+    assert (prob.loc[never.index, "runs never meeting it"] == never).all()
+    share = never / ok.groupby("sample_id").size()
+    np.testing.assert_allclose(prob.loc[share.index, "share of runs never meeting it"], share)
+    met = ok.dropna(subset=["first_year_gap_met"])
+    median = met.groupby("sample_id")["first_year_gap_met"].median()
+    np.testing.assert_allclose(prob.loc[median.index, "first_year_met (median of runs meeting it)"],
+                               median)
+    # NaN there now means only "no run of this point held it", and the counts say which
+    no_year = prob["first_year_met (median of runs meeting it)"].isna()
+    assert ((prob["runs never meeting it"] == prob["runs with a value"]) == no_year).all()
+    # the first-year indices count a run that never met it as later than the end year
+    noise = a.noise.set_index("outcome").loc["first_year_gap_met", "noise_share"]
+    values = ok["first_year_gap_met"].fillna(2026)
+    within = values.groupby(ok["sample_id"]).var(ddof=1).mean() / values.var(ddof=1)
+    assert noise == pytest.approx(min(max(within, 0), 1))
+    report = (write(a, out) / "report.md").read_text()
+    assert "never held the target by 2025 (the scenario's end year" in report

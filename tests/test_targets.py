@@ -109,7 +109,8 @@ def test_year_met_against_the_exam_scale_is_drawn():
     from sim import plots
 
     prob = pd.DataFrame({"params.learning.exam_cv": [0.2, 0.3, 0.5],
-                         "first_year_met (median)": [2021.0, 2024.0, np.nan]})
+                         "first_year_met (median of runs meeting it)": [2021.0, 2024.0, np.nan],
+                         "runs with a value": [2, 2, 2]})
     fig = plots.plot_year_met_against(prob)
     assert len(fig.axes[0].collections) == 2  # held, and never held
 

@@ -8,9 +8,11 @@ refused with what is missing and how to finish it.
 
 from __future__ import annotations
 
+import io
 import json
 import warnings as warnings_module
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +37,43 @@ class Analysis:
     boxes: pd.DataFrame  # year, box, factor, low, high, coverage, density, mass
     warnings: list[str] = field(default_factory=list)
     manifest: dict = field(default_factory=dict)
+    end_year: int | None = None  # the scenario's last year: "never met" means not by then
+
+
+@contextmanager
+def quiet() -> Iterator[list[str]]:
+    """Run library calls without their noise on the terminal: what they print (SALib prints
+    notes) and the warnings they raise (numpy's divide-by-zero, SALib's notes, which SALib also
+    reformats globally) are collected into the list yielded, filled on leaving, one entry per
+    distinct message. The caller decides which of them become the analysis' own warnings."""
+    notes: list[str] = []
+    printed = io.StringIO()
+    formatter = warnings_module.formatwarning  # SALib's delta replaces it for the process
+    try:
+        with warnings_module.catch_warnings(record=True) as caught, \
+                redirect_stdout(printed), redirect_stderr(printed), np.errstate(all="ignore"):
+            warnings_module.simplefilter("always")
+            yield notes
+    finally:
+        warnings_module.formatwarning = formatter
+        seen = [str(w.message).strip() for w in caught] + printed.getvalue().splitlines()
+        notes.extend(dict.fromkeys(m.strip() for m in seen if m.strip()))
+
+
+def library_notes(name: str, notes: list[str]) -> list[str]:
+    """The analysis' warnings from what SALib said while computing ``name``'s indices: the
+    factors whose delta index has no value (too few distinct values to bin), and other notes
+    (at most three)."""
+    one_bin = [m.split("]")[0].lstrip("[") for m in notes if "Only one bin remains" in m]
+    rest = [m for m in notes if "Only one bin remains" not in m and "bin" not in m.lower()
+            and not m.startswith("[")]
+    out = []
+    if one_bin:
+        out.append(f"{name}: SALib could not bin {len(one_bin)} factors for the delta index "
+                   f"({', '.join(one_bin)}): too few design points for the delta method, so "
+                   "those indices are biased or missing; a larger n gives them")
+    out += [f"{name}: {m}" for m in rest[:3]]
+    return out
 
 
 def split_output(name: str) -> tuple[str, str]:
@@ -73,6 +112,29 @@ def load_complete(out: Path, allow_failed: bool
     return manifest, runs, store.samples(manifest), notes
 
 
+def scenario_end_year(manifest: dict, warnings: list[str]) -> int | None:
+    """The last year the sweep's runs simulate (its base scenario with the experiment's
+    overrides): a run that has not met a target by then never met it. Sweeps written before
+    the manifest recorded it read it from the experiment file; failing that, the last year
+    named in the outputs, with a warning."""
+    if isinstance(manifest.get("end_year"), int):
+        return int(manifest["end_year"])
+    try:
+        from ..sweep import load_experiment
+
+        _, base, _ = load_experiment(manifest["experiment_file"])
+        return base.end_year
+    except (InputError, OSError, KeyError, TypeError):
+        years = [int(w) for o in manifest["outputs"] for _, w in [split_output(o)]
+                 if w.isdigit()]
+        if not years:
+            return None
+        warnings.append(f"the scenario's end year is not recorded and the experiment file is "
+                        f"gone: 'never met' is read as not met by {max(years)}, the last year "
+                        "named in the outputs")
+        return max(years)
+
+
 def analyze(out: str | Path, seed: int = 1) -> Analysis:
     out = Path(out)
     method_of = Store(out).required_manifest()["design"]["method"]
@@ -88,8 +150,7 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
     means = ok.groupby("sample_id")[outputs].mean().reindex(samples["sample_id"])
     # design points with no successful run have no value: never imputed, left out
     has_run = ok.groupby("sample_id").size().reindex(samples["sample_id"]).fillna(0).to_numpy() > 0
-    end_year = max(int(w) for o in outputs for _, w in [split_output(o)] if w.isdigit()) \
-        if any(split_output(o)[1].isdigit() for o in outputs) else None
+    end_year = scenario_end_year(manifest, warnings)
 
     noise_rows, index_frames = [], []
     for name in outputs:
@@ -124,21 +185,18 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
             warnings.append(f"{name}: the same value at every design point; no indices")
             continue
         try:
-            with warnings_module.catch_warnings(record=True) as caught:
-                warnings_module.simplefilter("always")
+            with quiet() as notes:
                 full = sensitivity.indices(method, problem, X, Y, **kw)
         except (ValueError, np.linalg.LinAlgError) as err:  # e.g. too few distinct values
             warnings.append(f"{name}: no indices ({err}); a larger design may give them")
             continue
-        warnings += [f"{name}: {w.message}".strip() for w in caught
-                     if issubclass(w.category, UserWarning)][:3]
+        warnings += library_notes(name, notes)
         Xh, Yh = sensitivity.first_half(method, problem, X, Y, kw["second_order"])
         try:
-            with warnings_module.catch_warnings():
-                warnings_module.simplefilter("ignore")
+            with quiet():  # (a convergence check: its notes repeat the full design's)
                 half = sensitivity.indices(method, problem, Xh, Yh, **kw)
             half["method"] = f"{method} (first half)"
-        except (ValueError, IndexError, ZeroDivisionError):
+        except (ValueError, IndexError, ZeroDivisionError, np.linalg.LinAlgError):
             half = pd.DataFrame(columns=full.columns)
         n = design.get("n") if method != "morris" else design.get("trajectories")
         warnings += sensitivity.warnings_for(full, method, n, name)
@@ -156,9 +214,7 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
     shown = [c for c in samples.columns if not c.startswith("u:") and c != "overrides"]
     probability = samples[shown].set_index("sample_id").join(prob)
     if "first_year_gap_met" in outputs:
-        # a run that never met it counts as later than any year, so the median is honest
-        years = ok["first_year_gap_met"].fillna(np.inf).groupby(ok["sample_id"]).median()
-        probability["first_year_met (median)"] = years.replace(np.inf, np.nan)
+        probability = probability.join(threshold.first_years(runs, end_year))
     rsa_rows, box_rows = [], []
     numeric = [f for f in factors if pd.api.types.is_numeric_dtype(samples[f])]
     for name in gap_outputs:
@@ -168,16 +224,17 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
         p = p[known]
         X_values = samples.set_index("sample_id")[numeric][known]
         if numeric and method is not None:
-            r = threshold.regional_sensitivity(X_values, p >= 0.5)
+            with quiet():  # (scipy's and EMA Workbench's notes on small samples)
+                r = threshold.regional_sensitivity(X_values, p >= 0.5)
+                b = threshold.prim_boxes(X_values, p >= threshold.PROBABILITY)
             r.insert(0, "year", year)
             rsa_rows.append(r)
-            b = threshold.prim_boxes(X_values, p >= threshold.PROBABILITY)
             b.insert(0, "year", year)
             box_rows.append(b)
     rsa = pd.concat(rsa_rows, ignore_index=True) if rsa_rows else pd.DataFrame()
     boxes = pd.concat(box_rows, ignore_index=True) if box_rows else pd.DataFrame()
     return Analysis(table, pd.DataFrame(noise_rows), probability.reset_index(), rsa, boxes,
-                    warnings, manifest)
+                    warnings, manifest, end_year)
 
 
 def write(analysis: Analysis, out: str | Path,

@@ -58,6 +58,20 @@ def markdown(a, figures: list[str]) -> str:
             lines.append(f"- {c.split('@')[1]}: met with >= 90% probability at "
                          f"{(p >= 0.9).mean():.0%} of the {len(p)} design points (mean "
                          f"probability {p.mean():.2f}{left_out}).")
+        if "runs never meeting it" in a.probability:
+            t = a.probability
+            ran, never = int(t["runs with a value"].sum()), int(t["runs never meeting it"].sum())
+            failed = int(t["runs without a value"].sum())
+            met = t["first_year_met (median of runs meeting it)"].dropna()
+            when = f"; at the {len(met)} points where some run held it, the median first year " \
+                f"of those runs ranges {met.min():.0f}-{met.max():.0f}" if len(met) else ""
+            lines.append(f"- First year held: {never} of the {ran} runs with a value never "
+                         f"held the target by {a.end_year} (the scenario's end year; "
+                         f"{never / max(ran, 1):.0%}){when}"
+                         + (f"; {failed} failed runs have no value and are left out"
+                            if failed else "") + ". `threshold.csv` gives these counts, the "
+                         "share never meeting it and the median over the runs that met it, "
+                         "per design point.")
         if not a.rsa.empty:
             last = a.rsa[a.rsa["year"] == a.rsa["year"].max()].head(3)
             last = last.dropna(subset=["ks_distance"])

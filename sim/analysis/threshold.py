@@ -14,6 +14,11 @@ from scipy import stats
 from ..indicators import GAP_TARGET
 
 PROBABILITY = 0.9
+FIRST_YEAR = "first_year_met (median of runs meeting it)"
+NEVER = "runs never meeting it"
+NEVER_SHARE = "share of runs never meeting it"
+VALUED = "runs with a value"
+NO_VALUE = "runs without a value"
 
 
 def meet_probability(runs: pd.DataFrame, gap_outputs: list[str]) -> pd.DataFrame:
@@ -26,6 +31,26 @@ def meet_probability(runs: pd.DataFrame, gap_outputs: list[str]) -> pd.DataFrame
     prob = met.groupby("sample_id").mean()
     prob.columns = [f"P(met)@{c.split('@')[1]}" for c in prob.columns]
     return prob
+
+
+def first_years(runs: pd.DataFrame, end_year: int | None) -> pd.DataFrame:
+    """Per sample point, when the 0.15 target is first held (``first_year_gap_met``), with
+    "never met" and "no value" told apart: the runs with a value (they ran), the runs without
+    one (failed: left out), the runs that never met it by the scenario's end year and their
+    share of the runs with a value, and the median first year over the runs that met it (NaN
+    only where none did; the counts say why)."""
+    ok = runs["status"] == "ok"
+    year = runs["first_year_gap_met"]
+    point = runs["sample_id"]
+    valued = ok.groupby(point).sum().astype(int)
+    never = (ok & year.isna()).groupby(point).sum().astype(int)
+    met = ok & year.notna()
+    table = pd.DataFrame({VALUED: valued, NO_VALUE: (~ok).groupby(point).sum().astype(int),
+                          NEVER: never,
+                          NEVER_SHARE: never / valued.where(valued > 0),
+                          FIRST_YEAR: year[met].groupby(point[met]).median()})
+    table.attrs["end_year"] = end_year
+    return table
 
 
 def regional_sensitivity(X: pd.DataFrame, met: np.ndarray) -> pd.DataFrame:
