@@ -46,6 +46,7 @@ from .ensemble import WEIGHT
 from .errors import InputError
 from .files import write_atomic
 from .parameters import Group
+from .provenance import record, scenario_record
 from .results import run
 from .scenario import (
     NAME_PATTERN,
@@ -128,6 +129,10 @@ def run_calibration(path: str | Path, backend: str = "process", workers: int | N
     with mapper(backend, workers, cal.dask) as map_:
         result = calibrate(cal, base, out / "calibration.db", mapper=map_)
     result.write(out)
+    made = {**record(), "calibration_file": str(Path(path).resolve()), "seed": cal.seed,
+            "seeds": cal.seeds, "backend": backend, "base_scenario": scenario_record(base)}
+    write_atomic(out / "provenance.json", lambda p: Path(p).write_text(
+        json.dumps(made, indent=2, default=str), encoding="utf-8"))
     for extra in extras:
         extra(result, out)
     return result, out

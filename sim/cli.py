@@ -73,7 +73,7 @@ SET_OPTION = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=None,
               help=f"Random seed, 0 to {MAX_SEED} (default: the file's seed).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: results/runs/<scenario name>/).")
+              help="Output folder (default: results/runs/<scenario name>/seed-<seed>/).")
 @SET_OPTION
 @click.option("--no-charts", is_flag=True, help="Skip the PNG charts.")
 @click.option("--profile", is_flag=True, help="Also print the seconds spent in each stage of "
@@ -90,7 +90,7 @@ def run_cmd(scenario: Path, seed: int | None, out: Path | None, sets: tuple[str,
 
 @main.command("demo")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: results/runs/demo/).")
+              help="Output folder (default: results/runs/demo/seed-1/).")
 @user_errors
 def demo_cmd(out: Path | None) -> None:
     """Run the baseline on embedded defaults: a first look at the model."""
@@ -102,7 +102,7 @@ def demo_cmd(out: Path | None) -> None:
 def _run_and_report(sc: Scenario, seed: int | None, out: Path | None,
                     charts: bool = True) -> Result:
     result = run(sc, seed=seed, progress=sys.stderr.isatty())
-    out = out or DEFAULT_RUNS / sc.name
+    out = out or DEFAULT_RUNS / sc.name / f"seed-{result.summary['provenance']['seed']}"
     result.write(out, extras=_charts("save_run_charts") if charts else ())
     click.echo(format_summary(result))
     click.echo(f"\nwritten to {out}/")
@@ -138,6 +138,8 @@ def compare_cmd(scenarios: tuple[Path, ...], replicates: int, first_seed: int, o
         ensemble = ensembles.load(ensemble_file)
     result = compare(loaded, replicates=replicates, first_seed=first_seed,
                      progress=sys.stderr.isatty(), ensemble=ensemble)
+    result.provenance["ensemble_file"] = None if ensemble_file is None else \
+        str(ensemble_file.resolve())
     out = out or Path("results") / "compare" / "-vs-".join(s.name for s in loaded)[:120]
     result.write(out, extras=() if no_charts else _charts("save_comparison_charts"))
     click.echo(f"uncertainty included: {result.includes}\n")
@@ -270,8 +272,10 @@ def optimize_cmd(optimization: Path, backend: str, workers: int | None, out: Pat
 
 @main.command("sweep")
 @click.argument("experiment", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--backend", type=click.Choice(["serial", "process", "dask", "slurm"]),
-              default="process", show_default=True, help="Where the runs execute.")
+@click.option("--backend", type=click.Choice(["auto", "serial", "process", "dask", "slurm"]),
+              default="auto", show_default=True, help="Where the runs execute (auto: this "
+              "process for a small experiment, where starting a pool costs more than it "
+              "saves; else a local process pool).")
 @click.option("--workers", type=click.IntRange(1, 10_000), default=None,
               help="Local processes or Dask workers (default: the cores available).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,

@@ -7,8 +7,9 @@ luck, so the difference between them is the policy, not noise.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from .indicators import (
     codebook,
     first_year_met,
 )
+from .provenance import record, scenario_record
 from .results import run
 from .scenario import Scenario, plain, with_overrides
 
@@ -51,18 +53,22 @@ class Comparison:
     bands: pd.DataFrame  # scenario, year, indicator, p10, median, p90
     targets: pd.DataFrame  # a row per scenario: target years, costs, effects vs reference
     includes: str = "stochastic only"  # what the bands and probabilities hold
+    provenance: dict = field(default_factory=dict)  # how it was made (provenance.json)
 
     def write(self, out: str | Path,
               extras: Iterable[Callable[[Comparison, Path], object]] = ()) -> Path:
         """Write the runs, bands and targets table, then each of ``extras`` (e.g.
         ``plots.save_comparison_charts``); files appear whole or not at all."""
         out = Path(out)
-        with writing_into(out, stale=("*.parquet", "*.png", "targets.*", "codebook.csv")) as tmp:
+        with writing_into(out, stale=("*.parquet", "*.png", "targets.*", "codebook.csv",
+                                      "provenance.json")) as tmp:
             self.runs.to_parquet(tmp / "runs.parquet", index=False)
             self.bands.to_parquet(tmp / "bands.parquet", index=False)
             self.targets.to_csv(tmp / "targets.csv", index=False)
             (tmp / "targets.md").write_text(targets_markdown(self.targets), encoding="utf-8")
             codebook(("timeseries",), COLUMNS).to_csv(tmp / "codebook.csv", index=False)
+            (tmp / "provenance.json").write_text(json.dumps(self.provenance, indent=2,
+                                                            default=str), encoding="utf-8")
             for extra in extras:
                 extra(self, tmp)
         return out
@@ -102,7 +108,12 @@ def compare(scenarios: list[Scenario], replicates: int = 10, first_seed: int = 1
                 f"stochastic + assumptions ({len(ensemble)} parameter sets)")
     banded = bands(runs)
     banded["includes"] = includes
-    return Comparison(runs, banded, target_table(runs, names), includes)
+    made = {**record(), "replicates": replicates, "first_seed": first_seed,
+            "seeds": [first_seed + r for r in range(replicates)],
+            "includes": includes,
+            "parameter_sets": None if draws is None else [int(d) for d in draws],
+            "scenarios": {name: scenario_record(sc) for name, sc in zip(names, scenarios)}}
+    return Comparison(runs, banded, target_table(runs, names), includes, made)
 
 
 def bands(runs: pd.DataFrame, columns: Iterable[str] = BAND_COLUMNS) -> pd.DataFrame:

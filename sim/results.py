@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from .indicators import (
 )
 from .kinds import SCHOOL_TYPES
 from .model import CountyModel
-from .provenance import VERSION, git_commit, git_dirty, python_version
+from .provenance import VERSION, command_line, git_commit, git_dirty, python_version
 from .scenario import Scenario
 from .state import CountyState
 
@@ -156,7 +155,7 @@ def summarise(st: CountyState, ts: pd.DataFrame, start_counts: dict, elapsed: fl
             "scenario_sha256": sc.file_hash,
             "overrides": sc.overrides,
             "scenario": sc.model_dump(mode="json"),
-            "command": " ".join(sys.argv),
+            "command": command_line(),
             "counts_start": start_counts,
             "counts_end": counts(st),
             "python": python_version(),

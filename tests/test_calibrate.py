@@ -4,6 +4,7 @@ an ensemble that compare accepts, and bad files are explained."""
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -98,6 +99,11 @@ def test_the_county_model_calibrates_from_a_file_to_an_ensemble(tmp_path):
     patterns = pd.read_csv(out / "patterns.csv")
     assert set(patterns["use"]) == {"calibrate", "validate"}
     assert len(pd.read_csv(out / "generations.csv")) == 2
+    made = json.loads((out / "provenance.json").read_text())  # how it was made
+    assert made["base_scenario"]["overrides"]["county.students"] == 4000
+    assert made["base_scenario"]["resolved"]["county"]["students"] == 4000
+    assert made["seed"] == 1 and made["seeds"] and all(isinstance(s, int) for s in made["seeds"])
+    assert {"command", "git_commit", "git_dirty", "packages", "python"} <= set(made)
 
 
 def test_bad_calibration_files_are_explained(tmp_path):

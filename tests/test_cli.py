@@ -42,8 +42,8 @@ def test_run_defaults_to_results_runs_name(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     r = invoke("run", BASELINE, "--no-charts", *SHORT)
     assert r.exit_code == 0, r.output
-    assert (tmp_path / "results" / "runs" / "baseline" / "summary.json").exists()
-    assert not (tmp_path / "results" / "runs" / "baseline" / "indicators.png").exists()
+    assert (tmp_path / "results" / "runs" / "baseline" / "seed-1" / "summary.json").exists()
+    assert not (tmp_path / "results" / "runs" / "baseline" / "seed-1" / "indicators.png").exists()
 
 
 def test_bad_input_exits_2_without_traceback_and_writes_nothing(tmp_path):
@@ -90,7 +90,7 @@ def test_demo_runs_the_embedded_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     r = invoke("demo")
     assert r.exit_code == 0, r.output
-    out = tmp_path / "results" / "runs" / "demo"
+    out = tmp_path / "results" / "runs" / "demo" / "seed-1"
     for name in ("timeseries.parquet", "schools.parquet", "towns.parquet", "places.parquet",
                  "summary.json", "indicators.png", "county_map.png", "targets.png"):
         assert (out / name).exists(), name

@@ -331,3 +331,19 @@ def test_factors_that_cannot_act_are_refused(tmp_path):
     path.write_text(head + '[factors."policies.subsidy.start"]\ndist = "choice"\n'
                     'values = [2021, 2023]\n' + list(cases)[0], encoding="utf-8")
     assert CliRunner().invoke(main, ["check", str(path)]).exit_code == 0
+
+
+def test_the_default_backend_runs_a_small_experiment_in_this_process(tmp_path):
+    """A process pool costs about a second to start; "auto" (the default) runs a small
+    experiment serially and a large one in the pool."""
+    from sim.sweep import choose_backend
+
+    assert choose_backend("auto", runs_left=12, shards_left=3, workers=2) == "serial"
+    assert choose_backend("auto", runs_left=200, shards_left=20, workers=2) == "process"
+    assert choose_backend("auto", runs_left=200, shards_left=1, workers=2) == "serial"
+    assert choose_backend("auto", runs_left=200, shards_left=20, workers=1) == "serial"
+    assert choose_backend("process", runs_left=4, shards_left=1, workers=2) == "process"
+    exp = tmp_path / "small.toml"
+    exp.write_text((ROOT / "experiments" / "smoke.toml").read_text().replace(
+        '"../scenarios/baseline.toml"', f'"{(ROOT / "scenarios" / "baseline.toml").as_posix()}"'))
+    assert sweep_mod.sweep(exp, out=tmp_path / "sw", progress=False).backend == "serial"

@@ -25,8 +25,9 @@ from ..compare import draw_parameter_sets, parameter_values
 from ..errors import InputError
 from ..files import write_atomic
 from ..indicators import Indicator, codebook, output_column
+from ..provenance import scenario_record
 from . import design
-from .backends import BACKENDS, run_shards
+from .backends import BACKENDS, default_workers, run_shards
 from .evaluate import RunSpec, ShardSpec
 from .experiment import Experiment, load_experiment
 from .progress import Progress
@@ -39,6 +40,23 @@ class SweepResult:
     table: pd.DataFrame  # a row per run, with its sample's factor values
     status: dict
     notes: list[str] = field(default_factory=list)  # what was repaired or ignored on the way
+    backend: str = ""  # where the runs of this call executed ("auto" resolved)
+
+
+# "auto": a local process pool costs about a second to start (each worker imports the model),
+# which a small experiment never wins back; below this many runs left per worker, run serially.
+AUTO_RUNS_PER_WORKER = 8
+
+
+def choose_backend(backend: str, runs_left: int, shards_left: int, workers: int | None) -> str:
+    """``backend``, with "auto" resolved: serial for work too small to pay for a pool (one
+    shard, one worker, or fewer than ``AUTO_RUNS_PER_WORKER`` runs left a worker), else the
+    local process pool."""
+    if backend != "auto":
+        return backend
+    n = workers or default_workers() or 1
+    small = shards_left <= 1 or n <= 1 or runs_left < AUTO_RUNS_PER_WORKER * n
+    return "serial" if small else "process"
 
 
 def plan(exp: Experiment, samples: pd.DataFrame, store: Store, base_path: Path,
@@ -65,13 +83,13 @@ def plan(exp: Experiment, samples: pd.DataFrame, store: Store, base_path: Path,
     return shards
 
 
-def sweep(experiment: str | Path, backend: str = "process", workers: int | None = None,
+def sweep(experiment: str | Path, backend: str = "auto", workers: int | None = None,
           out: str | Path | None = None, progress: bool = True) -> SweepResult:
     """Run (or finish) an experiment and return its table of runs."""
-    if backend not in BACKENDS:
-        raise InputError("--backend", f"'{backend}' (allowed: {', '.join(BACKENDS)})")
+    if backend not in ("auto", *BACKENDS):
+        raise InputError("--backend", f"'{backend}' (allowed: auto, {', '.join(BACKENDS)})")
     path = Path(experiment)
-    exp, _, digest = load_experiment(path)
+    exp, base, digest = load_experiment(path)
     base_path = (path.parent / exp.base).resolve()
     store = Store(out or Path("results") / "sweeps" / exp.name)
     samples = design.samples(exp)
@@ -88,16 +106,22 @@ def sweep(experiment: str | Path, backend: str = "process", workers: int | None 
                 "includes": "stochastic only" if assumptions is None else
                 f"stochastic + assumptions ({len(assumptions)} parameter sets)",
                 "n_samples": len(samples), "n_runs": n_runs, "n_shards": len(shards),
-                "shard_size": exp.shard_size, "problem": design.unit_problem(exp)}
+                "shard_size": exp.shard_size, "problem": design.unit_problem(exp),
+                "end_year": max([base.end_year, *(int(over["end_year"]) for over in
+                                                  exp.scenarios.values() if "end_year" in over)])}
+    # the base scenario as every run starts from it (the design's values are in samples.parquet)
+    made = {"base_scenario": scenario_record(base)}
     with store.writing():  # one writer at a time; temporaries left by a kill are removed
         store.remove_temporaries()
-        notes = store.prepare(manifest, samples)
+        notes = store.prepare(manifest, samples, made)
         write_atomic(store.out / "codebook.csv",
                      lambda p: sweep_codebook(exp).to_csv(p, index=False))
         found = store.scan()
         notes += [n for n in found.notes() if "damaged" in n]  # (redone now)
         todo = [s for s in shards if s.shard_id not in found.tables]
-        bar = Progress(n_runs, n_runs - sum(len(s.runs) for s in todo), exp.name, progress)
+        left = sum(len(s.runs) for s in todo)
+        backend = choose_backend(backend, left, len(todo), workers)
+        bar = Progress(n_runs, n_runs - left, exp.name, progress)
         reports = run_shards(todo, backend, workers, exp, store.out)
         try:
             for report in reports:
@@ -111,7 +135,7 @@ def sweep(experiment: str | Path, backend: str = "process", workers: int | None 
             store.remove_temporaries()
         final = store.scan()
     return SweepResult(store.out, results_table(store, samples, final), store.status(final),
-                       notes)
+                       notes, backend)
 
 
 RUN_COLUMNS = (

@@ -23,7 +23,6 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -32,14 +31,13 @@ import pyarrow.parquet as pq
 
 from ..errors import InputError
 from ..files import write_atomic
-from ..provenance import git_commit, package_version, python_version
+from ..provenance import PACKAGES, record
 
 SHARD_NAME = re.compile(r"shard-(\d{6})\.parquet")
 STATUSES = ("ok", "failed")
 SHARD_COLUMNS = ("run_id", "sample_id", "replicate", "seed", "status")
 TEMP_PREFIX = ".tmp-"  # files.write_atomic's temporary files
 LOCK_NAME = ".lock"
-PACKAGES = ("ruraledu", "mesa", "numpy", "pandas", "SALib", "scipy")
 # What a manifest must hold, and the type of each, for the sweep to be read at all.
 MANIFEST_FIELDS = {"experiment": str, "digest": str, "design": dict, "factors": dict,
                    "outputs": list, "replicates": int, "n_samples": int, "n_runs": int,
@@ -196,10 +194,13 @@ class Store:
             raise InputError(self.samples_path, f"{problem}: {RESUME_HINT} to regenerate it")
         return pd.read_parquet(self.samples_path)
 
-    def prepare(self, manifest: dict, samples: pd.DataFrame) -> list[str]:
+    def prepare(self, manifest: dict, samples: pd.DataFrame,
+                provenance: dict | None = None) -> list[str]:
         """Create the sweep folder, or check that it holds this same experiment (the manifest
-        against the experiment, field by field). Regenerates runs/ and samples.parquet where
-        they are missing or differ from the design; returns a note for each such repair."""
+        against the experiment, field by field); a new manifest also records how it was made
+        (``provenance.record``: command, versions, commit, dirty tree) and ``provenance``.
+        Regenerates runs/ and samples.parquet where they are missing or differ from the design;
+        returns a note for each such repair."""
         try:
             old = self.manifest()
         except InputError:
@@ -228,10 +229,8 @@ class Store:
             notes.append(f"samples.parquet was {problem}: regenerated from the experiment")
         if old is None or notes:
             write_atomic(self.samples_path, lambda p: samples.to_parquet(p, index=False))
-        if old is None:
-            manifest = {**manifest, "created_utc": datetime.now(UTC).isoformat(
-                timespec="seconds"), "python": python_version(), "git_commit": git_commit(),
-                "packages": {p: package_version(p) for p in PACKAGES}}
+        if old is None:  # how it was made: recorded once, not compared on resume
+            manifest = {**manifest, **record(PACKAGES), **(provenance or {})}
             manifest["checksum"] = checksum(manifest)
             write_atomic(self.manifest_path, lambda p: Path(p).write_text(
                 json.dumps(manifest, indent=2, default=str), encoding="utf-8"))
