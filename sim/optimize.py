@@ -319,8 +319,20 @@ def run_on(opt: Optimization, base_path: Path, values: dict[str, Any], sample: l
 
 
 def _settings(values: dict[str, Any]) -> dict[str, Any]:
-    """Decision values as scenario overrides (a lever whose start is "off" stays off)."""
-    return {k: plain(v) for k, v in values.items() if v is not None}
+    """Decision values as scenario overrides: a lever whose start is "off" stays off, and its
+    other settings, which could not act, are left out."""
+    off = _off_levers(values)
+    return {k: plain(v) for k, v in values.items()
+            if v is not None and _lever(k) not in off}
+
+
+def _lever(key: str) -> str | None:
+    parts = key.split(".")
+    return parts[1] if parts[0] == "policies" and len(parts) == 3 else None
+
+
+def _off_levers(values: dict[str, Any]) -> set[str | None]:
+    return {_lever(k) for k, v in values.items() if k.endswith(".start") and v is None}
 
 
 def summarise(opt: Optimization, frame: pd.DataFrame) -> Evaluation:
@@ -369,7 +381,9 @@ def run_optimization(path: str | Path, backend: str = "process", workers: int | 
                        opt.name)
         trials = trials_table(study, required)
         best = chosen(trials)
-        values = {k: (None if _missing(best[k]) else best[k]) for k in opt.decisions}
+        values = {k: (None if _missing(best[k]) else
+                      int(best[k]) if _is_whole(k) and opt.decisions[k].choices is None
+                      else plain(best[k])) for k in opt.decisions}
         fresh = run_on(opt, base_path, values, draws(opt, table, opt.draws, opt.fresh_draws),
                        map_)
     first = next(iter(opt.constraints.values())).label
@@ -415,11 +429,16 @@ def best_scenario(opt: Optimization, base: Scenario, base_path: Path, values: di
     lines = [f"The package chosen by `ruraledu optimize` ({opt.name}) from {opt.trials} "
              f"candidates, each run on {opt.draws} draws; base: {opt.base}.",
              "Decisions (searched range -> chosen):"]
+    off = _off_levers(values)
     for key, d in opt.decisions.items():
         where = (f"one of {d.choices}" if d.choices is not None else
                  f"{d.low:g} to {d.high:g}" + (" or off" if d.off else ""))
-        chosen_value = values.get(key)
-        lines.append(f"  {key}: {where} -> {'off' if chosen_value is None else chosen_value}")
+        value = values.get(key)
+        shown = ("off" if value is None else f"{value:.4g}" if isinstance(value, float)
+                 else value)
+        if _lever(key) in off and not key.endswith(".start"):
+            shown = "(its lever stays off)"
+        lines.append(f"  {key}: {where} -> {shown}")
     lines.append(f"On {len(fresh)} fresh draws (not those it was chosen on):")
     for _, r in report.iterrows():
         lines.append(f"  {r['what']}: {r['estimate']:.4g} ({r['low']:.4g} to {r['high']:.4g})")
