@@ -13,16 +13,12 @@ analysis libraries, which a single run does not need.
 
 from typing import Any
 
-from .lazy import core_mesa
-
-core_mesa()  # before anything imports Mesa: the model needs its core only (sim.lazy)
-
-from .compare import Comparison, compare  # noqa: E402
-from .errors import InputError  # noqa: E402
-from .model import CountyModel  # noqa: E402
-from .provenance import VERSION as __version__  # noqa: E402
-from .results import Result, run  # noqa: E402
-from .scenario import Scenario, load_scenario  # noqa: E402
+from .compare import Comparison, compare
+from .errors import InputError
+from .model import CountyModel
+from .provenance import VERSION as __version__
+from .results import Result, run
+from .scenario import Scenario, load_scenario
 
 __all__ = ["Comparison", "CountyModel", "InputError", "Result", "Scenario", "analyze", "compare",
            "load_scenario", "run", "sweep", "__version__"]
