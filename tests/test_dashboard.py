@@ -6,15 +6,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
 from sim.dashboard import figures, settings, tables
-from sim.dashboard.compute import LRU, Runner
+from sim.dashboard.compute import LRU, Runner, run_one
 from sim.dashboard.settings import Choice, resolve
 from sim.parameters import field_bounds
 from sim.policies import LEVERS
+from sim.results import run
 from sim.scenario import load_scenario
 from sim.scenario_toml import scenario_toml
 
@@ -85,6 +87,15 @@ def test_lru_forgets_the_least_recently_used():
     assert cache.get("a") == 1  # now b is the oldest
     cache.put("c", 3)
     assert cache.get("b") is None and cache.get("a") == 1 and len(cache) == 2
+
+
+def test_a_dashboard_run_is_sim_run():
+    """The page's lean run gives ``sim.run``'s timeseries and last-year schools exactly."""
+    scenario = resolve(Choice("gaotang-2027", ROSTER)).package
+    lean, full = run_one(scenario, 3), run(scenario, seed=3)
+    pd.testing.assert_frame_equal(lean.timeseries, full.timeseries)
+    last = full.schools[full.schools["year"] == full.schools["year"].max()]
+    pd.testing.assert_frame_equal(lean.schools, last.reset_index(drop=True))
 
 
 @pytest.fixture(scope="module")
