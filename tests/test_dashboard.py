@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.dashboard import figures, settings, tables
+from sim.dashboard import compute, figures, settings, tables
 from sim.dashboard.compute import LRU, Runner, run_one
 from sim.dashboard.settings import Choice, resolve
 from sim.parameters import field_bounds
@@ -117,6 +117,24 @@ def test_runs_are_cached_and_the_baseline_is_shared(runner, outcome):
         settings.set_main("rotation", 0.3)))
     assert moved.computed == 2  # the baseline's two runs came from the cache
     assert set(moved.targets["scenario"]) == {"baseline", "gaotang-2027 (edited)"}
+
+
+def test_the_calibrated_assumptions_reach_both_scenarios_alike(runner):
+    choice = Choice("gaotang-2027", ROSTER, replicates=2, uncertainty=settings.CALIBRATED)
+    out = runner.outcome(choice)
+    assert "assumptions" in out.includes and "assumptions" in figures.caption(out)
+    sets = out.runs.groupby(["scenario", "replicate"], observed=True)["parameter_set"].first()
+    assert (sets >= 0).all()
+    assert (sets.loc["baseline"].to_numpy() == sets.loc[out.labels[1]].to_numpy()).all()
+    # an assumption set by hand holds over the ensemble's value, in every replicate
+    held = choice.with_changes({"params.learning.exam_cv": 0.3})
+    table = compute.load_ensemble(settings.POSTERIOR)
+    draws = compute.draw_parameter_sets(table, 2, 1)
+    for r in range(2):
+        sc = compute.replicate_scenario(resolve(held).package, table, draws, r, held)
+        assert sc.params.learning.exam_cv == 0.3
+        assert sc.params.choice.quality_weight == pytest.approx(
+            table["params.choice.quality_weight"].iloc[int(draws[r])])
 
 
 def test_tables_name_each_target_and_its_deadline(outcome):

@@ -17,7 +17,7 @@ import io
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import solara
@@ -49,6 +49,7 @@ from .settings import (
     resolve,
     set_main,
     switch,
+    uncertainty_choices,
 )
 
 FILE_PRESET = "a scenario file..."
@@ -159,8 +160,7 @@ def Controls(choice: Choice, set_choice, resolved: Resolved | None, run) -> None
     file_mode = choice.preset not in PRESETS
 
     def pick(preset: str) -> None:
-        set_choice(Choice(preset if preset != FILE_PRESET else "", choice.county, (),
-                          choice.replicates, choice.first_seed))
+        set_choice(replace(choice, preset=preset if preset != FILE_PRESET else "", changes=()))
 
     def change(changes: dict[str, Any]) -> None:
         set_choice(choice.with_changes(changes))
@@ -171,11 +171,11 @@ def Controls(choice: Choice, set_choice, resolved: Resolved | None, run) -> None
         solara.InputText("Scenario file (path)", value=choice.preset,
                          on_value=lambda p: pick(p or FILE_PRESET))
     solara.Select("County", values=list(county_choices()), value=choice.county,
-                  on_value=lambda c: set_choice(Choice(choice.preset, c, choice.changes,
-                                                       choice.replicates, choice.first_seed)))
+                  on_value=lambda c: set_choice(replace(choice, county=c)))
     Slider(REPLICATES, choice.replicates,
-           lambda n: set_choice(Choice(choice.preset, choice.county, choice.changes, int(n),
-                                       choice.first_seed)))
+           lambda n: set_choice(replace(choice, replicates=int(n))))
+    solara.Select("Uncertainty in the bands", values=list(uncertainty_choices()),
+                  value=choice.uncertainty, on_value=lambda u: set_choice(replace(choice, uncertainty=u)))
     with solara.Row():
         solara.Button("Run", on_click=run, color="primary", classes=["rd-run"],
                       disabled=resolved is None)

@@ -22,16 +22,18 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
+from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from ..compare import bands, target_table
+from .. import ensemble
+from ..compare import bands, draw_parameter_sets, target_table, with_parameters
 from ..kinds import SCHOOL_TYPES
 from ..model import CountyModel
-from ..scenario import Scenario
-from .settings import Choice, Resolved, resolve
+from ..scenario import Scenario, with_overrides
+from .settings import Choice, Resolved, resolve, uncertainty_choices
 
 if TYPE_CHECKING:
     from ..state import CountyState
@@ -137,6 +139,7 @@ class Outcome:
     schools: pd.DataFrame
     replicates: int
     first_seed: int
+    includes: str = "stochastic only"  # what the bands hold, as compare words it
     seconds: float = 0.0
     computed: int = 0  # runs computed for this outcome (the rest came from the cache)
 
@@ -228,17 +231,39 @@ class Runner:
         resolved = resolve(choice)
         seeds = [choice.first_seed + r for r in range(choice.replicates)]
         key = (scenario_key(resolved.reference), scenario_key(resolved.package),
-               tuple(seeds), resolved.labels)
+               tuple(seeds), resolved.labels, choice.uncertainty)
         cached = self.outcomes.get(key)
         if cached is not None:  # as it was, but nothing run for it this time
             return replace(cached, seconds=time.perf_counter() - t0, computed=0)
-        jobs = [(sc, seed) for sc in (resolved.reference, resolved.package) for seed in seeds]
+        ensemble = load_ensemble(uncertainty_choices().get(choice.uncertainty))
+        draws = draw_parameter_sets(ensemble, len(seeds), seeds[0])
+        jobs = [(replicate_scenario(sc, ensemble, draws, r, choice), seed)
+                for sc in (resolved.reference, resolved.package) for r, seed in enumerate(seeds)]
         outputs, computed = self.run_many(jobs)
-        out = summarise(resolved, outputs, seeds)
+        includes = ("stochastic only" if ensemble is None else
+                    f"stochastic + assumptions ({len(ensemble)} parameter sets)")
+        out = summarise(resolved, outputs, seeds, draws, includes)
         out.seconds = time.perf_counter() - t0
         out.computed = computed
         self.outcomes.put(key, out)
         return out
+
+
+@functools.lru_cache(maxsize=4)
+def load_ensemble(path: Path | None) -> pd.DataFrame | None:
+    """An assumption ensemble, read and checked once (None: luck only)."""
+    return None if path is None else ensemble.load(path)
+
+
+def replicate_scenario(scenario: Scenario, table: pd.DataFrame | None, draws: np.ndarray | None,
+                       r: int, choice: Choice) -> Scenario:
+    """Replicate ``r``'s scenario: with an ensemble, its parameter set (the same for both
+    scenarios, as in ``compare``), and over it the assumptions the user set by hand."""
+    if table is None or draws is None:
+        return scenario
+    drawn = with_parameters(scenario, table.iloc[int(draws[r])])
+    return with_overrides(drawn, choice.assumption_changes) if choice.assumption_changes \
+        else drawn
 
 
 def default_workers() -> int:
@@ -253,7 +278,8 @@ def default_workers() -> int:
     return max(1, min(cores, 8)) + 1
 
 
-def summarise(resolved: Resolved, outputs: list[RunOutput], seeds: list[int]) -> Outcome:
+def summarise(resolved: Resolved, outputs: list[RunOutput], seeds: list[int],
+              draws: np.ndarray | None = None, includes: str = "stochastic only") -> Outcome:
     """The runs as ``sim.compare`` lays them out (scenario, replicate, seed, parameter set,
     then the timeseries), with its bands and targets table."""
     labels = resolved.labels
@@ -261,7 +287,7 @@ def summarise(resolved: Resolved, outputs: list[RunOutput], seeds: list[int]) ->
     for i, output in enumerate(outputs):
         r = i % len(seeds)
         ts = output.timeseries.copy()
-        ts.insert(0, "parameter_set", -1)
+        ts.insert(0, "parameter_set", -1 if draws is None else int(draws[r]))
         ts.insert(0, "seed", seeds[r])
         ts.insert(0, "replicate", r)
         ts.insert(0, "scenario", labels[i // len(seeds)])
@@ -269,6 +295,6 @@ def summarise(resolved: Resolved, outputs: list[RunOutput], seeds: list[int]) ->
     runs = pd.concat(frames, ignore_index=True)
     runs["scenario"] = pd.Categorical(runs["scenario"], categories=list(labels), ordered=True)
     banded = bands(runs)
-    banded["includes"] = "stochastic only"
+    banded["includes"] = includes
     return Outcome(labels, resolved.package, runs, banded, target_table(runs, list(labels)),
-                   outputs[len(seeds)].schools, len(seeds), seeds[0])
+                   outputs[len(seeds)].schools, len(seeds), seeds[0], includes)

@@ -37,7 +37,7 @@ def package_color(name: str) -> str:
 def caption(outcome: Outcome) -> str:
     last = outcome.first_seed + outcome.replicates - 1
     return (f"{outcome.replicates} replicates per package (seeds {outcome.first_seed}-{last}, "
-            f"common to both), stochastic uncertainty only; ruraledu {VERSION}")
+            f"common to both); bands: {outcome.includes}; ruraledu {VERSION}")
 
 
 def _plain(ax: Axes) -> None:

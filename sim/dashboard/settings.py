@@ -12,7 +12,7 @@ package: the difference between the two is then the levers, not the county or th
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,17 @@ PRESETS = ("baseline", "gaotang-2027", "jinan-2024", "qingdao-2020", "qingdao-do
            "shandong-town-hub-2021")
 DEFAULT_PRESET = "gaotang-2027"
 DEFAULT_COUNTY = "as in the package"
+
+# What the bands hold: the luck of the draw only, or also what is not known about the
+# assumptions (the baseline calibration's posterior, shipped with the model): replicate r of
+# both scenarios then takes the same parameter set, as ``compare --uncertainty`` does.
+LUCK = "luck of the draw (seeds)"
+POSTERIOR = ROOT / "experiments" / "calibrate-baseline" / "posterior.parquet"
+CALIBRATED = "luck and the calibrated assumptions"
+
+
+def uncertainty_choices() -> dict[str, Path | None]:
+    return {LUCK: None, **({CALIBRATED: POSTERIOR} if POSTERIOR.is_file() else {})}
 
 
 @dataclass(frozen=True)
@@ -160,13 +171,19 @@ class Choice:
     changes: tuple[tuple[str, Any], ...] = ()  # dotted key, value: in the order made
     replicates: int = 5
     first_seed: int = 1
+    uncertainty: str = LUCK  # a key of uncertainty_choices()
 
     def with_changes(self, changes: dict[str, Any]) -> Choice:
         """This choice with more changes (a later change of a key replaces the earlier)."""
         merged = dict(self.changes)
         merged.update(changes)
-        return Choice(self.preset, self.county, tuple(merged.items()), self.replicates,
-                      self.first_seed)
+        return replace(self, changes=tuple(merged.items()))
+
+    @property
+    def assumption_changes(self) -> dict[str, Any]:
+        """The changes that are assumptions (``params.*``): they apply to both scenarios and
+        hold over an ensemble's values."""
+        return {k: v for k, v in self.changes if k.startswith("params.")}
 
 
 @dataclass
