@@ -41,7 +41,10 @@ def user_errors(func):
 
 def _charts(name: str) -> tuple:
     """The chart writer ``name`` of sim.plots (imported only when charts are drawn: matplotlib
-    is slow to import)."""
+    is slow to import), drawing into files only (no window, no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
     from . import plots
 
     return (getattr(plots, name),)

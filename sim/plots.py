@@ -1,4 +1,7 @@
-"""Chart helpers shared by the CLI and notebooks: one look (colour-blind-safe, titled, units)."""
+"""Chart helpers shared by the CLI and notebooks: one look (colour-blind-safe, titled, units).
+
+No backend is chosen here: a notebook keeps its inline backend (figures show in the cells),
+and the command line picks the file-only one before drawing (``sim.cli``)."""
 
 from __future__ import annotations
 
@@ -7,17 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from . import indicators  # noqa: E402
-from .accounts import LINE_COLUMNS  # noqa: E402
-from .indicators import GAP_TARGET, TARGETS, Target, meets  # noqa: E402
+from . import indicators
+from .accounts import LINE_COLUMNS
+from .indicators import GAP_TARGET, TARGETS, Target, meets
 
 if TYPE_CHECKING:
     from .analysis import Analysis
