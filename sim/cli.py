@@ -273,6 +273,50 @@ def optimize_cmd(optimization: Path, backend: str, workers: int | None, out: Pat
     click.echo(f"written to {where}/ (best.toml: ruraledu compare BASE {where}/best.toml)")
 
 
+@main.command("province")
+@click.argument("province", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--package", "packages", multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Scenario every county runs instead of the file's (repeat for several; "
+                   "each county keeps its seed across packages).")
+@click.option("--backend", type=click.Choice(["serial", "process", "dask"]), default="process",
+              show_default=True, help="Where counties run (Slurm: dask with a [dask] jobqueue "
+              "in the file); the tables do not depend on it.")
+@click.option("--workers", type=click.IntRange(1, 10_000), default=None,
+              help="Local processes or Dask workers (default: the cores available).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: results/provinces/<province>-<package>/; with "
+                   "several packages, a folder per package inside it).")
+@click.option("--no-charts", is_flag=True, help="Tables only.")
+@user_errors
+def province_cmd(province: Path, packages: tuple[Path, ...], backend: str,
+                 workers: int | None, out: Path | None, no_charts: bool) -> None:
+    """Run every county of a PROVINCE file (TOML naming a county table) under its package or
+    each --package; run it again to continue where it stopped. Writes counties.parquet (a row
+    per county and year), province.parquet (a row per year), ranking.csv and report.md."""
+    from .province import run_province
+
+    for package in packages or (None,):
+        target = out
+        if out is not None and package is not None and len(packages) > 1:
+            target = out / package.stem
+        try:
+            result, where = run_province(province, package, backend, workers, target)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: finished counties are kept; run the same command "
+                       "again to continue", err=True)
+            sys.exit(130)
+        if not no_charts:
+            for save in _charts("save_province_charts"):
+                save(result, where)
+        p = result.province
+        met = p.loc[p["year"] == 2025, "share_townships_gap_met"]
+        click.echo(f"{result.package}: {int(p['counties'].iloc[0])} counties, "
+                   f"{p['students'].iloc[0]:,.0f} students in {int(p['year'].iloc[0])}; "
+                   + (f"townships meeting 0.15 in 2025: {met.iloc[0]:.0%}; " if len(met) else "")
+                   + f"written to {where}/")
+
+
 @main.command("sweep")
 @click.argument("experiment", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--backend", type=click.Choice(["auto", "serial", "process", "dask", "slurm"]),
@@ -361,6 +405,13 @@ def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
     for path in files:
         try:
             kind = file_kind(path)
+            if kind == "province":
+                from .province import load_province
+
+                prov, base, _, counties = load_province(path)
+                click.echo(f"ok: {path} - province '{prov.name}', {len(counties)} counties, "
+                           f"package '{base.name}'")
+                continue
             if kind == "optimization":
                 from .optimize import load_optimization
 
@@ -397,6 +448,7 @@ def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
         sys.exit(2)
 
 
+PROVINCE_KEYS = {"counties", "package"}
 OPTIMIZATION_KEYS = {"decisions", "minimize", "constraints"}
 CALIBRATION_KEYS = {"patterns", "priors", "population", "generations"}
 EXPERIMENT_KEYS = {"design", "factors", "outputs", "replicates"}
@@ -405,14 +457,16 @@ EXPERIMENT_KEYS = {"design", "factors", "outputs", "replicates"}
 def file_kind(path: Path) -> str:
     """Which file this is, by the tables only its kind has: an experiment has [design] and
     [factors], a calibration [priors] and [patterns], an optimisation [decisions] and
-    [constraints], a scenario none of them. A file naming a ``base`` but holding none is
-    refused rather than read as a scenario."""
+    [constraints], a province its [counties] table and package, a scenario none of them. A
+    file naming a ``base`` but holding none is refused rather than read as a scenario."""
     from .scenario import read_toml
 
     try:
         keys = set(read_toml(path))
     except InputError:
         return "scenario"  # read again by load_scenario, which explains what is wrong
+    if keys & PROVINCE_KEYS:
+        return "province"
     if keys & OPTIMIZATION_KEYS:
         return "optimization"
     if keys & CALIBRATION_KEYS:

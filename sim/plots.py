@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .calibrate import CalibrationResult
     from .compare import Comparison
     from .optimize import OptimizationResult
+    from .province import ProvinceResult
     from .results import Result
 
 # Okabe-Ito palette (colour-blind safe)
@@ -500,6 +501,46 @@ def _output_label(output: str) -> str:
 def save_optimization_charts(result: OptimizationResult, out: Path) -> list[Path]:
     path = Path(out) / "pareto.png"
     fig = plot_pareto(result)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]
+
+
+def plot_province(result: ProvinceResult) -> plt.Figure:
+    """Left: each county's difference rate over the years (a county grid, colour-blind-safe
+    sequential colours, counties sorted by prefecture and rate, 0.15 marked on the colour bar).
+    Right: the province's share of townships meeting 0.15, with seed 004's "more than half"."""
+    table, prov = result.counties, result.province
+    grid = table.pivot_table(index=["prefecture", "county"], columns="year", values="gap_rate")
+    grid = grid.loc[grid.mean(axis=1).groupby(level=0, group_keys=False)
+                    .apply(lambda s: s.sort_values()).index]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, max(4, 0.22 * len(grid) + 2)),
+                                      layout="constrained", width_ratios=(3, 2))
+    image = left.imshow(grid.to_numpy(), aspect="auto", cmap="cividis_r", vmin=0, vmax=0.3,
+                        interpolation="nearest")
+    left.set_xticks(range(grid.shape[1]), [str(y) for y in grid.columns], rotation=90,
+                    fontsize=7)
+    left.set_yticks(range(len(grid)), [f"{c} ({p})" for p, c in grid.index],
+                    fontsize=7 if len(grid) > 30 else 9)
+    bar = fig.colorbar(image, ax=left, shrink=0.8)
+    bar.set_label(indicators.label("gap_rate"))
+    bar.ax.axhline(GAP_TARGET, color="black", lw=1.5)
+    left.set_title("Counties: difference rate by year")
+    right.plot(prov["year"], prov["share_townships_gap_met"], color=COLORS[0], marker="o",
+               ms=3, label="townships below 0.15")
+    right.axhline(0.5, color="black", ls="--", lw=1, label="more than half (seed 004)")
+    right.set_ylim(0, 1)
+    right.xaxis.set_major_locator(MaxNLocator(integer=True))
+    right.set_ylabel("share of the province's townships")
+    right.legend(frameon=False, fontsize=8)
+    right.set_title("Province")
+    fig.suptitle(f"{result.package}: {len(grid)} counties")
+    return fig
+
+
+def save_province_charts(result: ProvinceResult, out: Path) -> list[Path]:
+    path = Path(out) / "province.png"
+    fig = plot_province(result)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return [path]
