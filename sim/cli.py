@@ -25,8 +25,15 @@ def report(err: InputError) -> None:
         click.echo(f"error: {line}", err=True)
 
 
+# optional packages and the extra that brings each (pyproject.toml)
+EXTRAS = {"dask": "cluster", "distributed": "cluster", "dask_jobqueue": "cluster",
+          "submitit": "cluster", "pyabc": "uncertainty", "optuna": "uncertainty",
+          "ema_workbench": "uncertainty", "solara": "dashboard"}
+
+
 def user_errors(func):
-    """Bad input: one readable message on stderr, exit code 2, no traceback."""
+    """Bad input: one readable message on stderr, exit code 2, no traceback. A command that
+    needs an optional package that is not installed says which extra brings it."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -34,6 +41,13 @@ def user_errors(func):
             return func(*args, **kwargs)
         except InputError as err:
             report(err)
+            sys.exit(2)
+        except ModuleNotFoundError as err:
+            top = (err.name or "").split(".")[0]
+            if top not in EXTRAS:
+                raise
+            click.echo(f"error: this needs the optional package '{top}': pip install "
+                       f"'ruraledu[{EXTRAS[top]}]' (or ruraledu[all])", err=True)
             sys.exit(2)
 
     return wrapper

@@ -37,3 +37,20 @@ def test_init_never_overwrites_a_users_files(tmp_path):
     assert "nothing was copied" in result.output
     assert (dest / "scenarios" / "baseline.toml").read_text(encoding="utf-8") == "# mine\n"
     assert sorted(p.name for p in dest.rglob("*")) == ["baseline.toml", "scenarios"]
+
+
+def test_a_command_needing_an_optional_package_says_which_extra_brings_it(tmp_path):
+    """The cluster and uncertainty libraries are extras: without them the core commands run,
+    and a command that needs one stops in one line naming the extra."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['pyabc'] = None; sys.modules['optuna'] = None; "
+            "from sim.cli import main; main()")
+    for args in (["calibrate", str(ROOT / "experiments" / "calibrate-baseline.toml")],
+                 ["optimize", str(ROOT / "experiments" / "optimize-gap.toml")]):
+        r = subprocess.run([sys.executable, "-c", code, *args, "--out", str(tmp_path / "o")],
+                           capture_output=True, text=True, cwd=tmp_path)
+        assert r.returncode == 2, r.stderr
+        assert "pip install 'ruraledu[uncertainty]'" in r.stderr
+        assert "Traceback" not in r.stderr
