@@ -429,9 +429,11 @@ def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
             if kind == "optimization":
                 from .optimize import load_optimization
 
-                opt, _, base, _ = load_optimization(path)
+                loaded = load_optimization(path)
+                opt, where = loaded.opt, (f"base '{loaded.base.name}'" if loaded.counties is None
+                                          else f"{len(loaded.counties)} counties")
                 click.echo(f"ok: {path} - optimization '{opt.name}', {len(opt.decisions)} "
-                           f"decisions, {len(opt.constraints)} constraints, base '{base.name}'")
+                           f"decisions, {len(opt.constraints)} constraints, {where}")
                 continue
             if kind == "calibration":
                 from .calibrate import load_calibration

@@ -39,10 +39,18 @@ from .errors import InputError
 from .files import write_atomic
 from .indicators import meets
 from .parameters import Group
+from .province import (
+    PROVINCE_COLUMNS,
+    County,
+    aggregate,
+    county_draw_seed,
+    load_province,
+    run_county_job,
+)
 from .scenario import NAME_PATTERN, Scenario, load_scenario, plain, read_toml, validate
 from .scenario_toml import scenario_toml
 from .sweep.backends import mapper
-from .sweep.evaluate import extract
+from .sweep.evaluate import extract, measure
 from .sweep.experiment import DaskOptions, check_output
 
 STUDY_FILE = "study.db"
@@ -84,7 +92,10 @@ class Constraint(Group):
 class Optimization(Group):
     name: str = Field(pattern=NAME_PATTERN, max_length=80)
     description: str = ""
-    base: str = Field(description="scenario file, relative to this file")
+    base: str | None = Field(None, description="scenario file, relative to this file (or a "
+                             "province)")
+    province: str | None = Field(None, description="province file: every candidate runs in "
+                                 "every county, outputs are the province's (sim.province)")
     overrides: dict[str, Any] = Field(default_factory=dict, description="dotted settings "
                                       "applied to the base in every candidate")
     uncertainty: str | None = Field(None, description="assumption ensemble (Parquet); none: "
@@ -102,18 +113,43 @@ class Optimization(Group):
     seed: int = Field(1, ge=0, le=2**32 - 1, description="of the search (draws have their own)")
     dask: DaskOptions = Field(default_factory=DaskOptions)
 
+    @model_validator(mode="after")
+    def _one_base(self):
+        if (self.base is None) == (self.province is None):
+            raise ValueError("give a base scenario or a province, not both or neither")
+        return self
+
     @property
     def outputs(self) -> list[str]:
         return list(dict.fromkeys([self.minimize, *(c.measure for c in
                                                     self.constraints.values()), *self.report]))
 
 
-def load_optimization(path: str | Path) -> tuple[Optimization, Path, Scenario, pd.DataFrame | None]:
-    """Read and check an optimisation file: its base scenario with overrides, every decision's
-    bounds as settings of that scenario, the outputs, and the ensemble."""
+@dataclass(frozen=True)
+class Loaded:
+    """An optimisation file read and checked: the base scenario (a province's package when it
+    searches over a province), its counties, and the assumption ensemble."""
+
+    opt: Optimization
+    base_path: Path
+    base: Scenario
+    table: pd.DataFrame | None
+    counties: list[County] | None  # None: one county, the base scenario's
+    province_seed: int = 0
+
+
+def load_optimization(path: str | Path) -> Loaded:
+    """Read and check an optimisation file: its base scenario (or province) with overrides,
+    every decision's bounds as settings of that scenario, the outputs, and the ensemble."""
     path = Path(path)
     opt = validate(Optimization, read_toml(path), str(path))
-    base_path = (path.parent / opt.base).resolve()
+    counties, province_seed = None, 0
+    if opt.province is not None:
+        prov, _, base_path, counties = load_province(path.parent / opt.province)
+        province_seed = prov.seed
+    else:
+        assert opt.base is not None
+        base_path = (path.parent / opt.base).resolve()
     if not base_path.is_file():
         raise InputError(path, f"base: file not found: {base_path}")
     load_scenario(base_path)  # the base file's own problems are its own
@@ -124,7 +160,8 @@ def load_optimization(path: str | Path) -> tuple[Optimization, Path, Scenario, p
     problems = []
     years = set(base.years)
     for out in opt.outputs:
-        problems += check_output(out, years)
+        problems += check_output(out, years) if counties is None else \
+            check_province_output(out, years)
     for key, decision in opt.decisions.items():
         for value in _corners(key, decision):
             try:
@@ -145,7 +182,19 @@ def load_optimization(path: str | Path) -> tuple[Optimization, Path, Scenario, p
                             "(allowed: a setting in one or the other)")
     if problems:
         raise InputError(path, problems)
-    return opt, base_path, base, table
+    return Loaded(opt, base_path, base, table, counties, province_seed)
+
+
+def check_province_output(out: str, years: set[int]) -> list[str]:
+    """An output of a search over a province: a column of the province's yearly table."""
+    column, sep, when = out.partition("@")
+    if not sep or column not in PROVINCE_COLUMNS:
+        return [f"output '{out}': a search over a province reads the province's table "
+                f"(allowed: {', '.join(PROVINCE_COLUMNS)} @ a year, mean, sum or last)"]
+    if when not in ("mean", "sum", "last") and (not when.isdigit() or int(when) not in years):
+        return [f"output '{out}': year must be one of {min(years)}-{max(years)} "
+                "(or mean, sum, last)"]
+    return []
 
 
 def _is_whole(key: str) -> bool:
@@ -298,21 +347,35 @@ def run_draw(job: tuple[str, dict[str, Any], int, list[str]]) -> dict[str, float
     return extract(run(load_scenario(base_path, overrides), seed=seed), outputs)
 
 
-def county_evaluator(opt: Optimization, base_path: Path, sample: list[Draw],
-                     map_: Callable) -> Evaluate:
+def evaluator(loaded: Loaded, sample: list[Draw], map_: Callable) -> Evaluate:
     """Evaluate a candidate (decision values) on the draws ``sample``."""
     def evaluate(values: dict[str, Any]) -> Evaluation:
-        return summarise(opt, run_on(opt, base_path, values, sample, map_))
+        return summarise(loaded.opt, run_on(loaded, values, sample, map_))
 
     return evaluate
 
 
-def run_on(opt: Optimization, base_path: Path, values: dict[str, Any], sample: list[Draw],
+def run_on(loaded: Loaded, values: dict[str, Any], sample: list[Draw],
            map_: Callable) -> pd.DataFrame:
-    """Each draw's outputs for one candidate, a row per draw."""
-    jobs = [(str(base_path), {**opt.overrides, **d.parameters, **_settings(values)}, d.seed,
-             opt.outputs) for d in sample]
-    frame = pd.DataFrame(list(map_(run_draw, jobs)))
+    """Each draw's outputs for one candidate, a row per draw: one county's run, or the
+    province's table aggregated from every county's run on that draw."""
+    opt = loaded.opt
+    if loaded.counties is None:
+        jobs = [(str(loaded.base_path), {**opt.overrides, **d.parameters, **_settings(values)},
+                 d.seed, opt.outputs) for d in sample]
+        rows = list(map_(run_draw, jobs))
+    else:
+        counties = loaded.counties
+        county_jobs = [(str(loaded.base_path), c, {**c.overrides, **opt.overrides,
+                                                    **d.parameters, **_settings(values)},
+                        county_draw_seed(loaded.province_seed, c.row, d.index))
+                       for d in sample for c in counties]
+        frames = list(map_(run_county_job, county_jobs))
+        k = len(counties)
+        rows = [{out: measure(aggregate(pd.concat(frames[i * k:(i + 1) * k],
+                                                  ignore_index=True)), out)
+                 for out in opt.outputs} for i in range(len(sample))]
+    frame = pd.DataFrame(rows)
     frame.insert(0, "seed", [d.seed for d in sample])
     frame.insert(0, "draw", [d.index for d in sample])
     return frame
@@ -369,14 +432,14 @@ def run_optimization(path: str | Path, backend: str = "process", workers: int | 
                      out: str | Path | None = None) -> tuple[OptimizationResult, Path]:
     """Search as the file says (continuing a stopped search in ``out``), re-evaluate the chosen
     package on fresh draws and write the tables and the best package's scenario file."""
-    opt, base_path, base, table = load_optimization(path)
+    loaded = load_optimization(path)
+    opt, base_path, base, table = loaded.opt, loaded.base_path, loaded.base, loaded.table
     out = Path(out) if out is not None else Path("results") / "optimizations" / opt.name
     out.mkdir(parents=True, exist_ok=True)
-    _claim(out, opt, Path(path))
+    _claim(out, loaded)
     required = {c.label: c.probability for c in opt.constraints.values()}
     with mapper(backend, workers, opt.dask) as map_:
-        study = search(space(opt), county_evaluator(opt, base_path, draws(opt, table, 0,
-                                                                         opt.draws), map_),
+        study = search(space(opt), evaluator(loaded, draws(opt, table, 0, opt.draws), map_),
                        required, opt.trials, opt.startup_trials, opt.seed, out / STUDY_FILE,
                        opt.name)
         trials = trials_table(study, required)
@@ -384,8 +447,7 @@ def run_optimization(path: str | Path, backend: str = "process", workers: int | 
         values = {k: (None if _missing(best[k]) else
                       int(best[k]) if _is_whole(k) and opt.decisions[k].choices is None
                       else plain(best[k])) for k in opt.decisions}
-        fresh = run_on(opt, base_path, values, draws(opt, table, opt.draws, opt.fresh_draws),
-                       map_)
+        fresh = run_on(loaded, values, draws(opt, table, opt.draws, opt.fresh_draws), map_)
     first = next(iter(opt.constraints.values())).label
     result = OptimizationResult(
         trials=trials, pareto=pareto(trials, "objective", f"P({first})"), best=best,
@@ -445,11 +507,15 @@ def best_scenario(opt: Optimization, base: Scenario, base_path: Path, values: di
     return scenario_toml(sc, "\n".join(lines))
 
 
-def _claim(out: Path, opt: Optimization, path: Path) -> None:
+def _claim(out: Path, loaded: Loaded) -> None:
     """Refuse to continue a study that searched something else."""
+    opt = loaded.opt
     what = {"optimization": opt.model_dump(exclude={"dask", "trials", "fresh_draws",
                                                     "description", "report"}, mode="json"),
-            "base": read_toml((Path(path).parent / opt.base).resolve())}
+            "base": read_toml(loaded.base_path),
+            "counties": None if loaded.counties is None else
+            [(c.name, c.overrides, c.towns) for c in loaded.counties],
+            "province_seed": loaded.province_seed}
     digest = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
     stamp = out / STAMP
     if (out / STUDY_FILE).exists():

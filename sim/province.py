@@ -167,17 +167,30 @@ def county_seed(seed: int, row: int) -> int:
 
 def run_county(job: tuple[str, County, str]) -> str:
     """Run one county and write its timeseries (in a worker); returns the file written."""
+    package_path, county, target = job
+    ts = county_timeseries(package_path, county, county.overrides, county.seed)
+    write_atomic(target, lambda p: ts.to_parquet(p, index=False))
+    return target
+
+
+def county_timeseries(package_path: str, county: County, overrides: dict[str, Any],
+                      seed: int) -> pd.DataFrame:
+    """A county's timeseries under ``overrides`` (its own, and a search's), labelled with the
+    county's row, name, prefecture, kind and towns."""
     from .results import run_timeseries
 
-    package_path, county, target = job
-    ts = run_timeseries(load_scenario(package_path, county.overrides), county.seed)
+    ts = run_timeseries(load_scenario(package_path, overrides), seed)
     ts.insert(0, "towns", county.towns)
     ts.insert(0, "kind", county.kind)
     ts.insert(0, "prefecture", county.prefecture)
     ts.insert(0, "county", county.name)
     ts.insert(0, "row", county.row)
-    write_atomic(target, lambda p: ts.to_parquet(p, index=False))
-    return target
+    return ts
+
+
+def run_county_job(job: tuple[str, County, dict[str, Any], int]) -> pd.DataFrame:
+    """``county_timeseries`` as one picklable job (a policy search over a province)."""
+    return county_timeseries(*job)
 
 
 def done(out: Path, county: County) -> bool:
@@ -256,6 +269,11 @@ def _claim(out: Path, prov: ProvinceFile, package: Path, counties: list[County])
         encoding="utf-8"))
 
 
+def county_draw_seed(seed: int, row: int, draw: int) -> int:
+    """A county's seed on draw ``draw`` of a policy search over the province."""
+    return int(np.random.SeedSequence([seed, row, draw]).generate_state(1)[0])
+
+
 SUMS = ("students", "teachers", "schools_open", "entrants", "dropouts", "graduates",
         "cost_total_yuan", "cost_policy_yuan", "financing_gap_yuan", "budget_envelope_yuan")
 # rates and the column that weighs them across counties
@@ -263,6 +281,10 @@ WEIGHTED = {"gap_rate": "students", "student_retention": "students",
             "teacher_retention": "teachers", "dropout_rate": "students",
             "boarding_rate": "students", "mean_travel_km": "students",
             "urban_enrollment_share": "students"}
+
+
+PROVINCE_COLUMNS = ("counties", *SUMS, *WEIGHTED, "townships_meeting_gap",
+                    "share_townships_gap_met", "share_counties_gap_below")
 
 
 def aggregate(table: pd.DataFrame) -> pd.DataFrame:

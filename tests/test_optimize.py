@@ -137,3 +137,51 @@ def test_bad_optimization_files_are_explained(tmp_path):
                                   "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "Traceback" not in r.output
     assert "decision 'policies.pairing.strength'" in r.output
+
+
+PROVINCE_OPT = """
+name = "province-search"
+province = "prov.toml"
+minimize = "cost_policy_yuan@sum"
+draws = 2
+fresh_draws = 2
+trials = 3
+startup_trials = 2
+[constraints.townships]
+measure = "share_townships_gap_met@2023"
+op = ">="
+threshold = 0.0
+probability = 0.5
+[decisions."policies.pairing.start"]
+low = 2021
+high = 2022
+off = true
+"""
+
+
+def test_a_search_over_a_province_reads_the_provinces_table(tmp_path):
+    (tmp_path / "small.toml").write_text('name = "small"\nend_year = 2023\n[county]\n'
+                                         "villages_per_town = 20\nurban_ordinary_schools = 4\n",
+                                         encoding="utf-8")
+    (tmp_path / "counties.csv").write_text("county,prefecture,kind,students,towns\n"
+                                           "A,P,county,4000,8\nB,P,district,4500,8\n",
+                                           encoding="utf-8")
+    (tmp_path / "prov.toml").write_text('name = "p"\ncounties = "counties.csv"\n'
+                                        'package = "small.toml"\n', encoding="utf-8")
+    path = tmp_path / "search.toml"
+    path.write_text(PROVINCE_OPT, encoding="utf-8")
+    assert CliRunner().invoke(main, ["check", str(path)]).output.endswith("2 counties\n")
+    r = CliRunner().invoke(main, ["optimize", str(path), "--backend", "serial",
+                                  "--out", str(tmp_path / "out"), "--no-charts"])
+    assert r.exit_code == 0, r.output
+    import pandas as pd
+
+    fresh = pd.read_csv(tmp_path / "out" / "fresh_draws.csv")
+    assert list(fresh["draw"]) == [2, 3]
+    assert fresh["share_townships_gap_met@2023"].between(0, 1).all()
+    assert CliRunner().invoke(main, ["check", str(tmp_path / "out" / "best.toml")]).exit_code == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text(PROVINCE_OPT.replace("share_townships_gap_met@2023", "gap_sd@2023"),
+                   encoding="utf-8")
+    r = CliRunner().invoke(main, ["check", str(bad)])
+    assert r.exit_code == 2 and "a search over a province reads the province's table" in r.output

@@ -39,7 +39,6 @@ class ShardSpec:
 
 def extract(result: Result, outputs: list[str]) -> dict[str, float]:
     """The kept outputs of one run (names: ``gap_rate@2025`` -> column ``gap_rate@2025``)."""
-    ts = result.timeseries.set_index("year")
     row = {}
     for out in outputs:
         if out == "first_year_gap_met":
@@ -47,18 +46,23 @@ def extract(result: Result, outputs: list[str]) -> dict[str, float]:
         elif out == "first_year_townships_met":
             value = first_year(result.timeseries, TOWNSHIPS)
         else:
-            column, _, when = out.partition("@")
-            series = ts[column]
-            if when == "mean":
-                value = series.mean()
-            elif when == "sum":
-                value = series.sum()
-            elif when == "last":
-                value = series.iloc[-1]
-            else:
-                value = series.loc[int(when)]
+            value = measure(result.timeseries, out)
         row[out] = np.nan if value is None else float(value)
     return row
+
+
+def measure(timeseries: pd.DataFrame, out: str) -> float:
+    """``column@year``, ``@mean``, ``@sum`` or ``@last`` of a yearly frame (a county's or a
+    province's)."""
+    column, _, when = out.partition("@")
+    series = timeseries.set_index("year")[column]
+    if when == "mean":
+        return float(series.mean())
+    if when == "sum":
+        return float(series.sum())
+    if when == "last":
+        return float(series.iloc[-1])
+    return float(series.loc[int(when)])
 
 
 def return_memory() -> None:
