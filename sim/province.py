@@ -348,3 +348,38 @@ def report(result: ProvinceResult) -> str:
     lines += [f"- {r['county']} ({r['prefecture']}): {r.iloc[3]:.3f}" for _, r in
               worst.iterrows()]
     return "\n".join(lines) + "\n"
+
+
+COMPARED = ("gap_rate", "share_townships_gap_met", "student_retention", "teacher_retention",
+            "cost_policy_yuan")
+
+
+def compare_packages(results: list[ProvinceResult]) -> pd.DataFrame:
+    """Each package against the first, year by year: the province's difference, and how the
+    difference spreads across its counties (median, 10-90%, the share of counties where the
+    package does better). Counties keep their seeds across packages, so a county's difference
+    is the policy's effect there, not luck."""
+    ref = results[0]
+    rows = []
+    better = {"gap_rate": np.less, "cost_policy_yuan": np.less}
+    for other in results[1:]:
+        joined = ref.counties.merge(other.counties, on=["row", "year"], suffixes=("", " other"))
+        prov = ref.province.merge(other.province, on="year", suffixes=("", " other"))
+        for measure in COMPARED:
+            for year, g in joined.groupby("year", sort=True):
+                diff = (g[f"{measure} other"] - g[measure]).to_numpy(float)
+                ok = np.isfinite(diff)
+                at = prov[prov["year"] == year]
+                rows.append({
+                    "package": other.package, "reference": ref.package, "measure": measure,
+                    "year": int(year),
+                    "province difference": float(at[f"{measure} other"].iloc[0]
+                                                 - at[measure].iloc[0]) if measure in prov
+                    else float("nan"),
+                    "county median": float(np.median(diff[ok])) if ok.any() else float("nan"),
+                    "county 10%": float(np.quantile(diff[ok], 0.1)) if ok.any() else float("nan"),
+                    "county 90%": float(np.quantile(diff[ok], 0.9)) if ok.any() else float("nan"),
+                    "share of counties doing better": float(np.mean(
+                        better.get(measure, np.greater)(diff[ok], 0))) if ok.any()
+                    else float("nan")})
+    return pd.DataFrame(rows)

@@ -110,3 +110,25 @@ def test_the_command_runs_several_packages_with_the_same_county_seeds(tmp_path):
     # the same county seeds: identical before the lever acts, different after
     assert (a.loc[first, "students"].to_numpy() == b.loc[first, "students"].to_numpy()).all()
     assert not a["gap_rate"].equals(b["gap_rate"])
+
+
+def test_packages_compared_over_a_province_county_by_county(tmp_path):
+    """A package against the reference: the province's difference and its spread across
+    counties, from counties that keep their seeds (identical packages differ by nothing)."""
+    from sim.province import compare_packages
+
+    path = province(tmp_path)
+    (tmp_path / "same.toml").write_text(PACKAGE.replace('"small"', '"same"'), encoding="utf-8")
+    (tmp_path / "paired.toml").write_text(PACKAGE.replace('"small"', '"paired"')
+                                          + "[policies.pairing]\nstart = 2021\n",
+                                          encoding="utf-8")
+    runs = [run_province(path, tmp_path / f"{n}.toml", backend="serial",
+                         out=tmp_path / n)[0] for n in ("small", "same", "paired")]
+    table = compare_packages(runs)
+    same = table[table["package"] == "same"]
+    assert (same["province difference"] == 0).all() and (same["county median"] == 0).all()
+    paired = table[(table["package"] == "paired") & (table["measure"] == "gap_rate")
+                   & (table["year"] == 2023)].iloc[0]
+    assert paired["county 10%"] <= paired["county median"] <= paired["county 90%"]
+    assert 0 <= paired["share of counties doing better"] <= 1
+    assert (table["reference"] == "small").all()
