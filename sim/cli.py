@@ -53,15 +53,20 @@ def user_errors(func):
     return wrapper
 
 
-def _charts(name: str) -> tuple:
+def _charts(name: str, fmt: str = "png") -> tuple:
     """The chart writer ``name`` of sim.plots (imported only when charts are drawn: matplotlib
-    is slow to import), drawing into files only (no window, no display needed)."""
+    is slow to import), drawing into files only (no window, no display needed), in ``fmt``."""
     import matplotlib
 
     matplotlib.use("Agg")
     from . import plots
 
-    return (getattr(plots, name),)
+    return (functools.partial(getattr(plots, name), fmt=fmt),)
+
+
+FORMAT_OPTION = click.option("--format", "chart_format", type=click.Choice(["png", "svg", "pdf"]),
+                             default="png", show_default=True,
+                             help="File format of the charts (svg, pdf: vector, for a report).")
 
 
 def parse_sets(pairs: tuple[str, ...]) -> dict:
@@ -92,15 +97,16 @@ SET_OPTION = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: results/runs/<scenario name>/seed-<seed>/).")
 @SET_OPTION
-@click.option("--no-charts", is_flag=True, help="Skip the PNG charts.")
+@click.option("--no-charts", is_flag=True, help="Skip the charts.")
+@FORMAT_OPTION
 @click.option("--profile", is_flag=True, help="Also print the seconds spent in each stage of "
               "the year (summed over the years).")
 @user_errors
 def run_cmd(scenario: Path, seed: int | None, out: Path | None, sets: tuple[str, ...],
-            no_charts: bool, profile: bool) -> None:
+            no_charts: bool, chart_format: str, profile: bool) -> None:
     """Run one SCENARIO (a TOML file) and write its frames, summary and charts."""
     sc = load_scenario(scenario, parse_sets(sets))
-    result = _run_and_report(sc, seed, out, charts=not no_charts)
+    result = _run_and_report(sc, seed, out, charts=not no_charts, chart_format=chart_format)
     if profile:
         click.echo("\n" + format_timings(result.timings))
 
@@ -117,10 +123,10 @@ def demo_cmd(out: Path | None) -> None:
 
 
 def _run_and_report(sc: Scenario, seed: int | None, out: Path | None,
-                    charts: bool = True) -> Result:
+                    charts: bool = True, chart_format: str = "png") -> Result:
     result = run(sc, seed=seed, progress=sys.stderr.isatty())
     out = out or DEFAULT_RUNS / sc.name / f"seed-{result.summary['provenance']['seed']}"
-    result.write(out, extras=_charts("save_run_charts") if charts else ())
+    result.write(out, extras=_charts("save_run_charts", chart_format) if charts else ())
     click.echo(format_summary(result))
     click.echo(f"\nwritten to {out}/")
     return result
@@ -140,9 +146,11 @@ def _run_and_report(sc: Scenario, seed: int | None, out: Path | None,
               default=None, help="An ensemble of parameter sets (Parquet; `ruraledu ensemble`): "
               "each replicate also draws a parameter set, the same for every package.")
 @click.option("--no-charts", is_flag=True, help="Skip the fan charts.")
+@FORMAT_OPTION
 @user_errors
 def compare_cmd(scenarios: tuple[Path, ...], replicates: int, first_seed: int, out: Path | None,
-                sets: tuple[str, ...], ensemble_file: Path | None, no_charts: bool) -> None:
+                sets: tuple[str, ...], ensemble_file: Path | None, no_charts: bool,
+                chart_format: str) -> None:
     """Compare policy packages (the first is the reference) with common random numbers."""
     from .compare import compare, targets_markdown
 
@@ -158,7 +166,8 @@ def compare_cmd(scenarios: tuple[Path, ...], replicates: int, first_seed: int, o
     result.provenance["ensemble_file"] = None if ensemble_file is None else \
         str(ensemble_file.resolve())
     out = out or Path("results") / "compare" / "-vs-".join(s.name for s in loaded)[:120]
-    result.write(out, extras=() if no_charts else _charts("save_comparison_charts"))
+    result.write(out, extras=() if no_charts else _charts("save_comparison_charts",
+                                                                chart_format))
     click.echo(f"uncertainty included: {result.includes}\n")
     click.echo(targets_markdown(result.targets))
     click.echo(f"written to {out}/")
@@ -222,15 +231,16 @@ def ensemble_cmd(experiment: Path, size: int, out: Path) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: results/calibrations/<name>/).")
 @click.option("--no-charts", is_flag=True, help="Tables only.")
+@FORMAT_OPTION
 @user_errors
 def calibrate_cmd(calibration: Path, backend: str, workers: int | None, out: Path | None,
-                  no_charts: bool) -> None:
+                  no_charts: bool, chart_format: str) -> None:
     """Calibrate the uncertain parameters to the patterns of a CALIBRATION file (ABC-SMC);
     run it again to continue where it stopped. Writes posterior.parquet (an ensemble for
     `compare --uncertainty`), generations.csv and patterns.csv."""
     from .calibrate import run_calibration
 
-    extras = () if no_charts else _charts("save_calibration_charts")
+    extras = () if no_charts else _charts("save_calibration_charts", chart_format)
     try:
         result, where = run_calibration(calibration, backend, workers, out, extras=extras)
     except KeyboardInterrupt:
@@ -259,9 +269,10 @@ def calibrate_cmd(calibration: Path, backend: str, workers: int | None, out: Pat
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: results/optimizations/<name>/).")
 @click.option("--no-charts", is_flag=True, help="Tables only.")
+@FORMAT_OPTION
 @user_errors
 def optimize_cmd(optimization: Path, backend: str, workers: int | None, out: Path | None,
-                 no_charts: bool) -> None:
+                 no_charts: bool, chart_format: str) -> None:
     """Search for the cheapest package that meets an OPTIMIZATION file's constraints across
     draws of luck and assumptions; run it again to continue where it stopped. Writes best.toml
     (a scenario), trials.csv, pareto.csv and the chosen package's results on fresh draws."""
@@ -274,7 +285,7 @@ def optimize_cmd(optimization: Path, backend: str, workers: int | None, out: Pat
                    "command again to continue", err=True)
         sys.exit(130)
     if not no_charts:
-        for save in _charts("save_optimization_charts"):
+        for save in _charts("save_optimization_charts", chart_format):
             save(result, where)
     best = result.best
     status = "meets every constraint" if result.feasible else \
@@ -302,6 +313,7 @@ def optimize_cmd(optimization: Path, backend: str, workers: int | None, out: Pat
               help="Output folder (default: results/provinces/<province>-<package>/; with "
                    "several packages, a folder per package inside it).")
 @click.option("--no-charts", is_flag=True, help="Tables only.")
+@FORMAT_OPTION
 @user_errors
 def province_cmd(province: Path, packages: tuple[Path, ...], backend: str,
                  workers: int | None, out: Path | None, no_charts: bool) -> None:
@@ -376,13 +388,14 @@ def _echo_status(st: dict, where: Path) -> None:
 @main.command("analyze")
 @click.argument("sweep_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--no-charts", is_flag=True, help="Tables and report only.")
+@FORMAT_OPTION
 @user_errors
-def analyze_cmd(sweep_dir: Path, no_charts: bool) -> None:
+def analyze_cmd(sweep_dir: Path, no_charts: bool, chart_format: str) -> None:
     """Sensitivity and threshold analysis of a finished sweep into SWEEP_DIR/analysis/."""
     from .analysis import analyze, write
 
     result = analyze(sweep_dir)
-    figures = None if no_charts else _charts("save_analysis_charts")[0]
+    figures = None if no_charts else _charts("save_analysis_charts", chart_format)[0]
     target = write(result, sweep_dir, figures=figures)
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)

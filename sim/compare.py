@@ -60,7 +60,7 @@ class Comparison:
         """Write the runs, bands and targets table, then each of ``extras`` (e.g.
         ``plots.save_comparison_charts``); files appear whole or not at all."""
         out = Path(out)
-        with writing_into(out, stale=("*.parquet", "*.png", "targets.*", "codebook.csv",
+        with writing_into(out, stale=("*.parquet", "*.png", "*.svg", "*.pdf", "targets.*", "codebook.csv",
                                       "provenance.json")) as tmp:
             self.runs.to_parquet(tmp / "runs.parquet", index=False)
             self.bands.to_parquet(tmp / "bands.parquet", index=False)

@@ -32,7 +32,7 @@ from .scenario import Scenario
 from .state import CountyState
 
 # What a run writes: files of these kinds left from an earlier run in the same folder go.
-OUTPUT_FILES = ("*.parquet", "*.png", "summary.json", "codebook.csv")
+OUTPUT_FILES = ("*.parquet", "*.png", "*.svg", "*.pdf", "summary.json", "codebook.csv")
 
 
 @dataclass

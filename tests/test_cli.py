@@ -38,6 +38,29 @@ def test_run_writes_frames_summary_and_charts(tmp_path):
     assert not list(out.glob(".partial-*"))
 
 
+def test_run_format_svg_writes_svg_charts_with_a_caption(tmp_path):
+    """--format svg: the same charts as .svg (a previous run's PNGs removed), each with the
+    caption line naming the seed and the version."""
+    from sim.provenance import VERSION
+
+    out = tmp_path / "run"
+    assert invoke("run", BASELINE, "--seed", "7", "--out", str(out), *SHORT).exit_code == 0
+    r = invoke("run", BASELINE, "--seed", "7", "--out", str(out), "--format", "svg", *SHORT)
+    assert r.exit_code == 0, r.output
+    svgs = sorted(p.name for p in out.glob("*.svg"))
+    assert svgs == ["county_map.svg", "indicators.svg", "school_gaps.svg", "targets.svg"]
+    assert not list(out.glob("*.png"))
+    text = (out / "indicators.svg").read_text(encoding="utf-8")
+    assert "seed 7" in text and f"ruraledu {VERSION}" in text
+
+
+def test_every_chart_command_takes_format():
+    for command in ("run", "compare", "analyze", "calibrate", "optimize"):
+        r = invoke(command, "--help")
+        assert "--format [png|svg|pdf]" in r.output, command
+    assert invoke("run", BASELINE, "--format", "gif").exit_code == 2
+
+
 def test_run_defaults_to_results_runs_name(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     r = invoke("run", BASELINE, "--no-charts", *SHORT)

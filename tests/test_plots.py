@@ -36,7 +36,7 @@ def test_indicators_panels_and_target_line(result):
     assert len(axes) == 8
     assert axes[0].get_title().startswith("Difference rate")
     labels = [line.get_label() for line in axes[0].get_lines()]
-    assert "this run" in labels and "target 0.15" in labels  # no code names in legends
+    assert "this run" in labels and "target: below 0.15 by 2025" in labels  # words, not code
     assert list(axes[0].get_lines()[0].get_xdata()) == list(result.timeseries["year"])
 
 
@@ -59,6 +59,21 @@ def test_school_gaps_one_line_per_town_seat_school(result):
     assert fig.axes[0].get_ylabel().startswith("difference rate")
 
 
+def test_school_gaps_are_multi_year_means(result):
+    """A school's line is its 3-year centred moving mean, not one year's noisy value."""
+    fig = plots.plot_school_gaps(result.schools)
+    towns = result.schools[result.schools["type"] == "town_seat"].sort_values("year")
+    first = towns["school"].iloc[0]
+    raw = towns[towns["school"] == first]["difference_rate"].to_numpy()
+    smooth = plots.school_means(result.schools)
+    line = smooth[smooth["school"] == first]["difference_rate"].to_numpy()
+    assert abs(line[1] - raw[:3].mean()) < 1e-12 and abs(line[0] - raw[:2].mean()) < 1e-12
+    drawn = [seg for seg in fig.axes[0].collections[0].get_segments()
+             if len(seg) == len(line) and abs(seg[:, 1] - line).max() < 1e-12]
+    assert drawn  # the school's drawn line is the moving mean
+    assert any("moving mean" in t.get_text() for t in fig.axes[0].get_legend().get_texts())
+
+
 def test_county_map_marks_types_and_closed_schools(result):
     fig = plots.plot_county_map(result.schools, result.places, year=2026)
     ax = fig.axes[0]
@@ -75,6 +90,11 @@ def test_fan_chart_one_line_per_scenario():
     assert len(fig.axes) == 6
     labels = [line.get_label() for line in fig.axes[0].get_lines()]
     assert "a" in labels and "b" in labels
+    from sim.provenance import VERSION
+
+    text = plots.comparison_caption(comparison)
+    assert "seeds 1, 2" in text and "2 replicates per package" in text and VERSION in text
+    assert "stochastic only" in text  # what the bands hold
 
 
 def test_sobol_morris_and_threshold_plots():
@@ -103,3 +123,121 @@ def test_sobol_morris_and_threshold_plots():
                          "P(met)@2030": np.random.default_rng(3).random(50)})
     fig = plots.plot_threshold_map(prob, "a", "b", "P(met)@2030", bins=4)
     assert len(fig.axes) == 2 and fig.axes[0].get_xlabel() == "a"
+    assert "P(met)" not in fig.axes[0].get_title()  # in words
+
+
+def test_package_colours_do_not_depend_on_order():
+    import pandas as pd
+
+    names = ["qingdao-2020", "baseline", "my-package", "another", "gaotang-2027"]
+    assert plots.package_colors(names) == plots.package_colors(list(reversed(names)))
+    colours = plots.package_colors(names)
+    assert colours["baseline"] == "#000000"
+    assert colours["gaotang-2027"] == plots.package_color("gaotang-2027") == plots.COLORS[0]
+    assert len(set(colours.values())) == len(names)  # told apart
+    # the same packages drawn in two orders get the same colours in the fan chart
+    rows = [{"scenario": n, "indicator": "gap_rate", "year": y, "p10": 0.1, "median": 0.2,
+             "p90": 0.3} for n in names for y in (2021, 2022)]
+    bands = pd.DataFrame(rows)
+
+    def drawn(frame):
+        ax = plots.plot_fan(frame).axes[0]
+        return {line.get_label(): line.get_color() for line in ax.get_lines()}
+
+    backwards = bands.iloc[::-1].reset_index(drop=True)
+    assert drawn(bands) == drawn(backwards)
+    from sim.dashboard import figures
+
+    assert figures.package_color("jinan-2024") == plots.package_color("jinan-2024")
+
+
+def test_labels_in_words():
+    from sim.indicators import TARGETS
+
+    seniors = next(t for t in TARGETS if t.indicator == "share_complete_rural_schools_4_seniors")
+    assert plots.target_words(seniors) == "at least 1"
+    assert plots.factor_label("policies.pairing.share") == "pairing: share"
+    assert plots._output_label("gap_rate@2025 < 0.15").endswith("in 2025 below 0.15")
+    assert plots.words("Personnel (人员经费)") == "Personnel"
+
+
+def test_targets_titles_have_no_code_names(result):
+    fig = plots.plot_targets(result.timeseries)
+    texts = [ax.get_title() for ax in fig.axes] + [
+        t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    assert not any("_" in t or ">=" in t or "<" in t for t in texts)
+
+
+def test_saved_figures_have_no_offset_text_and_a_caption(result, tmp_path):
+    """Costs in million yuan with plain numbers: no axis shows an offset or 1e7 after drawing;
+    each saved chart has a caption with its seed and the version."""
+    from sim.provenance import VERSION
+
+    paths = plots.save_run_charts(result, tmp_path)
+    assert [p.suffix for p in paths] == [".png"] * len(paths)
+    fig = plots.plot_indicators(result.timeseries)
+    plots.add_caption(fig, plots.run_caption(result))
+    fig.canvas.draw()
+    for ax in fig.axes:
+        assert ax.xaxis.get_offset_text().get_text() == ""
+        assert ax.yaxis.get_offset_text().get_text() == ""
+    cost = fig.axes[-1]
+    assert cost.get_ylabel() == "million yuan / year"
+    caption = fig.texts[-1].get_text()
+    assert "seed 1" in caption and VERSION in caption and "replicates" in caption
+    # the caption sits under the axes, overlapping none of them
+    box = fig.texts[-1].get_window_extent()
+    assert all(not box.overlaps(ax.get_tightbbox()) for ax in fig.axes)
+
+
+def test_save_in_svg_and_pdf(result, tmp_path):
+    paths = plots.save_run_charts(result, tmp_path, fmt="svg")
+    assert paths and all(p.suffix == ".svg" and p.exists() for p in paths)
+    assert "ruraledu" in paths[0].read_text(encoding="utf-8")  # the caption, as text
+    pdf = plots.save(plots.plot_targets(result.timeseries), tmp_path, "t", "pdf", "c")
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def _overlaps(texts, renderer):
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    return [(a.get_text(), b.get_text()) for i, (a, x) in enumerate(zip(texts, boxes))
+            for b, y in zip(texts[i + 1:], boxes[i + 1:]) if x.overlaps(y)]
+
+
+def test_morris_labels_do_not_overlap():
+    """Many factors bunched together: the labels drawn do not overlap one another."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for k in range(14):
+        mu, sd = 0.5 + 0.02 * rng.random(), 0.3 + 0.02 * rng.random()
+        factor = f"policies.lever_{k}.some_long_setting"
+        rows += [{"outcome": "gap_rate", "year": "2030", "method": "morris", "factor": factor,
+                  "index": "mu_star", "value": mu, "conf_low": mu - 0.01, "conf_high": mu + 0.01},
+                 {"outcome": "gap_rate", "year": "2030", "method": "morris", "factor": factor,
+                  "index": "sigma", "value": sd, "conf_low": sd, "conf_high": sd}]
+    rows[0].update(value=2.0, conf_low=1.9, conf_high=2.1)  # one factor far out
+    fig = plots.plot_morris(pd.DataFrame(rows), "gap_rate", "2030")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    assert 1 <= len(ax.texts) <= 8
+    assert not _overlaps(ax.texts, fig.canvas.get_renderer())
+    assert "lever 0: some long setting" in [t.get_text() for t in ax.texts]  # the largest mu*
+
+
+def test_indices_over_time_legend_beside_the_lines():
+    import pandas as pd
+
+    rows = [{"outcome": "gap_rate", "year": str(y), "method": "sobol", "factor": f"params.f{k}",
+             "index": "ST", "value": 0.05 * k, "conf_low": 0.0, "conf_high": 0.1 * k}
+            for k in range(12) for y in (2025, 2030)]
+    fig = plots.plot_indices_over_time(pd.DataFrame(rows), "gap_rate")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert len(texts) == 8 and texts[-1] == "5 other factors" and texts[0] == "f11"
+    assert not legend.get_window_extent().overlaps(ax.get_window_extent())  # beside the axes
+    assert not _overlaps(legend.get_texts(), fig.canvas.get_renderer())

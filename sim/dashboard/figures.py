@@ -18,20 +18,16 @@ from matplotlib.ticker import MaxNLocator, ScalarFormatter
 from .. import indicators
 from ..accounts import LINE_COLUMNS
 from ..indicators import GAP, GAP_TARGET
-from ..plots import COLORS, TYPE_MARKERS
+from ..plots import COLORS, TYPE_MARKERS, package_color
 from ..provenance import VERSION
 from .compute import Outcome
-from .settings import PRESETS, REFERENCE
+from .settings import REFERENCE
 
-# One colour per package, whatever is compared with what (Okabe-Ito, colour-blind safe); the
-# reference is black. A package from another file takes the last colour.
-PACKAGE_COLORS = dict(zip(PRESETS, ("#000000", *COLORS[:5])))
-OTHER_COLOR = COLORS[5]
+# One colour per package, whatever is compared with what: the rule of the command line's and
+# the notebooks' charts (sim.plots.package_color): the baseline black, the five seed packages
+# fixed Okabe-Ito colours, any other name a colour from a hash of the name.
+__all__ = ["caption", "cost_chart", "county_map", "fan_chart", "package_color"]
 DPI = 100
-
-
-def package_color(name: str) -> str:
-    return PACKAGE_COLORS.get(name, OTHER_COLOR)
 
 
 def caption(outcome: Outcome) -> str:
@@ -69,7 +65,11 @@ def fan_chart(outcome: Outcome) -> Figure:
     fig.subplots_adjust(left=0.1, right=0.98, top=0.92, bottom=0.3)
     ax = fig.add_subplot()
     b = outcome.bands[outcome.bands["indicator"] == GAP.indicator]
-    colors = (package_color(REFERENCE), package_color(outcome.package.name))
+    # by the package's name (an edited package keeps its colour); baseline against itself
+    # takes the colour of its label, not the reference's black
+    name = outcome.package.name
+    colors = (package_color(REFERENCE),
+              package_color(name if name != REFERENCE else outcome.labels[1]))
     for label, color in zip(outcome.labels, colors):
         s = b[b["scenario"] == label]
         ax.fill_between(s["year"], s["p10"], s["p90"], color=color, alpha=0.15, lw=0)
