@@ -151,7 +151,7 @@ CAPTION_PT = 7
 def add_caption(fig: Figure, text: str) -> None:
     """A caption line (wrapped if long) under the figure: the figure grows at the bottom to
     hold it, the axes keep their size."""
-    lines = textwrap.wrap(text, max(40, int(fig.get_figwidth() * 72 / (CAPTION_PT * 0.52))))
+    lines = textwrap.wrap(text, max(40, int(fig.get_figwidth() * 72 / (CAPTION_PT * 0.62))))
     pad = (len(lines) * CAPTION_PT * 1.25 + 8) / 72  # inches
     w, h = fig.get_size_inches()
     fig.set_size_inches(w, h + pad)
@@ -475,15 +475,21 @@ def plot_sobol(indices: pd.DataFrame, outcome: str, year: str) -> Figure:
     ax.set_xticks(np.arange(len(factors)), [factor_label(f) for f in factors], rotation=30,
                   ha="right")
     ax.set_ylabel("Sobol index (share of variance)")
-    ax.set_title(f"{_outcome_label(outcome)} ({year}): Sobol indices, 95% intervals")
+    ax.set_title(f"{_outcome_label(outcome, year)}: Sobol indices, 95% intervals")
     ax.axhline(0, color="black", lw=0.8)
     ax.legend(frameon=False)
     ax.grid(alpha=0.3, axis="y")
     return plain(fig)
 
 
-def _outcome_label(outcome: str) -> str:
-    return words(indicators.label(outcome))
+def _outcome_label(outcome: str, year: str = "-") -> str:
+    """A sweep output in words (``gap_rate@2030``: the difference rate in 2030), with the year
+    its indices are read in when it has one."""
+    try:
+        label = indicators.output_column(outcome).label
+    except KeyError:
+        label = indicators.label(outcome)
+    return words(label) + (f" ({year})" if str(year).isdigit() else "")
 
 
 def _renderer(fig: Any) -> Any:
@@ -551,7 +557,7 @@ def plot_morris(indices: pd.DataFrame, outcome: str, year: str, top: int = 8) ->
     left = len(mu) - len(shown)
     ax.set_xlabel("mu* (mean absolute elementary effect)")
     ax.set_ylabel("sigma (interaction / non-linearity)")
-    ax.set_title(f"{_outcome_label(outcome)} ({year}): Morris screening"
+    ax.set_title(f"{_outcome_label(outcome, year)}: Morris screening"
                  + (f"\n{len(shown)} largest labelled, {left} more unlabelled" if left else ""),
                  fontsize=11)
     ax.grid(alpha=0.3)
@@ -771,7 +777,8 @@ def plot_pareto(result: OptimizationResult) -> Figure:
                edgecolors="black", label="chosen package")
     unit = unit.removesuffix(" / year") if objective.endswith("@sum") else unit
     ax.set_xlabel(f"{_output_label(objective)}, mean over draws ({unit})")
-    ax.set_ylabel(f"share of draws meeting\n{_output_label(probability[2:-1])}")
+    ax.set_ylabel(textwrap.fill(f"share of draws meeting: {_output_label(probability[2:-1])}",
+                                42))
     ax.set_ylim(-0.02, 1.02)
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     return plain(fig)

@@ -124,6 +124,9 @@ def test_sobol_morris_and_threshold_plots():
     fig = plots.plot_threshold_map(prob, "a", "b", "P(met)@2030", bins=4)
     assert len(fig.axes) == 2 and fig.axes[0].get_xlabel() == "a"
     assert "P(met)" not in fig.axes[0].get_title()  # in words
+    assert plots._outcome_label("gap_rate@2030").endswith("in 2030")
+    assert plots._outcome_label("gap_rate", "2030").endswith("(2030)")
+    assert plots._outcome_label("first_year_gap_met").startswith("First year")
 
 
 def test_package_colours_do_not_depend_on_order():
