@@ -316,12 +316,14 @@ def optimize_cmd(optimization: Path, backend: str, workers: int | None, out: Pat
 @FORMAT_OPTION
 @user_errors
 def province_cmd(province: Path, packages: tuple[Path, ...], backend: str,
-                 workers: int | None, out: Path | None, no_charts: bool) -> None:
+                 workers: int | None, out: Path | None, no_charts: bool,
+                 chart_format: str) -> None:
     """Run every county of a PROVINCE file (TOML naming a county table) under its package or
     each --package; run it again to continue where it stopped. Writes counties.parquet (a row
     per county and year), province.parquet (a row per year), ranking.csv and report.md."""
-    from .province import run_province
+    from .province import compare_packages, run_province
 
+    results = []
     for package in packages or (None,):
         target = out
         if out is not None and package is not None and len(packages) > 1:
@@ -333,7 +335,7 @@ def province_cmd(province: Path, packages: tuple[Path, ...], backend: str,
                        "again to continue", err=True)
             sys.exit(130)
         if not no_charts:
-            for save in _charts("save_province_charts"):
+            for save in _charts("save_province_charts", chart_format):
                 save(result, where)
         p = result.province
         met = p.loc[p["year"] == 2025, "share_townships_gap_met"]
@@ -341,6 +343,19 @@ def province_cmd(province: Path, packages: tuple[Path, ...], backend: str,
                    f"{p['students'].iloc[0]:,.0f} students in {int(p['year'].iloc[0])}; "
                    + (f"townships meeting 0.15 in 2025: {met.iloc[0]:.0%}; " if len(met) else "")
                    + f"written to {where}/")
+        results.append(result)
+    if len(results) > 1:
+        table = compare_packages(results)
+        target = (out or Path("results") / "provinces" / f"{province.stem}-comparison")
+        target.mkdir(parents=True, exist_ok=True)
+        table.to_csv(target / "comparison.csv", index=False)
+        last = table[(table["measure"] == "gap_rate") & (table["year"] == table["year"].max())]
+        for _, r in last.iterrows():
+            click.echo(f"{r['package']} vs {r['reference']}, gap_rate in {r['year']}: province "
+                       f"{r['province difference']:+.3f}; counties {r['county median']:+.3f} "
+                       f"(10-90%: {r['county 10%']:+.3f} to {r['county 90%']:+.3f}), better in "
+                       f"{r['share of counties doing better']:.0%} of counties")
+        click.echo(f"comparison written to {target / 'comparison.csv'}")
 
 
 @main.command("sweep")

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .calibrate import CalibrationResult
     from .compare import Comparison
     from .optimize import OptimizationResult
+    from .province import ProvinceResult
     from .results import Result
 
 # Okabe-Ito palette (colour-blind safe)
@@ -811,3 +812,45 @@ def optimization_caption(result: OptimizationResult) -> str:
 def save_optimization_charts(result: OptimizationResult, out: Path, fmt: str = "png"
                              ) -> list[Path]:
     return [save(plot_pareto(result), out, "pareto", fmt, optimization_caption(result))]
+
+
+def plot_province(result: ProvinceResult) -> Figure:
+    """Left: each county's difference rate over the years (a county grid, colour-blind-safe
+    sequential colours, counties sorted by prefecture and rate, 0.15 marked on the colour bar).
+    Right: the province's share of townships meeting 0.15, with seed 004's "more than half"."""
+    table, prov = result.counties, result.province
+    grid = table.pivot_table(index=["prefecture", "county"], columns="year", values="gap_rate")
+    grid = grid.loc[grid.mean(axis=1).groupby(level=0, group_keys=False)
+                    .apply(lambda s: s.sort_values()).index]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, max(4, 0.22 * len(grid) + 2)),
+                                      layout="constrained", width_ratios=(3, 2))
+    image = left.imshow(grid.to_numpy(), aspect="auto", cmap="cividis_r", vmin=0, vmax=0.3,
+                        interpolation="nearest")
+    left.set_xticks(range(grid.shape[1]), [str(y) for y in grid.columns], rotation=90,
+                    fontsize=7)
+    left.set_yticks(range(len(grid)), [f"{c} ({p})" for p, c in grid.index],
+                    fontsize=7 if len(grid) > 30 else 9)
+    bar = fig.colorbar(image, ax=left, shrink=0.8)
+    bar.set_label(indicators.label("gap_rate"))
+    bar.ax.axhline(GAP_TARGET, color="black", lw=1.5)
+    left.set_title("Counties: difference rate by year")
+    right.plot(prov["year"], prov["share_townships_gap_met"], color=COLORS[0], marker="o",
+               ms=3, label="townships below 0.15")
+    right.axhline(0.5, color="black", ls="--", lw=1, label="more than half (seed 004)")
+    right.set_ylim(0, 1)
+    right.xaxis.set_major_locator(MaxNLocator(integer=True))
+    right.set_ylabel("share of the province's townships")
+    right.legend(frameon=False, fontsize=8)
+    right.set_title("Province")
+    fig.suptitle(f"{result.package}: {len(grid)} counties")
+    return fig
+
+
+def province_caption(result: ProvinceResult) -> str:
+    counties = result.counties["county"].nunique()
+    return caption("one seed per county (from the province seed), the same for every package",
+                   f"{counties} counties, one run each", "no bands: one run per county")
+
+
+def save_province_charts(result: ProvinceResult, out: Path, fmt: str = "png") -> list[Path]:
+    return [save(plot_province(result), out, "province", fmt, province_caption(result))]

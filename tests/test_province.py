@@ -106,6 +106,8 @@ def test_the_command_runs_several_packages_with_the_same_county_seeds(tmp_path):
     a = pd.read_parquet(tmp_path / "o" / "small" / "counties.parquet")
     b = pd.read_parquet(tmp_path / "o" / "paired" / "counties.parquet")
     assert (tmp_path / "o" / "paired" / "province.png").is_file()
+    comparison = pd.read_csv(tmp_path / "o" / "comparison.csv")
+    assert set(comparison["package"]) == {"paired"} and "better in" in r.output
     first = a["year"] == a["year"].min()
     # the same county seeds: identical before the lever acts, different after
     assert (a.loc[first, "students"].to_numpy() == b.loc[first, "students"].to_numpy()).all()
