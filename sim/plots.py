@@ -56,6 +56,9 @@ SEED_PACKAGES = ("gaotang-2027", "jinan-2024", "qingdao-2020", "qingdao-doubling
                  "shandong-town-hub-2021")
 PACKAGE_COLORS = {BASELINE: "#000000", **dict(zip(SEED_PACKAGES, COLORS[:5]))}
 OTHER_COLORS = (COLORS[5], "#882255", "#44AA99", "#999933", "#332288", "#CC6677", "#117733")
+# Budget lines (personnel, operating, aid, capital, ...): colours no seed package has (Paul Tol's
+# muted indigo, cyan, sand, purple), so a bar of cost is not read as a package.
+LINE_COLORS = ("#332288", "#88CCEE", "#DDCC77", "#AA4499", "#999999", "#661100")
 TARGET_COLOR = "0.4"  # the target line: grey, dashed (no package's colour)
 FORMATS = ("png", "svg", "pdf")
 DPI = 110
@@ -279,7 +282,7 @@ def plot_fan(bands: pd.DataFrame, panels=FAN_PANELS, title: str = "") -> Figure:
     """Scenarios side by side: median line and 10-90% band of each indicator over the years,
     each package in its own colour (``package_colors``). Costs in million yuan a year."""
     fig, axes = plt.subplots(2, 3, figsize=(15, 8))
-    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.07, top=0.92, wspace=0.25, hspace=0.3)
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.07, top=0.87, wspace=0.25, hspace=0.3)
     scenarios = list(dict.fromkeys(bands["scenario"]))
     colors = package_colors(scenarios)
     for ax, (col, label, unit) in zip(axes.ravel(), panels):
@@ -296,7 +299,12 @@ def plot_fan(bands: pd.DataFrame, panels=FAN_PANELS, title: str = "") -> Figure:
         ax.set_ylabel(unit)
         _years(ax)
         ax.grid(alpha=0.3)
-    axes.ravel()[0].legend(frameon=False, fontsize=8)
+    # one legend for all panels, above them, where it hides no line
+    handles, labels = axes.ravel()[0].get_legend_handles_labels()
+    ncol = min(len(labels), 7)
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.955), ncol=ncol,
+               frameon=False, fontsize=9)
+    fig.subplots_adjust(top=0.87 - 0.035 * (-(-len(labels) // ncol) - 1))  # room for its rows
     fig.suptitle(title or "Median and 10-90% band over replicates")
     return plain(fig)
 
@@ -318,7 +326,8 @@ def plot_budget(runs: pd.DataFrame, title: str = "") -> Figure:
         extra = np.array([float((keyed.loc[name, column] - ref[column]).groupby("replicate")
                                 .mean().median()) / 1e6 for name in scenarios])
         base = np.where(extra >= 0, bottom_pos, bottom_neg)
-        left.bar(range(len(scenarios)), extra, bottom=base, color=COLORS[j % len(COLORS)],
+        left.bar(range(len(scenarios)), extra, bottom=base,
+                 color=LINE_COLORS[j % len(LINE_COLORS)],
                  label=words(indicators.label(column)))
         bottom_pos += np.maximum(extra, 0)
         bottom_neg += np.minimum(extra, 0)

@@ -18,7 +18,7 @@ from matplotlib.ticker import MaxNLocator, ScalarFormatter
 from .. import indicators
 from ..accounts import LINE_COLUMNS
 from ..indicators import GAP, GAP_TARGET
-from ..plots import COLORS, TYPE_MARKERS, package_color
+from ..plots import COLORS, LINE_COLORS, TYPE_MARKERS, package_color
 from ..provenance import VERSION
 from .compute import Outcome
 from .settings import REFERENCE
@@ -105,7 +105,8 @@ def cost_chart(outcome: Outcome) -> Figure:
     up, down = np.zeros(len(years)), np.zeros(len(years))  # stacks above and below zero
     for j, column in enumerate(LINE_COLUMNS):
         values = extra[column].to_numpy()
-        ax.bar(years, values, bottom=np.where(values >= 0, up, down), color=COLORS[j],
+        ax.bar(years, values, bottom=np.where(values >= 0, up, down),
+               color=LINE_COLORS[j % len(LINE_COLORS)],
                width=0.8, label=line_words(column))
         up += values.clip(min=0)
         down += values.clip(max=0)
