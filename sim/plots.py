@@ -428,25 +428,34 @@ def plot_targets(ts: pd.DataFrame, targets: tuple[Target, ...] = TARGETS,
     rows = -(-len(targets) // 4)
     fig, axes = plt.subplots(rows, 4, figsize=(16, 3.3 * rows), squeeze=False)
     # a fixed layout: constrained layout would double the drawing time of a dozen panels
-    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.06, top=0.9, wspace=0.3, hspace=0.75)
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.06, top=1 - 1.1 / fig.get_figheight(),
+                        wspace=0.3, hspace=0.75)
     for ax in axes.ravel()[len(targets):]:
         ax.set_visible(False)
     for ax, target in zip(axes.ravel(), targets):
         col, op, threshold, deadline = target.indicator, target.op, target.threshold, target.by
         ax.plot(ts["year"], ts[col], color=COLORS[0], lw=2, label="value")
         ax.axhline(threshold, color=TARGET_COLOR, ls="--", lw=1,
-                   label=f"target: {bar_words(op, threshold)}")
+                   label="target (its bar in the panel's title)")
         if deadline is not None:
-            ax.axvline(deadline, color="0.5", ls=":", lw=1, label=f"by {deadline}")
+            ax.axvline(deadline, color="0.5", ls=":", lw=1, label="deadline")
         met = meets(ts[col], op, threshold)
-        ax.scatter(ts["year"][met], ts[col][met], color=COLORS[2], zorder=3, s=18, label="met")
+        ax.scatter(ts["year"][met], ts[col][met], color=COLORS[2], zorder=3, s=18,
+                   label="year the target is met")
         ax.set_title(textwrap.fill(f"{words(indicators.label(col))}: {target_words(target)}",
                                    44), fontsize=9)
         ax.set_ylabel(indicators.unit(col))
         _years(ax, 5)
         ax.grid(alpha=0.3)
-        ax.legend(frameon=False, fontsize=7, loc="best")
-    fig.suptitle(title or "The seeds' targets")
+    # one legend for every panel, under the title (each panel's own bar is in its title): a
+    # legend in each panel would hide data, and placing twelve is slow
+    entries: dict = {}
+    for ax in axes.ravel()[:len(targets)]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    fig.legend(list(entries.values()), list(entries), loc="upper center", ncol=len(entries),
+               bbox_to_anchor=(0.5, 1 - 0.33 / fig.get_figheight()), frameon=False, fontsize=8)
+    fig.suptitle(title or "The seeds' targets", y=1 - 0.1 / fig.get_figheight(), va="top")
     return plain(fig)
 
 

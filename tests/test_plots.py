@@ -167,7 +167,8 @@ def test_labels_in_words():
 def test_targets_titles_have_no_code_names(result):
     fig = plots.plot_targets(result.timeseries)
     texts = [ax.get_title() for ax in fig.axes] + [
-        t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+        t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert len(fig.legends) == 1 and not any(ax.get_legend() for ax in fig.axes)
     assert not any("_" in t or ">=" in t or "<" in t for t in texts)
 
 
