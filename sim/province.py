@@ -200,7 +200,7 @@ def done(out: Path, county: County) -> bool:
         return False
     try:
         frame = pd.read_parquet(path, columns=["row", "year"])
-    except Exception:  # a file cut short or damaged by a kill: run the county again
+    except (OSError, ValueError):  # cut short or damaged by a kill: run the county again
         return False
     return len(frame) > 0 and bool((frame["row"] == county.row).all())
 
