@@ -52,6 +52,20 @@ def test_a_roster_county_applies_to_both():
     assert resolved.labels[0] != resolved.labels[1]
 
 
+def test_a_province_county_is_the_county_the_province_runs():
+    """Each county of a shipped province file is on offer, with the settings `ruraledu
+    province` gives it (size, towns, urban share), for the package and the baseline alike."""
+    from sim.province import load_province
+
+    _, _, _, counties = load_province(settings.SCENARIOS / "province-example.toml")
+    nanhe = next(c for c in counties if c.name == "Nanhe County")
+    r = resolve(Choice(county="province-example: Nanhe County"))
+    for sc in (r.package, r.reference):
+        assert sc.county.students == nanhe.overrides["county.students"] == 55_000
+        assert sc.params.demography.urban_residence_share == 0.33
+    assert "province-example: Roster County" in settings.county_choices()
+
+
 def test_moving_a_schedule_keeps_its_steps():
     sc = load_scenario(settings.preset_path("gaotang-2027"))
     assert sc.policies.pairing.schedule == {2023: 0.4, 2025: 1.0}

@@ -11,6 +11,7 @@ package: the difference between the two is then the levers, not the county or th
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 from ..parameters import parameter_table
 from ..policies import LEVERS
+from ..province import load_province
 from ..scenario import Scenario, load_scenario, read_toml, with_overrides
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,15 +152,24 @@ def preset_path(preset: str) -> Path:
     return Path(preset).expanduser()
 
 
-def county_choices() -> dict[str, dict | None]:
-    """The counties on offer: the package's own, and each scenario file's roster county (its
-    [county] table with the roster as an absolute path, so it is found from anywhere)."""
-    choices: dict[str, dict | None] = {DEFAULT_COUNTY: None}
+@functools.cache
+def county_choices() -> dict[str, dict[str, Any] | None]:
+    """The counties on offer, each as the dotted settings that make a scenario that county:
+    the package's own; each scenario file's roster county (the roster as an absolute path, so
+    it is found from anywhere); and every county of each shipped province file (its students,
+    towns, radius, urban share, roster or budget, as ``ruraledu province`` runs it)."""
+    choices: dict[str, dict[str, Any] | None] = {DEFAULT_COUNTY: None}
     for path in sorted(SCENARIOS.glob("*.toml")):
-        county = read_toml(path).get("county", {})
+        data = read_toml(path)
+        county = data.get("county", {})
         if county.get("source") == "roster" and county.get("roster"):
-            county = {**county, "roster": str((path.parent / county["roster"]).resolve())}
-            choices[f"roster: {Path(county['roster']).name}"] = county
+            roster = (path.parent / county["roster"]).resolve()
+            choices[f"roster: {roster.name}"] = {"county.source": "roster",
+                                                 "county.roster": str(roster)}
+        if "counties" in data and "package" in data:
+            _, _, _, counties = load_province(path)
+            for c in counties:
+                choices[f"{path.stem}: {c.name}"] = dict(c.overrides)
     return choices
 
 
@@ -206,7 +217,7 @@ def resolve(choice: Choice) -> Resolved:
     horizon and assumptions). Bad input raises ``InputError`` naming the field."""
     package = load_scenario(preset_path(choice.preset))
     county = county_choices().get(choice.county)
-    common: dict[str, Any] = {"county": county} if county is not None else {}
+    common: dict[str, Any] = dict(county) if county is not None else {}
     changes = dict(choice.changes)
     for key in ("start_year", "end_year"):
         common[key] = changes.pop(key, getattr(package, key))
