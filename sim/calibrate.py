@@ -28,7 +28,6 @@ calibrating and held-out apart) and ``calibration.db`` (pyabc's history).
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import random
@@ -44,7 +43,7 @@ from pydantic import Field, model_validator
 
 from .ensemble import WEIGHT
 from .errors import InputError
-from .files import write_atomic
+from .files import claim_folder, write_atomic
 from .parameters import Group
 from .provenance import record, scenario_record
 from .results import run
@@ -146,19 +145,10 @@ def _claim(out: Path, cal: Calibration, base: Scenario) -> None:
                                                    "description"},
                                           mode="json"),
             "base": base.model_dump(mode="json")}
-    digest = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
-    stamp = out / "calibration.json"
-    if (out / "calibration.db").exists():
-        try:
-            old = json.loads(stamp.read_text(encoding="utf-8")).get("digest")
-        except (OSError, ValueError):
-            old = None
-        if old != digest:
-            raise InputError(out, "holds the database of a different calibration (other priors, "
-                             "patterns, sizes, seeds or base scenario): give another --out, or "
-                             "remove calibration.db to start again")
-    write_atomic(stamp, lambda p: Path(p).write_text(
-        json.dumps({"name": cal.name, "digest": digest}, indent=2), encoding="utf-8"))
+    claim_folder(out, "calibration.json", what, (out / "calibration.db").exists(),
+                 "holds the database of a different calibration (other priors, patterns, "
+                 "sizes, seeds or base scenario): give another --out, or remove calibration.db "
+                 "to start again", name=cal.name)
 
 
 def load_calibration(path: str | Path) -> tuple[Calibration, Scenario]:

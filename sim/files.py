@@ -3,6 +3,8 @@ at all (written beside its target, then renamed, which is atomic on one file sys
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -56,3 +58,21 @@ def write_atomic(path: str | Path, write: Callable[[str], object]) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def claim_folder(out: Path, stamp: str, what: dict, started: bool, other: str,
+                 **shown: str) -> None:
+    """Record in ``out/stamp`` a digest of ``what`` a resumable command computes, or, when the
+    folder has ``started`` holding work, refuse (one line, ``other`` saying what differs and
+    how to start again) if that work was for something else: it must not be mixed in."""
+    digest = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
+    path = out / stamp
+    if started:
+        try:
+            old = json.loads(path.read_text(encoding="utf-8")).get("digest")
+        except (OSError, ValueError):
+            old = None
+        if old != digest:
+            raise InputError(out, other)
+    write_atomic(path, lambda p: Path(p).write_text(
+        json.dumps({**shown, "digest": digest}, indent=2), encoding="utf-8"))

@@ -21,8 +21,6 @@ optimistic one it was selected on.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +34,7 @@ from pydantic import Field, model_validator
 from . import ensemble as ensembles
 from .compare import draw_parameter_sets, parameter_values, wilson_interval
 from .errors import InputError
-from .files import write_atomic
+from .files import claim_folder, write_atomic
 from .indicators import meets
 from .parameters import Group
 from .province import (
@@ -516,16 +514,7 @@ def _claim(out: Path, loaded: Loaded) -> None:
             "counties": None if loaded.counties is None else
             [(c.name, c.overrides, c.towns) for c in loaded.counties],
             "province_seed": loaded.province_seed}
-    digest = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
-    stamp = out / STAMP
-    if (out / STUDY_FILE).exists():
-        try:
-            old = json.loads(stamp.read_text(encoding="utf-8")).get("digest")
-        except (OSError, ValueError):
-            old = None
-        if old != digest:
-            raise InputError(out, "holds the study of a different optimisation (other "
-                             "decisions, objective, constraints, draws or base): give another "
-                             f"--out, or remove {STUDY_FILE} to start again")
-    write_atomic(stamp, lambda p: Path(p).write_text(
-        json.dumps({"name": opt.name, "digest": digest}, indent=2), encoding="utf-8"))
+    claim_folder(out, STAMP, what, (out / STUDY_FILE).exists(),
+                 "holds the study of a different optimisation (other decisions, objective, "
+                 f"constraints, draws or base): give another --out, or remove {STUDY_FILE} to "
+                 "start again", name=opt.name)

@@ -20,8 +20,6 @@ weighted by their denominators, the townships meeting 0.15 counted over the prov
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,7 @@ import pandas as pd
 from pydantic import Field
 
 from .errors import InputError
-from .files import write_atomic
+from .files import claim_folder, write_atomic
 from .indicators import GAP_TARGET
 from .parameters import Group
 from .scenario import NAME_PATTERN, Scenario, load_scenario, read_toml, validate
@@ -254,19 +252,9 @@ def _claim(out: Path, prov: ProvinceFile, package: Path, counties: list[County])
     what = {"province": prov.model_dump(exclude={"dask", "description"}, mode="json"),
             "package": read_toml(package),
             "counties": [(c.name, c.overrides, c.seed) for c in counties]}
-    digest = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
-    stamp = out / STAMP
-    if any((out / COUNTY_DIR).glob("*.parquet")):
-        try:
-            old = json.loads(stamp.read_text(encoding="utf-8")).get("digest")
-        except (OSError, ValueError):
-            old = None
-        if old != digest:
-            raise InputError(out, "holds the counties of another province, package or seed: "
-                             "give another --out, or empty it to start again")
-    write_atomic(stamp, lambda p: Path(p).write_text(
-        json.dumps({"name": prov.name, "package": str(package), "digest": digest}, indent=2),
-        encoding="utf-8"))
+    claim_folder(out, STAMP, what, any((out / COUNTY_DIR).glob("*.parquet")),
+                 "holds the counties of another province, package or seed: give another "
+                 "--out, or empty it to start again", name=prov.name, package=str(package))
 
 
 def county_draw_seed(seed: int, row: int, draw: int) -> int:
