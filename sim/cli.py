@@ -69,6 +69,21 @@ FORMAT_OPTION = click.option("--format", "chart_format", type=click.Choice(["png
                              help="File format of the charts (svg, pdf: vector, for a report).")
 
 
+def map_options(what_runs: str, result: str):
+    """--backend and --workers of the commands that map work over a backend (calibrate,
+    optimize, province): where ``what_runs``, and that ``result`` does not depend on it."""
+    def decorate(func):
+        func = click.option("--workers", type=click.IntRange(1, 10_000), default=None,
+                            help="Local processes or Dask workers (default: the cores "
+                                 "available).")(func)
+        return click.option("--backend", type=click.Choice(["serial", "process", "dask"]),
+                            default="process", show_default=True,
+                            help=f"Where {what_runs} (Slurm: dask with a [dask] jobqueue in the "
+                                 f"file); {result} does not depend on it.")(func)
+
+    return decorate
+
+
 def parse_sets(pairs: tuple[str, ...]) -> dict:
     overrides = {}
     for pair in pairs:
@@ -223,11 +238,7 @@ def ensemble_cmd(experiment: Path, size: int, out: Path) -> None:
 
 @main.command("calibrate")
 @click.argument("calibration", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--backend", type=click.Choice(["serial", "process", "dask"]), default="process",
-              show_default=True, help="Where the runs execute (Slurm: dask with a [dask] "
-              "jobqueue in the file); the posterior does not depend on it.")
-@click.option("--workers", type=click.IntRange(1, 10_000), default=None,
-              help="Local processes or Dask workers (default: the cores available).")
+@map_options("the runs execute", "the posterior")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: results/calibrations/<name>/).")
 @click.option("--no-charts", is_flag=True, help="Tables only.")
@@ -261,11 +272,7 @@ def calibrate_cmd(calibration: Path, backend: str, workers: int | None, out: Pat
 
 @main.command("optimize")
 @click.argument("optimization", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--backend", type=click.Choice(["serial", "process", "dask"]), default="process",
-              show_default=True, help="Where a candidate's draws run (Slurm: dask with a [dask] "
-              "jobqueue in the file); the result does not depend on it.")
-@click.option("--workers", type=click.IntRange(1, 10_000), default=None,
-              help="Local processes or Dask workers (default: the cores available).")
+@map_options("a candidate's draws run", "the result")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: results/optimizations/<name>/).")
 @click.option("--no-charts", is_flag=True, help="Tables only.")
@@ -304,11 +311,7 @@ def optimize_cmd(optimization: Path, backend: str, workers: int | None, out: Pat
               type=click.Path(dir_okay=False, path_type=Path),
               help="Scenario every county runs instead of the file's (repeat for several; "
                    "each county keeps its seed across packages).")
-@click.option("--backend", type=click.Choice(["serial", "process", "dask"]), default="process",
-              show_default=True, help="Where counties run (Slurm: dask with a [dask] jobqueue "
-              "in the file); the tables do not depend on it.")
-@click.option("--workers", type=click.IntRange(1, 10_000), default=None,
-              help="Local processes or Dask workers (default: the cores available).")
+@map_options("counties run", "the tables")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: results/provinces/<province>-<package>/; with "
                    "several packages, a folder per package inside it).")
