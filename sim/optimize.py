@@ -53,6 +53,7 @@ from .sweep.experiment import DaskOptions, check_output
 
 STUDY_FILE = "study.db"
 STAMP = "optimization.json"
+UNDEFINED_OBJECTIVE = 1e300  # a candidate whose objective is undefined ranks last, not first
 SEED_KEY = 104_729  # mixed with the trial count into the sampler's seed
 
 
@@ -403,7 +404,8 @@ def summarise(opt: Optimization, frame: pd.DataFrame) -> Evaluation:
     means = {out: float(np.nanmean(frame[out])) if frame[out].notna().any() else float("nan")
              for out in opt.outputs}
     objective = means[opt.minimize]
-    return Evaluation(objective if math.isfinite(objective) else 1e300, probabilities, means)
+    return Evaluation(objective if math.isfinite(objective) else UNDEFINED_OBJECTIVE,
+                      probabilities, means)
 
 
 @dataclass

@@ -82,7 +82,8 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     # seed 004 三(七): local-hukou pupils at school in the county, by town, split by whether
     # they attend a rural school of their own town (本地就读); children who left the county
     # or school are not in it (reported apart), so their growing stock causes no drift
-    displaced = enrolled & st.effects.lost_school[s.place[win]]  # their village's school closed
+    home = s.place[win]
+    displaced = enrolled & st.effects.lost_school[home]  # their village's school closed
     grade = s.grade[win].astype(np.intp)
     boarders_by_grade = np.bincount(grade[boarding], minlength=10)
     enrolled_by_grade = np.concatenate([[0], per_class.sum(axis=0)])  # index = grade
@@ -92,7 +93,6 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     per_town = np.bincount(key[at_school], minlength=2 * towns)[: 2 * towns].reshape(towns, 2)
     # how rural-home pupils get to school: their own way (on foot, bicycle, parents), the school
     # bus of a closed school's village, a dormitory bed, or a family flat at the county seat
-    home = s.place[win]
     rural_home = enrolled & (c.place_kind[home] != URBAN_PLACE)
     day = rural_home & ~boarding
     relocated = day & ~in_rural
