@@ -21,7 +21,16 @@ from .pay import baseline_allowance
 from .rng import Streams
 from .scenario import Scenario
 from .schools import School
-from .stages import demography, enrollment, labour, learning, progression, rotation, zhongkao
+from .stages import (
+    demography,
+    enrollment,
+    labour,
+    learning,
+    progression,
+    relocation,
+    rotation,
+    zhongkao,
+)
 from .state import (
     CountyState,
     Effects,
@@ -38,7 +47,8 @@ MAX_SEED = 2**32 - 1  # the scenario's seed range
 # One school year, in order (docs/ODD.md, process overview).
 YEAR: tuple[tuple[str, Stage], ...] = (
     ("levers", policies.apply),  # every lever sets this year's effects or acts on schools
-    ("demography", demography.enter_and_migrate),  # entrants; moving away or to the county seat
+    ("demography", demography.enter_and_migrate),  # entrants; families leaving the county
+    ("relocation", relocation.relocate),  # families moving to the county seat mid-stage
     ("enrollment", enrollment.choose_schools),  # school choice, places, beds, travel
     ("observe enrollment", outcomes.measure_enrollment),  # who attends where, boards, travels
     ("teacher exits", labour.retire_and_quit),  # retirement, quits, transfer requests
@@ -138,6 +148,7 @@ def build_state(scenario: Scenario, seed: int) -> CountyState:
     labour.initial_teachers(st)
     learning.initial_history(st)
     zhongkao.expected_rates(st)
+    st.relocation_norm = relocation.normaliser(st)
     return st
 
 

@@ -82,7 +82,9 @@ class Demography(Group):
         "per year", "share of enrolled students whose family leaves the county each year")
     relocation_rate: float = param(
         0.010, 0.0, 0.05, ASSUMPTION, "per year",
-        "share of rural students whose family moves to the county seat in mid-stage")
+        "share of rural pupils at rural schools whose family moves to the county seat in "
+        "mid-stage, at the start; later years follow the choice model's odds (incomes, "
+        "journeys, school results: sim.stages.relocation)")
     left_behind_share: float = param(
         0.15, 0.0, 0.40, ASSUMPTION + " (ACWF 2013: 21.9% of rural children nationally)",
         "share", "rural entrants whose parents both work away")

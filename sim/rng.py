@@ -21,7 +21,7 @@ DECISIONS = (
     "teachers",  # initial teacher attributes
     "history",  # learning before the first simulated year
     "choice",  # school choice at entry and stage transitions
-    "migration",  # moving away and mid-stage relocation to the county seat
+    "migration",  # moving away from the county
     "learning",  # achievement noise
     "dropout",
     "teacher_exit",
@@ -32,6 +32,7 @@ DECISIONS = (
     "upgrade",
     "rotation",
     "sex",  # each child's sex (appended: earlier streams keep their keys)
+    "relocation",  # mid-stage moves to the county seat
 )
 
 

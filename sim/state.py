@@ -425,6 +425,8 @@ class CountyState:
     effects: Effects
     levers: LeverState
     now: YearState
+    # mean odds of relocating at the county as built (stages.relocation): scales the hazard
+    relocation_norm: float = 1.0
     ledger: Ledger = field(default_factory=Ledger)
     history: History = field(default_factory=History)
 

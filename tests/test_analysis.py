@@ -237,7 +237,8 @@ def test_a_latin_analysis_with_failed_runs_equals_the_analysis_of_the_successful
     pd.testing.assert_frame_equal(got_rsa.reset_index(drop=True), rsa.reset_index(drop=True))
     assert got_rsa["share_met"].iloc[0] == pytest.approx((p >= 0.5).mean())
     # counted as "not met", the failed points would make the failing factor look decisive
-    assert not (got_rsa["ks_distance"] > 0.5).any()
+    failing_factor = got_rsa.set_index("factor").loc["params.levers.digital_value_added"]
+    assert failing_factor["ks_distance"] <= 0.5
 
     means = ok.groupby("sample_id")["gap_rate@2024"].mean()
     X = known[[f"u:{f}" for f in factors]].to_numpy(float)

@@ -1,4 +1,4 @@
-"""Cohort entry by place (with the birth decline) and families moving away or to the county seat."""
+"""Cohort entry by place (with the birth decline) and families leaving the county."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def initial_students(scenario: Scenario, county: County, streams: Streams) -> St
 
 
 def enter_and_migrate(st: CountyState, year: int) -> None:
-    """This year's six-year-olds enter; some families leave the county or move to the seat."""
+    """This year's six-year-olds enter; some families leave the county."""
     s, p, f = st.students, st.params.demography, st.now.flows
     new = s.cohort_slice(year, year)
     s.status[new] = ENROLLED
@@ -98,15 +98,3 @@ def enter_and_migrate(st: CountyState, year: int) -> None:
     s.school[ids] = st.county.n_schools
     s.boarding[ids] = False
     f["moved_away"] = ids.size
-
-    county = st.county
-    rural_home = county.place_kind[s.place[win]] != URBAN_PLACE
-    hi = p.move_away_rate + p.relocation_rate
-    move = enrolled & rural_home & (u >= p.move_away_rate) & (u < hi)
-    ids = np.flatnonzero(move) + win.start
-    urban = np.flatnonzero(county.place_kind == URBAN_PLACE)
-    cum = np.cumsum(county.place_weight[urban])
-    v = (u[move] - p.move_away_rate) / max(p.relocation_rate, 1e-12)
-    s.place[ids] = urban[np.minimum(np.searchsorted(cum, v * cum[-1]), urban.size - 1)]
-    st.now.relocated = ids
-    f["relocated"] = ids.size

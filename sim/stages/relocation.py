@@ -1,0 +1,98 @@
+"""Families moving to the county seat for school in mid-stage (陪读, a rented or bought flat).
+
+Between the choice points (entry, grade 7, a closure) a rural family may still move to the
+county seat. How likely it is follows the same utilities as the school choice
+(``enrollment.place_utilities``): what the county-seat schools offer over the child's present
+school (observed results, the 中考 chance, a full curriculum), the daily journey it spares,
+the cost of moving, which falls as rural incomes rise, and the family's background. A family's
+yearly hazard is
+
+    h = relocation_rate * exp(A) / mean_0 exp(A),    A = logsum of the county-seat options
+                                                         - the utility of staying put,
+
+the odds form of a logit whose outside option is rare: ``relocation_rate`` keeps its meaning,
+the share of rural pupils at rural schools whose family moves in a year, at the county as it is
+at the start (``mean_0``: over those pupils before any lever acts), and every later change moves
+it through the choice model's own weights. A lever that improves the rural school, a closure
+that lengthens the journey, richer later cohorts: each raises or lowers the hazard as it would
+move a choice, with no second set of effect sizes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..kinds import ENROLLED, URBAN_PLACE
+from .enrollment import place_utilities
+
+if TYPE_CHECKING:
+    from ..state import CountyState
+
+# Numerical guard, not a behavioural claim: no family's yearly hazard exceeds this, so only
+# pupils whose uniform falls under it need their hazard computed.
+MAX_HAZARD = 0.1
+
+
+def eligible(st: CountyState, ids: np.ndarray) -> np.ndarray:
+    """Which of the pupils ``ids`` may relocate: enrolled, rural home, at a rural school (a
+    rural child already at a county-seat school has made the move; an entrant chooses)."""
+    s, c = st.students, st.county
+    sch = s.school[ids]
+    rural_school = (sch < c.n_schools) & ~np.append(c.is_urban_school, True)[sch]
+    return ((s.status[ids] == ENROLLED) & (c.place_kind[s.place[ids]] != URBAN_PLACE)
+            & rural_school)
+
+
+def advantage(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
+    """exp(A) for the pupils ``ids``: the logit odds of moving to the county seat over staying
+    at the present school, as the school choice would weigh them this year."""
+    s, cp = st.students, st.params.choice
+    place, grade = s.place[ids], s.grade[ids].astype(np.intp)
+    opt = st.places.options[place, (grade - 1) // 3]
+    v = place_utilities(st, year)[place, grade - 1]
+    urban = st.places.urban[opt]
+    ses_term = (np.float32(cp.ses_urban_weight) * s.ses[ids])[:, None]
+    move = np.where(urban, v + ses_term, -np.inf)
+    top = move.max(axis=1)
+    has = np.isfinite(top)
+    logsum = top + np.log(np.exp(move - np.where(has, top, 0)[:, None]).sum(axis=1))
+    present = opt == s.school[ids, None]
+    rural_best = np.where(urban, -np.inf, v).max(axis=1)
+    stay = np.where(present.any(axis=1), np.where(present, v, 0).sum(axis=1), rural_best)
+    odds = np.exp(np.where(has, logsum - stay - np.float32(cp.stay_weight), -np.inf))
+    return odds.astype(np.float64)
+
+
+def normaliser(st: CountyState) -> float:
+    """mean_0 exp(A): over the pupils who may relocate, at the county as built (before the
+    first year and any lever), with the start year's incomes."""
+    year = st.scenario.start_year
+    win = st.students.window(year)
+    ids = np.arange(win.start, win.stop)
+    ids = ids[eligible(st, ids)]
+    mean = float(advantage(st, ids, year).mean()) if ids.size else 1.0
+    return mean if mean > 0 else 1.0
+
+
+def relocate(st: CountyState, year: int) -> None:
+    """Rural families at rural schools move to the county seat at their hazard; the child
+    chooses a school again in the enrollment stage, from its new home."""
+    s, c, p = st.students, st.county, st.params.demography
+    win = s.window(year)
+    u = st.streams.uniform("relocation", year, win.stop - win.start)
+    ids = np.flatnonzero(u < MAX_HAZARD) + win.start
+    ids = ids[eligible(st, ids)]
+    hazard = np.minimum(p.relocation_rate * advantage(st, ids, year) / st.relocation_norm,
+                        MAX_HAZARD)
+    draw = u[ids - win.start]
+    moving = draw < hazard
+    ids, draw, hazard = ids[moving], draw[moving], hazard[moving]
+    # the same uniform, rescaled, picks the neighbourhood in proportion to its weight
+    urban = np.flatnonzero(c.place_kind == URBAN_PLACE)
+    cum = np.cumsum(c.place_weight[urban])
+    pick = np.searchsorted(cum, draw / np.maximum(hazard, 1e-12) * cum[-1])
+    s.place[ids] = urban[np.minimum(pick, urban.size - 1)]
+    st.now.relocated = ids
+    st.now.flows["relocated"] = ids.size
