@@ -391,6 +391,8 @@ class YearState:
     # this year's graduates (ids), their schools, and whether each won a quality senior place
     snapshot: dict[str, float] = field(default_factory=dict)  # indicators at enrollment time
     costs: dict[str, Spending] = field(default_factory=dict)  # each lever's cost this year
+    # the year's place utilities (stages.enrollment.place_utilities) while no school closes
+    utilities: tuple[int, np.ndarray] | None = None
 
     @classmethod
     def begin(cls, flow_names: tuple[str, ...]) -> YearState:

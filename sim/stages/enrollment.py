@@ -70,6 +70,7 @@ def refresh_options(st: CountyState) -> None:
     if st.places.stale:
         _fill_options(st.county, st.schools.open, st.places, (LOCAL, SEAT))
         st.places.stale = False
+        st.now.utilities = None
 
 
 def _fill_options(c: County, school_open: np.ndarray, places: PlaceOptions,
@@ -108,7 +109,10 @@ def place_utilities(st: CountyState, year: int) -> np.ndarray:
     terms (SES, current school): places x 9 grades x 4 options, -inf where there is no school.
 
     Children of one place and grade face the same schools, so this is computed once a year
-    instead of once per child."""
+    instead of once per child, and kept for the year's relocation and choice until a closure
+    changes the options (``refresh_options``)."""
+    if st.now.utilities is not None and st.now.utilities[0] == year:
+        return st.now.utilities[1]
     c, p = st.county, st.params
     cp, n = p.choice, c.n_schools
     grades = np.arange(1, 10)
@@ -130,7 +134,9 @@ def place_utilities(st: CountyState, year: int) -> np.ndarray:
     growth = np.log(rural_income(year, cp.rural_income_growth_after_data)
                     / rural_income(st.scenario.start_year, cp.rural_income_growth_after_data))
     reloc_cost = cp.relocation_cost - cp.income_weight * growth
-    return (v - journey - relocating * np.float32(reloc_cost)).astype(np.float32)
+    utilities = (v - journey - relocating * np.float32(reloc_cost)).astype(np.float32)
+    st.now.utilities = (year, utilities)
+    return utilities
 
 
 def _journey_terms(st: CountyState, opt: np.ndarray,
