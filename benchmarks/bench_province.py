@@ -1,11 +1,13 @@
-"""A Shandong-sized province on this machine: 136 county-level units, about 10 million
-compulsory-age students, 2020-2035, on the process backend; wall time, peak memory, and time
-per student-year against the single-county benchmark (the province layer's overhead).
+"""Shandong on this machine: the shipped province file (scenarios/shandong.toml, 152
+county-level units, about 11 million children aged 6-14 at the 2020 census), 2020-2035, on the
+process backend; wall time, peak memory, and time per student-year against the single-county
+benchmark (the province layer's overhead).
 
-    python benchmarks/bench_province.py [--workers 2] [--students 10000000] [--counties 136]
+    python benchmarks/bench_province.py [--workers 2] [--province FILE]
+    python benchmarks/bench_province.py --synthetic [--students 10000000] [--counties 136]
 
-The counties are synthetic (sizes lognormal around the mean county, towns and urban shares
-that grow with size, districts more urban): a load of the province's scale, not its data.
+--synthetic runs invented counties instead (sizes lognormal around the mean county, towns and
+urban shares that grow with size, districts more urban): a load of any scale, not data.
 Bars (issue: the province): under 60 s wall and 4 GB peak memory on a 2-core machine.
 """
 
@@ -39,33 +41,45 @@ def synthetic_counties(n: int, students: int, seed: int = 7) -> pd.DataFrame:
                          "urban_share": urban.round(3)})
 
 
+def synthetic_province(folder: Path, counties: int, students: int) -> Path:
+    """A province file of invented counties in ``folder``, running the shipped baseline."""
+    synthetic_counties(counties, students).to_csv(folder / "counties.csv", index=False)
+    baseline = (ROOT / "scenarios" / "baseline.toml").as_posix()
+    (folder / "province.toml").write_text(
+        f'name = "bench"\ncounties = "counties.csv"\npackage = "{baseline}"\n', encoding="utf-8")
+    return folder / "province.toml"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--province", type=Path, default=ROOT / "scenarios" / "shandong.toml",
+                    help="province file to run (default: the shipped Shandong)")
+    ap.add_argument("--synthetic", action="store_true",
+                    help="run --counties invented counties with --students in all instead")
     ap.add_argument("--students", type=int, default=10_000_000)
     ap.add_argument("--counties", type=int, default=136)
     args = ap.parse_args()
-    from sim.province import run_province
+    from sim.province import load_province, run_province
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        table = synthetic_counties(args.counties, args.students)
-        table.to_csv(folder / "counties.csv", index=False)
-        baseline = (ROOT / "scenarios" / "baseline.toml").as_posix()
-        (folder / "province.toml").write_text(
-            f'name = "bench"\ncounties = "counties.csv"\npackage = "{baseline}"\n',
-            encoding="utf-8")
+        path = args.province
+        if args.synthetic:
+            path = synthetic_province(folder, args.counties, args.students)
+        counties = load_province(path)[3]
         t0 = time.perf_counter()
-        result, _ = run_province(folder / "province.toml", backend="process",
-                                 workers=args.workers, out=folder / "out")
+        result, _ = run_province(path, backend="process", workers=args.workers,
+                                 out=folder / "out")
         wall = time.perf_counter() - t0
     student_years = float(result.counties["students"].sum())
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     peak = own + args.workers * child  # at most this many processes hold a county at once
-    print(f"province: {args.counties} counties, {table['students'].sum():,} students at the "
-          f"start, {student_years:,.0f} student-years, {args.workers} workers "
-          f"(load average {os.getloadavg()[0]:.1f})")
+    start = sum(c.overrides.get("county.students", 0) for c in counties)
+    print(f"province {'(synthetic)' if args.synthetic else path.name}: {len(counties)} "
+          f"counties, {start:,} students in the county table, {student_years:,.0f} "
+          f"student-years, {args.workers} workers (load average {os.getloadavg()[0]:.1f})")
     print(f"  wall time             {wall:8.1f} s (bar 60 s)")
     print(f"  peak memory           {peak:8.0f} MB at most (this process {own:.0f} MB + "
           f"{args.workers} workers x {child:.0f} MB; bar 4,000 MB)")
