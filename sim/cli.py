@@ -152,31 +152,53 @@ def _run_and_report(sc: Scenario, seed: int | None, out: Path | None,
                 type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--replicates", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Runs per scenario; replicate r uses seed first-seed + r in every scenario.")
-@click.option("--first-seed", type=click.IntRange(0, MAX_SEED - 1000), default=1,
-              show_default=True, help="Seed of replicate 0; replicate r uses first-seed + r.")
+@click.option("--first-seed", type=click.IntRange(0, MAX_SEED - 1000), default=None,
+              help="Seed of replicate 0; replicate r uses first-seed + r [default: 1; with "
+                   "--province, the province file's seed].")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: results/compare/<names>/).")
 @SET_OPTION
 @click.option("--uncertainty", "ensemble_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="An ensemble of parameter sets (Parquet; `ruraledu ensemble`): "
               "each replicate also draws a parameter set, the same for every package.")
+@click.option("--province", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A province file: each package runs in every county (replicate r with the "
+                   "province seed first-seed + r in every package); writes the province's "
+                   "effect and its spread across counties (tables, no charts).")
+@map_options("the county runs of --province execute", "the result")
 @click.option("--no-charts", is_flag=True, help="Skip the fan charts.")
 @FORMAT_OPTION
 @user_errors
-def compare_cmd(scenarios: tuple[Path, ...], replicates: int, first_seed: int, out: Path | None,
-                sets: tuple[str, ...], ensemble_file: Path | None, no_charts: bool,
+def compare_cmd(scenarios: tuple[Path, ...], replicates: int, first_seed: int | None,
+                out: Path | None, sets: tuple[str, ...], ensemble_file: Path | None,
+                province: Path | None, backend: str, workers: int | None, no_charts: bool,
                 chart_format: str) -> None:
     """Compare policy packages (the first is the reference) with common random numbers."""
     from .compare import compare, targets_markdown
 
     overrides = parse_sets(sets)
-    loaded = [load_scenario(path, overrides) for path in scenarios]
     ensemble = None
     if ensemble_file is not None:
         from . import ensemble as ensembles
 
         ensemble = ensembles.load(ensemble_file)
-    result = compare(loaded, replicates=replicates, first_seed=first_seed,
+    if province is not None:
+        from .province import compare_over_province, effects_markdown
+
+        over = compare_over_province(scenarios, province, replicates, first_seed, overrides,
+                                     ensemble, backend, workers, progress=sys.stderr.isatty())
+        over.provenance["ensemble_file"] = None if ensemble_file is None else \
+            str(ensemble_file.resolve())
+        names = "-vs-".join(over.provenance["scenarios"])
+        out = out or Path("results") / "compare" / f"{names}-in-{province.stem}"[:120]
+        over.write(out)
+        click.echo(f"uncertainty included: {over.includes}; "
+                   f"{over.runs['counties'].iloc[0]} counties\n")
+        click.echo(effects_markdown(over.effects))
+        click.echo(f"written to {out}/")
+        return
+    loaded = [load_scenario(path, overrides) for path in scenarios]
+    result = compare(loaded, replicates=replicates, first_seed=1 if first_seed is None else first_seed,
                      progress=sys.stderr.isatty(), ensemble=ensemble)
     result.provenance["ensemble_file"] = None if ensemble_file is None else \
         str(ensemble_file.resolve())
@@ -478,7 +500,8 @@ def check_cmd(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
 
                 exp, base, _ = load_experiment(path)
                 click.echo(f"ok: {path} - experiment '{exp.name}', {exp.design.method} design, "
-                           f"{len(exp.factors)} factors, base '{base.name}'")
+                           f"{len(exp.factors)} factors, base '{base.name}'"
+                           + (f", province {exp.province}" if exp.province else ""))
                 continue
             sc = load_scenario(path, parse_sets(sets))
             roster = sc.roster_path()

@@ -82,9 +82,7 @@ def compare(scenarios: list[Scenario], replicates: int = 10, first_seed: int = 1
     ``sim.ensemble``), replicate ``r`` of every package also takes the same parameter set,
     drawn by weight: the bands then hold what is not known about the assumptions as well as
     the luck of the draw, and the differences stay paired."""
-    names = [s.name for s in scenarios]
-    if len(set(names)) != len(names):
-        names = [f"{i + 1}-{n}" for i, n in enumerate(names)]
+    names = package_names([s.name for s in scenarios])
     draws = draw_parameter_sets(ensemble, replicates, first_seed)
     jobs = [(name, sc, r) for name, sc in zip(names, scenarios) for r in range(replicates)]
     iterator = jobs
@@ -114,6 +112,13 @@ def compare(scenarios: list[Scenario], replicates: int = 10, first_seed: int = 1
             "parameter_sets": None if draws is None else [int(d) for d in draws],
             "scenarios": {name: scenario_record(sc) for name, sc in zip(names, scenarios)}}
     return Comparison(runs, banded, target_table(runs, names), includes, made)
+
+
+def package_names(names: list[str]) -> list[str]:
+    """The packages' names as tables label them: numbered when two are equal."""
+    if len(set(names)) != len(names):
+        return [f"{i + 1}-{n}" for i, n in enumerate(names)]
+    return names
 
 
 def bands(runs: pd.DataFrame, columns: Iterable[str] = BAND_COLUMNS) -> pd.DataFrame:

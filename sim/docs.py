@@ -110,6 +110,14 @@ Outputs are timeseries columns (docs/indicators.md) taken in a year (`gap_rate@2
 mean or sum over the years (`@mean`, `@sum`) or in the last year (`@last`), or the summaries
 `first_year_gap_met` and `first_year_townships_met` (the first year a target holds for three
 consecutive years).
+
+An experiment that names a `province` runs every county of it at each design point and
+replicate (`experiments/province-levers.toml`): its outputs are columns of the province's
+yearly table (`gap_rate@2030`, weighted by students across counties; `share_townships_gap_met`,
+the province's townships; `share_counties_gap_below`; `cost_policy_yuan@sum`, summed), and
+`DIR/counties/` keeps the same outputs read on each county (`sim.sweep.county_table`,
+`ruraledu export DIR`). A setting the county table gives each county (students, towns,
+radius, urban share, envelope, roster) cannot be set for the whole province.
 """
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .errors import InputError
 from .files import writing_into
-from .sweep import Store, results_table
+from .sweep import Store, county_table, results_table
 
 FORMATS = ("csv", "xlsx")
 EXCEL_ROWS = 1_048_575  # a sheet's row limit, less the header
@@ -30,10 +30,14 @@ def safe_name(name: str) -> str:
 
 
 def tables(folder: Path) -> dict[str, pd.DataFrame]:
-    """The folder's tables: a sweep's runs joined with their design points, or the Parquet
-    files of a run or a comparison."""
+    """The folder's tables: a sweep's runs joined with their design points (and, over a
+    province, its county rows), or the Parquet files of a run or a comparison."""
     if (folder / "manifest.json").is_file():
-        return {"sweep": results_table(Store(folder))}
+        store = Store(folder)
+        found = {"sweep": results_table(store)}
+        if store.required_manifest().get("province"):
+            found["counties"] = county_table(store)
+        return found
     found = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
     if not found:
         raise InputError(folder, "no output tables here (allowed: a folder written by "

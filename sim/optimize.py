@@ -37,17 +37,18 @@ from .errors import InputError
 from .files import claim_folder, write_atomic
 from .indicators import meets
 from .parameters import Group
-from .province import (
-    PROVINCE_COLUMNS,
-    County,
-    aggregate,
-    county_draw_seed,
-    load_province,
-    run_county_job,
-)
 from .scenario import NAME_PATTERN, Scenario, load_scenario, plain, read_toml, validate
 from .scenario_toml import scenario_toml
 from .sweep.backends import mapper
+from .sweep.counties import (
+    County,
+    ProvinceRun,
+    aggregate,
+    check_province_output,
+    county_draw_seed,
+    load_province,
+    run_provinces,
+)
 from .sweep.evaluate import extract, measure
 from .sweep.experiment import DaskOptions, check_output
 
@@ -182,18 +183,6 @@ def load_optimization(path: str | Path) -> Loaded:
     if problems:
         raise InputError(path, problems)
     return Loaded(opt, base_path, base, table, counties, province_seed)
-
-
-def check_province_output(out: str, years: set[int]) -> list[str]:
-    """An output of a search over a province: a column of the province's yearly table."""
-    column, sep, when = out.partition("@")
-    if not sep or column not in PROVINCE_COLUMNS:
-        return [f"output '{out}': a search over a province reads the province's table "
-                f"(allowed: {', '.join(PROVINCE_COLUMNS)} @ a year, mean, sum or last)"]
-    if when not in ("mean", "sum", "last") and (not when.isdigit() or int(when) not in years):
-        return [f"output '{out}': year must be one of {min(years)}-{max(years)} "
-                "(or mean, sum, last)"]
-    return []
 
 
 def _is_whole(key: str) -> bool:
@@ -365,15 +354,12 @@ def run_on(loaded: Loaded, values: dict[str, Any], sample: list[Draw],
         rows = list(map_(run_draw, jobs))
     else:
         counties = loaded.counties
-        county_jobs = [(str(loaded.base_path), c, {**c.overrides, **opt.overrides,
-                                                    **d.parameters, **_settings(values)},
-                        county_draw_seed(loaded.province_seed, c.row, d.index))
-                       for d in sample for c in counties]
-        frames = list(map_(run_county_job, county_jobs))
-        k = len(counties)
-        rows = [{out: measure(aggregate(pd.concat(frames[i * k:(i + 1) * k],
-                                                  ignore_index=True)), out)
-                 for out in opt.outputs} for i in range(len(sample))]
+        runs = [ProvinceRun(str(loaded.base_path),
+                            {**opt.overrides, **d.parameters, **_settings(values)},
+                            [county_draw_seed(loaded.province_seed, c.row, d.index)
+                             for c in counties]) for d in sample]
+        rows = [{out: measure(aggregate(table), out) for out in opt.outputs}
+                for table in run_provinces(map_, counties, runs)]
     frame = pd.DataFrame(rows)
     frame.insert(0, "seed", [d.seed for d in sample])
     frame.insert(0, "draw", [d.index for d in sample])

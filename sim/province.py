@@ -15,152 +15,53 @@ written (a damaged file is run again). The province tables are then built from t
 a row per county and year, and a province row per year (sums of counts and money, rates
 weighted by their denominators, the townships meeting 0.15 counted over the province as seed
 004 words its target: more than half of the province's townships).
+
+``ruraledu compare A.toml B.toml --province FILE`` (``compare_over_province``) runs packages on
+every county, replicated: replicate r runs the province with seed ``first seed + r`` under
+each package, and ``effects`` reports the province's difference with its band over replicates
+and the spread of the county effects across counties (``compare_packages`` is its case of one
+run). The province file, the county table, the seeds, one county's run and the province's sum
+are in ``sim.sweep.counties``, which sweeps over a province and the policy search share.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
 
+from .compare import COLUMNS as COMPARE_COLUMNS
+from .compare import bands, draw_parameter_sets, package_names, parameter_values
 from .errors import InputError
-from .files import claim_folder, write_atomic
-from .indicators import GAP_TARGET
-from .parameters import Group
-from .scenario import NAME_PATTERN, Scenario, load_scenario, read_toml, validate
+from .files import claim_folder, write_atomic, writing_into
+from .indicators import Indicator, codebook
+from .provenance import record, scenario_record
+from .scenario import Scenario, read_toml
 from .sweep.backends import mapper
-from .sweep.experiment import DaskOptions
+from .sweep.counties import (
+    PROVINCE_COLUMNS,
+    County,
+    ProvinceFile,
+    ProvinceRun,
+    aggregate,
+    counties_problems,
+    county_timeseries,
+    load_province,
+    owned_problems,
+    province_column,
+    province_seeds,
+    run_provinces,
+)
+from .sweep.counties import county_seed as county_seed  # (its home before: sim.province)
 
-KINDS = ("district", "county_city", "county")
-REQUIRED = {"county": str, "prefecture": str, "kind": str, "students": int, "towns": int}
-OPTIONAL = {"radius_km": float, "urban_share": float, "roster": str, "envelope_yuan": float}
-# each county column and the scenario setting it overrides
-SETTINGS = {"students": "county.students", "towns": "county.towns",
-            "radius_km": "county.radius_km",
-            "urban_share": "params.demography.urban_residence_share",
-            "envelope_yuan": "params.budget.envelope_yuan"}
 COUNTY_DIR = "counties"
 STAMP = "province.json"
-
-
-class ProvinceFile(Group):
-    name: str = Field(pattern=NAME_PATTERN, max_length=80)
-    description: str = ""
-    counties: str = Field(description="county table (CSV), relative to this file")
-    package: str = Field(description="scenario every county runs, relative to this file")
-    seed: int = Field(1, ge=0, le=2**32 - 1, description="province seed (each county's seed "
-                      "derives from it and the county's row)")
-    dask: DaskOptions = Field(default_factory=DaskOptions)
-
-
-@dataclass(frozen=True)
-class County:
-    row: int  # 0-based row of the county table
-    name: str
-    prefecture: str
-    kind: str
-    towns: int  # the weight of its townships in the province's share meeting 0.15
-    overrides: dict[str, Any]
-    seed: int
-
-
-def load_province(path: str | Path, package: str | Path | None = None
-                  ) -> tuple[ProvinceFile, Scenario, Path, list[County]]:
-    """Read and check a province file and its county table; every county's scenario is
-    validated, so a bad row is reported before anything runs."""
-    path = Path(path)
-    prov = validate(ProvinceFile, read_toml(path), str(path))
-    package_path = Path(package) if package is not None else path.parent / prov.package
-    if not package_path.is_file():
-        raise InputError(path if package is None else "--package",
-                         f"package: file not found: {package_path}")
-    base = load_scenario(package_path)
-    table_path = path.parent / prov.counties
-    counties = read_counties(table_path, prov.seed)
-    problems = []
-    for c in counties:
-        try:
-            load_scenario(package_path, c.overrides)
-        except InputError as err:
-            problems += [f"row {c.row + 1} ({c.name}): {p}" for p in err.problems]
-    if problems:
-        raise InputError(table_path, problems)
-    return prov, base, package_path.resolve(), counties
-
-
-def read_counties(path: Path, seed: int) -> list[County]:
-    """The county table: required and optional columns, types, kinds and unique names, each
-    problem named by its line and column."""
-    if not path.is_file():
-        raise InputError(path, "file not found (the county table named by 'counties')")
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise InputError(path, f"not a readable UTF-8 CSV table ({err})") from None
-    allowed = [*REQUIRED, *OPTIONAL]
-    problems = [f"line 1 (header): unknown column '{c}' (allowed: {', '.join(allowed)})"
-                for c in table.columns if c not in allowed]
-    missing = [c for c in REQUIRED if c not in table.columns]
-    if missing:
-        problems.append(f"line 1 (header): missing column(s) {', '.join(missing)} "
-                        f"(required: {', '.join(REQUIRED)})")
-    if len(table) == 0:
-        problems.append("line 2: no counties after the header")
-    if problems:
-        raise InputError(path, problems)
-    counties: list[County] = []
-    seen: dict[str, int] = {}
-    for i, rec in table.iterrows():
-        line = int(i) + 2
-        values: dict[str, Any] = {}
-        for col, kind in {**REQUIRED, **OPTIONAL}.items():
-            text = rec.get(col, "").strip()
-            if col in OPTIONAL and text == "":
-                continue
-            if kind is str:
-                if not text:
-                    problems.append(f"line {line}, column '{col}': empty")
-                values[col] = text
-                continue
-            try:
-                number = float(text)
-                if kind is int and number != int(number):
-                    raise ValueError
-                values[col] = int(number) if kind is int else number
-            except ValueError:
-                problems.append(f"line {line}, column '{col}' = {text!r}: not "
-                                f"{'a whole number' if kind is int else 'a number'}")
-        if values.get("kind") and values["kind"] not in KINDS:
-            problems.append(f"line {line}, column 'kind' = {values['kind']!r}: unknown kind "
-                            f"(allowed: {', '.join(KINDS)})")
-        name = values.get("county", "")
-        if name in seen:
-            problems.append(f"line {line}, column 'county' = {name!r}: also on line "
-                            f"{seen[name]} (county names must be unique)")
-        seen.setdefault(name, line)
-        overrides = {SETTINGS[k]: v for k, v in values.items() if k in SETTINGS}
-        if "roster" in values:
-            overrides.pop("county.students", None)  # the roster's own pupils and towns
-            overrides.pop("county.towns", None)
-            overrides.update({"county.source": "roster",
-                              "county.roster": str((path.parent / values["roster"]).resolve())})
-        row = int(i)
-        counties.append(County(row, name, values.get("prefecture", ""),
-                               values.get("kind", ""), int(values.get("towns", 0)), overrides,
-                               county_seed(seed, row)))
-    if problems:
-        raise InputError(path, problems)
-    return counties
-
-
-def county_seed(seed: int, row: int) -> int:
-    """A county's seed: the same for every package, different for every county."""
-    return int(np.random.SeedSequence([seed, row]).generate_state(1)[0])
 
 
 def run_county(job: tuple[str, County, str]) -> str:
@@ -169,26 +70,6 @@ def run_county(job: tuple[str, County, str]) -> str:
     ts = county_timeseries(package_path, county, county.overrides, county.seed)
     write_atomic(target, lambda p: ts.to_parquet(p, index=False))
     return target
-
-
-def county_timeseries(package_path: str, county: County, overrides: dict[str, Any],
-                      seed: int) -> pd.DataFrame:
-    """A county's timeseries under ``overrides`` (its own, and a search's), labelled with the
-    county's row, name, prefecture, kind and towns."""
-    from .results import run_timeseries
-
-    ts = run_timeseries(load_scenario(package_path, overrides), seed)
-    ts.insert(0, "towns", county.towns)
-    ts.insert(0, "kind", county.kind)
-    ts.insert(0, "prefecture", county.prefecture)
-    ts.insert(0, "county", county.name)
-    ts.insert(0, "row", county.row)
-    return ts
-
-
-def run_county_job(job: tuple[str, County, dict[str, Any], int]) -> pd.DataFrame:
-    """``county_timeseries`` as one picklable job (a policy search over a province)."""
-    return county_timeseries(*job)
 
 
 def done(out: Path, county: County) -> bool:
@@ -257,48 +138,6 @@ def _claim(out: Path, prov: ProvinceFile, package: Path, counties: list[County])
                  "--out, or empty it to start again", name=prov.name, package=str(package))
 
 
-def county_draw_seed(seed: int, row: int, draw: int) -> int:
-    """A county's seed on draw ``draw`` of a policy search over the province."""
-    return int(np.random.SeedSequence([seed, row, draw]).generate_state(1)[0])
-
-
-SUMS = ("students", "teachers", "schools_open", "entrants", "dropouts", "graduates",
-        "cost_total_yuan", "cost_policy_yuan", "financing_gap_yuan", "budget_envelope_yuan")
-# rates and the column that weighs them across counties
-WEIGHTED = {"gap_rate": "students", "student_retention": "students",
-            "teacher_retention": "teachers", "dropout_rate": "students",
-            "boarding_rate": "students", "mean_travel_km": "students",
-            "urban_enrollment_share": "students"}
-
-
-PROVINCE_COLUMNS = ("counties", *SUMS, *WEIGHTED, "townships_meeting_gap",
-                    "share_townships_gap_met", "share_counties_gap_below")
-
-
-def aggregate(table: pd.DataFrame) -> pd.DataFrame:
-    """The province per year: counts and money summed; rates weighted across counties by
-    their denominators; the share of townships (and of counties) meeting 0.15."""
-    rows = []
-    for year, g in table.groupby("year", sort=True):
-        row: dict[str, Any] = {"year": int(year), "counties": len(g)}
-        for col in SUMS:
-            if col in g:
-                row[col] = float(g[col].sum())
-        for col, weight in WEIGHTED.items():
-            ok = g[col].notna() & (g[weight] > 0)
-            row[col] = float(np.average(g.loc[ok, col], weights=g.loc[ok, weight])) \
-                if ok.any() else float("nan")
-        ok = g["share_townships_gap_met"].notna()
-        towns_met = float((g.loc[ok, "share_townships_gap_met"] * g.loc[ok, "towns"]).sum())
-        row["townships_meeting_gap"] = towns_met
-        row["share_townships_gap_met"] = towns_met / g.loc[ok, "towns"].sum() \
-            if g.loc[ok, "towns"].sum() > 0 else float("nan")
-        row["more_than_half_of_townships_met"] = bool(row["share_townships_gap_met"] > 0.5)
-        row["share_counties_gap_below"] = float((g["gap_rate"] < GAP_TARGET).mean())
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
 def rank(table: pd.DataFrame, base: Scenario) -> pd.DataFrame:
     """Counties ranked by their difference rate in the deadline year (2025, or the last) and
     by their largest financing gap."""
@@ -340,34 +179,257 @@ def report(result: ProvinceResult) -> str:
 
 COMPARED = ("gap_rate", "share_townships_gap_met", "student_retention", "teacher_retention",
             "cost_policy_yuan")
+LOWER_IS_BETTER = ("gap_rate", "cost_policy_yuan")
 
 
 def compare_packages(results: list[ProvinceResult]) -> pd.DataFrame:
     """Each package against the first, year by year: the province's difference, and how the
     difference spreads across its counties (median, 10-90%, the share of counties where the
     package does better). Counties keep their seeds across packages, so a county's difference
-    is the policy's effect there, not luck."""
-    ref = results[0]
-    rows = []
-    better = {"gap_rate": np.less, "cost_policy_yuan": np.less}
-    for other in results[1:]:
-        joined = ref.counties.merge(other.counties, on=["row", "year"], suffixes=("", " other"))
-        prov = ref.province.merge(other.province, on="year", suffixes=("", " other"))
+    is the policy's effect there, not luck. (``effects`` with one replicate.)"""
+    names = package_names([r.package for r in results])
+    counties = pd.concat([r.counties.assign(scenario=n, replicate=0)
+                          for n, r in zip(names, results)], ignore_index=True)
+    province = pd.concat([r.province.assign(scenario=n, replicate=0)
+                          for n, r in zip(names, results)], ignore_index=True)
+    table, _ = effects(counties, province, names)
+    return table[["package", "reference", "measure", "year", "province difference",
+                  "county median", "county 10%", "county 90%",
+                  "share of counties doing better"]]
+
+
+def effects(counties: pd.DataFrame, province: pd.DataFrame, names: list[str]
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each package against the first of ``names``, measure by measure and year by year,
+    paired by replicate (the same seeds in every county). The province's effect: its
+    difference, median and 10-90% over replicates, and the share of replicates in which the
+    package does better. The counties' effects: each county's difference averaged over
+    replicates (its expected effect), and how those spread across the counties: median,
+    10-90% and the share of counties where the package does better. Returns that table and
+    the county effects themselves (a row per package, county, measure and year)."""
+    ref = names[0]
+    p_key, c_key = ["replicate", "year"], ["replicate", "row", "year"]
+    p_ref = province[province["scenario"] == ref].set_index(p_key)
+    c_ref = counties[counties["scenario"] == ref].set_index(c_key)
+    about = counties[counties["scenario"] == ref].drop_duplicates("row").set_index("row")[
+        ["county", "prefecture", "kind"]]
+    rows, county_frames = [], []
+    for name in names[1:]:
+        p_own = province[province["scenario"] == name].set_index(p_key)
+        c_own = counties[counties["scenario"] == name].set_index(c_key)
         for measure in COMPARED:
-            for year, g in joined.groupby("year", sort=True):
-                diff = (g[f"{measure} other"] - g[measure]).to_numpy(float)
-                ok = np.isfinite(diff)
-                at = prov[prov["year"] == year]
-                rows.append({
-                    "package": other.package, "reference": ref.package, "measure": measure,
-                    "year": int(year),
-                    "province difference": float(at[f"{measure} other"].iloc[0]
-                                                 - at[measure].iloc[0]) if measure in prov
-                    else float("nan"),
-                    "county median": float(np.median(diff[ok])) if ok.any() else float("nan"),
-                    "county 10%": float(np.quantile(diff[ok], 0.1)) if ok.any() else float("nan"),
-                    "county 90%": float(np.quantile(diff[ok], 0.9)) if ok.any() else float("nan"),
-                    "share of counties doing better": float(np.mean(
-                        better.get(measure, np.greater)(diff[ok], 0))) if ok.any()
-                    else float("nan")})
-    return pd.DataFrame(rows)
+            p_diff = (p_own[measure] - p_ref[measure]).astype(float)
+            c_diff = (c_own[measure] - c_ref[measure]).astype(float).groupby(
+                level=["row", "year"]).mean()
+            for year in sorted(set(p_diff.index.get_level_values("year"))):
+                d = p_diff.xs(year, level="year").to_numpy()
+                e = c_diff.xs(year, level="year").to_numpy()
+                rows.append({"package": name, "reference": ref, "measure": measure,
+                             "year": int(year), "replicates": int(np.isfinite(d).sum()),
+                             **_spread(d, measure, "province difference", "province",
+                                       "replicates"),
+                             "counties": int(np.isfinite(e).sum()),
+                             **_spread(e, measure, "county median", "county", "counties")})
+            frame = c_diff.rename("effect").reset_index().join(about, on="row")
+            frame.insert(0, "measure", measure)
+            frame.insert(0, "reference", ref)
+            frame.insert(0, "package", name)
+            county_frames.append(frame)
+    columns = ["package", "reference", "measure", "row", "county", "prefecture", "kind",
+               "year", "effect"]
+    county_effects = pd.concat(county_frames, ignore_index=True)[columns] if county_frames \
+        else pd.DataFrame(columns=columns)
+    return pd.DataFrame(rows), county_effects
+
+
+def _spread(values: np.ndarray, measure: str, middle: str, prefix: str,
+            over: str) -> dict[str, float]:
+    """Median and 10-90% of the finite ``values``, and the share of them on the better side of
+    zero (lower for the difference rate and the cost, higher for the rest)."""
+    v = values[np.isfinite(values)]
+    if not len(v):
+        return dict.fromkeys([middle, f"{prefix} 10%", f"{prefix} 90%",
+                              f"share of {over} doing better"], float("nan"))
+    better = v < 0 if measure in LOWER_IS_BETTER else v > 0
+    return {middle: float(np.median(v)), f"{prefix} 10%": float(np.quantile(v, 0.1)),
+            f"{prefix} 90%": float(np.quantile(v, 0.9)),
+            f"share of {over} doing better": float(np.mean(better))}
+
+
+# --- packages compared over a province, replicated (ruraledu compare --province) -------------
+
+@dataclass
+class ProvinceComparison:
+    """Packages run on every county of a province, replicated with common random numbers:
+    replicate ``r`` runs the province with seed ``first_seed + r`` under every package, so
+    each county meets the same luck whatever the package and the differences are the policy's."""
+
+    runs: pd.DataFrame  # the province's table: scenario, replicate, seed, year, its columns
+    counties: pd.DataFrame  # scenario, replicate, seed, county_seed, then each county's table
+    bands: pd.DataFrame  # scenario, year, indicator, p10, median, p90 over replicates
+    effects: pd.DataFrame  # each package against the first: province and county effects
+    county_effects: pd.DataFrame  # each county's effect, averaged over replicates
+    includes: str = "stochastic only"
+    provenance: dict = field(default_factory=dict)
+
+    def write(self, out: str | Path) -> Path:
+        """The tables beside what ``compare`` writes for one county (runs.parquet and
+        bands.parquet, here the province's), plus counties.parquet, the effects and their
+        summary; earlier outputs of another comparison in the folder are removed."""
+        out = Path(out)
+        with writing_into(out, stale=("*.parquet", "*.png", "*.svg", "*.pdf", "targets.*",
+                                      "province_effects.*", "county_effects.csv",
+                                      "codebook.csv", "provenance.json")) as tmp:
+            self.runs.to_parquet(tmp / "runs.parquet", index=False)
+            self.counties.to_parquet(tmp / "counties.parquet", index=False)
+            self.bands.to_parquet(tmp / "bands.parquet", index=False)
+            self.effects.to_csv(tmp / "province_effects.csv", index=False)
+            self.county_effects.to_csv(tmp / "county_effects.csv", index=False)
+            (tmp / "province_effects.md").write_text(effects_markdown(self.effects),
+                                                     encoding="utf-8")
+            comparison_codebook().to_csv(tmp / "codebook.csv", index=False)
+            (tmp / "provenance.json").write_text(json.dumps(self.provenance, indent=2,
+                                                            default=str), encoding="utf-8")
+        return out
+
+
+def compare_over_province(packages: Sequence[str | Path], province: str | Path,
+                          replicates: int = 10, first_seed: int | None = None,
+                          overrides: dict[str, Any] | None = None,
+                          ensemble: pd.DataFrame | None = None, backend: str = "process",
+                          workers: int | None = None, progress: bool = False,
+                          ) -> ProvinceComparison:
+    """Run each package (the first is the reference) on every county of ``province``,
+    ``replicates`` times, and compare them there.
+
+    Replicate ``r`` runs the province with seed ``first_seed + r`` (by default the province
+    file's seed, so replicate 0 is what ``ruraledu province`` gives each package): each county
+    takes the seed that command gives it with that seed, the same under every package.
+    ``overrides`` (``--set``) are laid over every county's own settings, and with an
+    ``ensemble`` replicate ``r`` of every package takes the same parameter set in every county
+    (as in ``sim.compare``). The county runs go to the backend's map, a county a job."""
+    overrides = dict(overrides or {})
+    loaded = [load_province(province, package) for package in packages]
+    prov, counties = loaded[0][0], loaded[0][3]
+    problems = owned_problems(overrides, counties, "--set")
+    for _, _, package_path, _ in loaded:
+        problems += [f"{package_path.name}: {p}" for p in
+                     counties_problems(package_path, counties, overrides, "--set")]
+    if problems:
+        raise InputError(province, problems)
+    first = prov.seed if first_seed is None else first_seed
+    names = package_names([base.name for _, base, _, _ in loaded])
+    draws = draw_parameter_sets(ensemble, replicates, first)
+    assumed = [{} if draws is None or ensemble is None else
+               parameter_values(ensemble.iloc[draws[r]]) for r in range(replicates)]
+    runs = [ProvinceRun(str(package_path), {**overrides, **assumed[r]},
+                        province_seeds(counties, first + r))
+            for _, _, package_path, _ in loaded for r in range(replicates)]
+    with mapper(backend, workers, prov.dask) as map_:
+        def counted(work: Callable, jobs: Iterable) -> Iterable:
+            jobs = list(jobs)
+            if not progress:
+                return map_(work, jobs)
+            from tqdm.auto import tqdm
+
+            return tqdm(map_(work, jobs), total=len(jobs), desc="compare", unit="county run")
+
+        tables = run_provinces(counted, counties, runs)
+    county_frames, province_frames = [], []
+    for i, table in enumerate(tables):
+        name, r = names[i // replicates], i % replicates
+        ids = {"scenario": name, "replicate": r, "seed": first + r,
+               "parameter_set": -1 if draws is None else int(draws[r])}
+        table.insert(0, "county_seed", table["row"].map(
+            dict(zip([c.row for c in counties], runs[i].seeds))))
+        for position, (key, value) in enumerate(ids.items()):
+            table.insert(position, key, value)
+        county_frames.append(table)
+        totals = aggregate(table)
+        for position, (key, value) in enumerate(ids.items()):
+            totals.insert(position, key, value)
+        province_frames.append(totals)
+    county_table = pd.concat(county_frames, ignore_index=True)
+    province_table = pd.concat(province_frames, ignore_index=True)
+    for frame in (county_table, province_table):
+        frame["scenario"] = pd.Categorical(frame["scenario"], categories=names, ordered=True)
+    banded = bands(province_table, [c for c in PROVINCE_COLUMNS if c in province_table
+                                    and c != "counties"])
+    includes = ("stochastic only" if ensemble is None else
+                f"stochastic + assumptions ({len(ensemble)} parameter sets)")
+    banded["includes"] = includes
+    summary, county_effects = effects(county_table, province_table, names)
+    made = {**record(), "replicates": replicates, "first_seed": first,
+            "seeds": [first + r for r in range(replicates)],
+            "county_seeds": "each county's from the replicate's province seed and its row "
+                            "(sim.province.county_seed), as `ruraledu province` gives them",
+            "includes": includes,
+            "parameter_sets": None if draws is None else [int(d) for d in draws],
+            "province": {"file": str(Path(province).resolve()), "name": prov.name,
+                         "seed": prov.seed, "counties": [
+                             {"row": c.row, "county": c.name, "prefecture": c.prefecture,
+                              "kind": c.kind, "settings": c.overrides} for c in counties]},
+            "overrides": overrides,
+            "scenarios": {name: scenario_record(base)
+                          for name, (_, base, _, _) in zip(names, loaded)}}
+    return ProvinceComparison(province_table, county_table, banded, summary, county_effects,
+                              includes, made)
+
+
+def effects_markdown(table: pd.DataFrame) -> str:
+    """The effects in the last year, a line per package and measure: the province's (median
+    and 10-90% over replicates) and the counties' (median and 10-90% across counties, and
+    where the package does better)."""
+    last = table[table["year"] == table["year"].max()]
+    lines = ["| package | measure | year | province difference (10-90% of replicates) | "
+             "county effect, median (10-90% of counties) | counties doing better |",
+             "|---|---|---|---|---|---|"]
+    for _, r in last.iterrows():
+        lines.append(f"| {r['package']} vs {r['reference']} | {r['measure']} | {r['year']} | "
+                     f"{_signed(r['province difference'])} ({_signed(r['province 10%'])} to "
+                     f"{_signed(r['province 90%'])}) | {_signed(r['county median'])} "
+                     f"({_signed(r['county 10%'])} to {_signed(r['county 90%'])}) | "
+                     f"{r['share of counties doing better']:.0%} |")
+    return "\n".join(lines) + "\n"
+
+
+def _signed(value: float) -> str:
+    return f"{value:+,.3f}" if abs(value) < 100 else f"{value / 1e6:+,.2f} M"
+
+
+EFFECT_COLUMNS = (
+    ("county_seed", "County seed", "the county's seed: from the replicate's province seed and "
+     "its row, the same under every package"),
+    ("row", "County row", "the county's row in the county table (0 for the first)"),
+    ("county", "County", "the county-level unit's name"),
+    ("prefecture", "Prefecture", "the prefecture it belongs to"),
+    ("kind", "Kind", "district, county_city or county"),
+    ("towns", "Towns", "the county's townships (its weight in the province's share meeting "
+     "0.15)"),
+    ("package", "Package", "province_effects.csv, county_effects.csv: the package compared"),
+    ("reference", "Reference", "the first package, which the others are compared with"),
+    ("measure", "Measure", "the indicator compared"),
+    ("province difference", "Province difference", "median over replicates of the package's "
+     "province value minus the reference's, replicate by replicate (the same seeds)"),
+    ("province 10%", "Province difference, 10th percentile", "over replicates"),
+    ("province 90%", "Province difference, 90th percentile", "over replicates"),
+    ("share of replicates doing better", "Replicates doing better", "share of replicates in "
+     "which the package's province value is better (lower gap_rate and cost, higher others)"),
+    ("counties", "Counties", "counties with an effect"),
+    ("effect", "County effect", "county_effects.csv: the county's difference (package minus "
+     "reference), averaged over replicates"),
+    ("county median", "County effect, median", "median across counties of the county effects"),
+    ("county 10%", "County effect, 10th percentile", "across counties"),
+    ("county 90%", "County effect, 90th percentile", "across counties"),
+    ("share of counties doing better", "Counties doing better", "share of counties whose "
+     "effect is on the better side of zero"),
+)
+
+
+def comparison_codebook() -> pd.DataFrame:
+    """The columns of a comparison over a province: compare's own, the counties' timeseries,
+    the province's table and the effects."""
+    rows = [*COMPARE_COLUMNS,
+            *(("province", province_column(c)) for c in PROVINCE_COLUMNS),
+            *(("comparison", Indicator(n, label, "", d)) for n, label, d in EFFECT_COLUMNS)]
+    return codebook(("timeseries",), tuple(rows))

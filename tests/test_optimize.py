@@ -184,4 +184,4 @@ def test_a_search_over_a_province_reads_the_provinces_table(tmp_path):
     bad.write_text(PROVINCE_OPT.replace("share_townships_gap_met@2023", "gap_sd@2023"),
                    encoding="utf-8")
     r = CliRunner().invoke(main, ["check", str(bad)])
-    assert r.exit_code == 2 and "a search over a province reads the province's table" in r.output
+    assert r.exit_code == 2 and "read on the province's table" in r.output

@@ -8,6 +8,12 @@ contract and the package share one name (``from sim.sweep import sweep`` works t
 
 The run of replicate ``r`` at every sample point uses seed ``experiment.seed + r``: common
 random numbers across the design, so differences between points are the factors' doing.
+
+An experiment that names a province (``province = "..."``) runs the whole province at every
+sample point and replicate: each county with its own row's settings, the design's on top, and
+the seed ``ruraledu province`` gives it when the province runs with seed ``province seed + r``
+(the same at every point). The outputs are the province's; ``county_table`` gives each
+county's. A run (all its counties) is the unit of work, stored in shards as any run.
 """
 
 from __future__ import annotations
@@ -28,8 +34,9 @@ from ..indicators import Indicator, codebook, output_column
 from ..provenance import scenario_record
 from . import design
 from .backends import BACKENDS, default_workers, run_shards
+from .counties import County, province_output
 from .evaluate import RunSpec, ShardSpec
-from .experiment import Experiment, load_experiment
+from .experiment import Experiment, experiment_province, load_experiment
 from .progress import Progress
 from .store import ShardScan, Store
 
@@ -41,6 +48,7 @@ class SweepResult:
     status: dict
     notes: list[str] = field(default_factory=list)  # what was repaired or ignored on the way
     backend: str = ""  # where the runs of this call executed ("auto" resolved)
+    counties: pd.DataFrame | None = None  # a province: a row per run and county (county_table)
 
 
 # "auto": a local process pool costs about a second to start (each worker imports the model),
@@ -60,26 +68,31 @@ def choose_backend(backend: str, runs_left: int, shards_left: int, workers: int 
 
 
 def plan(exp: Experiment, samples: pd.DataFrame, store: Store, base_path: Path,
-         ensemble: pd.DataFrame | None = None) -> list[ShardSpec]:
+         ensemble: pd.DataFrame | None = None, counties: list[County] | None = None,
+         province_seed: int = 0) -> list[ShardSpec]:
     """Every run of the experiment, grouped into shards of ``exp.shard_size`` runs. With an
-    ``ensemble``, replicate ``r`` of every design point takes the same parameter set."""
+    ``ensemble``, replicate ``r`` of every design point takes the same parameter set. With
+    ``counties`` (a province), a run is the whole province and replicate ``r`` takes the seed
+    ``province_seed + r``, from which each county's derives."""
     runs: list[RunSpec] = []
     draws = draw_parameter_sets(ensemble, exp.replicates, exp.seed)
+    first = exp.seed if counties is None else province_seed
     for _, row in samples.iterrows():
         over = design.overrides_of(exp, row)
         for r in range(exp.replicates):
             if draws is None or ensemble is None:
-                runs.append(RunSpec(len(runs), int(row["sample_id"]), r, exp.seed + r, over))
+                runs.append(RunSpec(len(runs), int(row["sample_id"]), r, first + r, over))
                 continue
             assumed = parameter_values(ensemble.iloc[draws[r]])
-            runs.append(RunSpec(len(runs), int(row["sample_id"]), r, exp.seed + r,
+            runs.append(RunSpec(len(runs), int(row["sample_id"]), r, first + r,
                                 {**assumed, **over}, int(draws[r])))
     shards = []
     for k in range(0, len(runs), exp.shard_size):
         sid = k // exp.shard_size
         shards.append(ShardSpec(sid, str(store.shard_path(sid)), str(base_path),
                                 dict(exp.overrides), list(exp.outputs),
-                                runs[k: k + exp.shard_size]))
+                                runs[k: k + exp.shard_size], counties,
+                                str(store.county_path(sid))))
     return shards
 
 
@@ -95,7 +108,9 @@ def sweep(experiment: str | Path, backend: str = "auto", workers: int | None = N
     samples = design.samples(exp)
     assumptions = None if exp.uncertainty is None else \
         ensembles.load(path.parent / exp.uncertainty)
-    shards = plan(exp, samples, store, base_path, assumptions)
+    prov, counties = experiment_province(path, exp) if exp.province is not None else (None, None)
+    shards = plan(exp, samples, store, base_path, assumptions, counties,
+                  0 if prov is None else prov.seed)
     n_runs = sum(len(s.runs) for s in shards)
     manifest = {"experiment": exp.name, "experiment_file": str(path.resolve()),
                 "digest": digest, "design": exp.design.model_dump(), "factors": {
@@ -109,6 +124,11 @@ def sweep(experiment: str | Path, backend: str = "auto", workers: int | None = N
                 "shard_size": exp.shard_size, "problem": design.unit_problem(exp),
                 "end_year": max([base.end_year, *(int(over["end_year"]) for over in
                                                   exp.scenarios.values() if "end_year" in over)])}
+    if prov is not None and counties is not None:  # (absent otherwise: older sweeps resume)
+        manifest["seeds"] = ("province seed + replicate; each county's from it and its row "
+                             "(sim.province.county_seed), as `ruraledu province` gives them")
+        manifest["province"] = {"file": str((path.parent / str(exp.province)).resolve()),
+                                "name": prov.name, "seed": prov.seed, "counties": len(counties)}
     # the base scenario as every run starts from it (the design's values are in samples.parquet)
     made = {"base_scenario": scenario_record(base)}
     with store.writing():  # one writer at a time; temporaries left by a kill are removed
@@ -135,7 +155,8 @@ def sweep(experiment: str | Path, backend: str = "auto", workers: int | None = N
             store.remove_temporaries()
         final = store.scan()
     return SweepResult(store.out, results_table(store, samples, final), store.status(final),
-                       notes, backend)
+                       notes, backend,
+                       None if counties is None else county_table(store, samples, final))
 
 
 RUN_COLUMNS = (
@@ -143,7 +164,8 @@ RUN_COLUMNS = (
     ("sample_id", "Sample point", "index of the design point (its factor values in the row)"),
     ("scenario", "Scenario", "design 'scenarios': the named overrides"),
     ("replicate", "Replicate", "replicate r runs with seed experiment.seed + r"),
-    ("seed", "Seed", "the run's seed (common random numbers across design points)"),
+    ("seed", "Seed", "the run's seed (common random numbers across design points; over a "
+     "province, the province's seed, from which each county's derives)"),
     ("parameter_set", "Parameter set", "the ensemble row this replicate took, the same at every "
      "design point (-1: no ensemble)"),
     ("status", "Status", "ok or failed"),
@@ -153,14 +175,41 @@ RUN_COLUMNS = (
 )
 
 
+COUNTY_COLUMNS = (
+    ("row", "County row", "the county's row in the county table (0 for the first)"),
+    ("county", "County", "the county-level unit's name"),
+    ("prefecture", "Prefecture", "the prefecture it belongs to"),
+    ("kind", "Kind", "district, county_city or county"),
+    ("county_seed", "County seed", "the county's seed: from the run's province seed and its "
+     "row, the same at every design point"),
+)
+
+
 def sweep_codebook(exp: Experiment):
-    """The sweep table's columns: bookkeeping, factors and outputs (codebook.csv)."""
+    """The sweep table's columns: bookkeeping, factors and outputs (codebook.csv); over a
+    province, the outputs are the province's and the county table's columns follow."""
     rows = [("sweep", Indicator(n, label, "", d)) for n, label, d in RUN_COLUMNS]
     rows += [("sweep", Indicator(key, f"Factor {key}", "", f"design factor: {f.dist} "
                                  f"distribution (the value this run used)"))
              for key, f in exp.factors.items()]
-    rows += [("sweep", output_column(out)) for out in exp.outputs]
+    if exp.province is None:
+        rows += [("sweep", output_column(out)) for out in exp.outputs]
+        return codebook((), tuple(rows))
+    rows += [("sweep", province_output(out)) for out in exp.outputs]
+    rows += [("counties", Indicator(n, label, "", d)) for n, label, d in COUNTY_COLUMNS]
+    rows += [("counties", county_output(out)) for out in exp.outputs]
     return codebook((), tuple(rows))
+
+
+def county_output(name: str) -> Indicator:
+    """An output in the county table: read on the county's own table (empty for a column
+    only the province has)."""
+    try:
+        return output_column(name)
+    except KeyError:
+        own = province_output(name)
+        return Indicator(name, own.label, own.unit, "empty: a column of the province's table "
+                         "only", own.when)
 
 
 def results_table(store: Store, samples: pd.DataFrame | None = None,
@@ -175,11 +224,28 @@ def results_table(store: Store, samples: pd.DataFrame | None = None,
     return runs.merge(samples[keep], on="sample_id", how="left")
 
 
+def county_table(store: Store, samples: pd.DataFrame | None = None,
+                 scan: ShardScan | None = None) -> pd.DataFrame:
+    """A sweep over a province: a row per run and county (sample, replicate, the province's
+    seed, the county, its prefecture, kind and seed, the outputs read on the county), joined
+    with the sample's factor values: the spread of an effect across counties."""
+    manifest = store.required_manifest()
+    if not manifest.get("province"):
+        raise InputError(store.out, "not a sweep over a province (its experiment names no "
+                         "province), so it has no county table")
+    rows = store.county_runs(scan or store.scan(manifest))
+    if rows.empty:
+        return rows
+    samples = samples if samples is not None else store.samples(manifest)
+    keep = [c for c in samples.columns if not c.startswith("u:")]
+    return rows.merge(samples[keep], on="sample_id", how="left")
+
+
 def status(out: str | Path) -> dict:
     return Store(out).status()
 
 
-__all__ = ["SweepResult", "status", "sweep", "load_experiment", "results_table"]
+__all__ = ["SweepResult", "status", "sweep", "load_experiment", "results_table", "county_table"]
 
 
 class _CallableModule(types.ModuleType):

@@ -134,7 +134,13 @@ class DaskOptions(Group):
 class Experiment(Group):
     name: str = Field(pattern=NAME_PATTERN, max_length=80)
     description: str = ""
-    base: str = Field(description="base scenario file, relative to the experiment file")
+    base: str = Field(description="base scenario file, relative to the experiment file (with "
+                      "a province: the package every county runs)")
+    province: str | None = Field(
+        None, description="a province file (relative to the experiment file; `ruraledu "
+        "province`): every run is then the whole province, each county with its own settings "
+        "and the design's on top, and the outputs are the province's (a table per county "
+        "beside them)")
     overrides: dict[str, Any] = Field(default_factory=dict,
                                       description="dotted keys applied to the base scenario")
     factors: dict[str, Factor] = Field(default_factory=dict,
@@ -145,7 +151,9 @@ class Experiment(Group):
     replicates: int = Field(1, ge=1, le=10_000, description="runs per sample point")
     outputs: list[str] = Field(min_length=1, description="e.g. gap_rate@2025, "
                                "teacher_retention@mean, cost_policy_yuan@sum, first_year_gap_met")
-    seed: int = Field(1, ge=0, le=2**32 - 1)
+    seed: int = Field(1, ge=0, le=2**32 - 1, description="seeds the design and the ensemble "
+                      "draws; replicate r runs with seed + r (with a province: the province "
+                      "file's seed + r, as `ruraledu province` would with that seed)")
     uncertainty: str | None = Field(
         None, description="an ensemble of parameter sets (Parquet, relative to the experiment "
         "file; `ruraledu calibrate` or `ruraledu ensemble`): replicate r of every design point "
@@ -186,8 +194,9 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, str]:
         raise InputError(path, [f"[overrides] {p}" for p in err.problems]) from None
     problems = _inert_factors(exp, base)
     years = set(base.years)
+    counties = None if exp.province is None else experiment_province(path, exp)[1]
     for out in exp.outputs:
-        problems += check_output(out, years)
+        problems += check_output(out, years, province=counties is not None)
     for key, factor in exp.factors.items():
         if key == "seed":  # refused above, whatever its values
             continue
@@ -203,22 +212,64 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, str]:
             problems += [f"scenarios.{name}: {p}" for p in
                          _check_override(base_path, exp.overrides, key, value)]
     ensemble_digest = ""
+    columns: list[str] = []  # the ensemble's
     if exp.uncertainty is not None:
         table = ensemble.load(path.parent / exp.uncertainty)
+        columns = list(table.columns)
         both = sorted(set(exp.factors) & set(table.columns))
         if both:
             problems.append(f"uncertainty: {both} are factors of the design and columns of the "
                             "ensemble (allowed: a parameter in one or the other)")
         ensemble_digest = hashlib.sha256(
             (path.parent / exp.uncertainty).read_bytes()).hexdigest()
+    if counties is not None:
+        problems += _province_problems(exp, base_path, counties, columns, checked=not problems)
     if problems:
         raise InputError(path, problems)
     raw = read_toml(base_path)
     inputs: dict[str, Any] = {"experiment": data, "base": raw}
     if ensemble_digest:  # (absent otherwise, so earlier sweeps keep their digest)
         inputs["ensemble"] = ensemble_digest
+    if counties is not None:  # what each county runs with, its seed included
+        inputs["counties"] = [(c.name, c.prefecture, c.kind, c.towns, c.overrides, c.seed)
+                              for c in counties]
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
     return exp, base, digest
+
+
+def _province_problems(exp: Experiment, base_path: Path, counties: list[Any],
+                       columns: list[str], checked: bool) -> list[str]:
+    """What a province refuses: a setting its county table gives each county, set for all by
+    [overrides], a factor, a named scenario or an ensemble column (the counties would all be
+    alike); and, once the rest is ``checked``, [overrides] that some county cannot take."""
+    from .counties import counties_problems, owned_problems
+
+    problems = owned_problems(exp.overrides, counties, "[overrides]")
+    problems += owned_problems(exp.factors, counties, "factor")
+    for name, over in exp.scenarios.items():
+        problems += owned_problems(over, counties, f"scenarios.{name}:")
+    problems += owned_problems(columns, counties, "uncertainty: column")
+    if checked and not problems:
+        problems += counties_problems(base_path, counties, exp.overrides, "[overrides]")
+    return problems
+
+
+def experiment_province(path: Path, exp: Experiment) -> tuple[Any, list[Any]]:
+    """The province file an experiment names and its counties, each checked under the
+    experiment's base (the package every county runs). What is wrong with the province file
+    or its county table is reported as the experiment's ``province`` field, naming that file,
+    so one command names both."""
+    from .counties import load_province  # (it reads its [dask] table from this module)
+
+    assert exp.province is not None
+    where = (path.parent / exp.province).resolve()
+    if not where.is_file():
+        raise InputError(path, f"province: file not found: {where}")
+    try:
+        prov, _, _, counties = load_province(where, (path.parent / exp.base).resolve())
+    except InputError as err:
+        raise InputError(path, [f"province: {err.source}: {p}" for p in err.problems]) from None
+    return prov, counties
 
 
 TIMELINE_KEYS = ("start", "schedule")  # factors that can switch a lever on
@@ -253,10 +304,15 @@ def _check_override(base_path: Path, overrides: dict, key: str, value: Any) -> l
     return []
 
 
-def check_output(out: str, years: set[int]) -> list[str]:
-    """What is wrong with an output name (``column@year|mean|sum|last`` or a summary)."""
+def check_output(out: str, years: set[int], province: bool = False) -> list[str]:
+    """What is wrong with an output name (``column@year|mean|sum|last`` or a summary); with
+    ``province``, of an output read on a province's yearly table."""
     from ..outcomes import TIMESERIES_COLUMNS
 
+    if province:
+        from .counties import check_province_output
+
+        return check_province_output(out, years)
     if out in OUTPUT_SUMMARIES:
         return []
     column, sep, when = out.partition("@")

@@ -7,6 +7,11 @@ with its own counts and with samples.parquet; a shard counts only if it is named
 names it and holds exactly the runs of that shard with the sweep's outputs. A damaged shard is
 redone on resume, a stray file in runs/ is ignored and named, and a damaged manifest or
 samples file stops the command with one line saying which file and what is wrong.
+
+A sweep over a province also keeps, per shard, the county rows of its runs in
+counties/shard-NNNNNN.parquet (written before the run table: sim.sweep.evaluate.write_shard).
+A shard counts only if that file is whole too and holds every county of each run that
+succeeded, so a county table lost or cut short is redone with its shard.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ STATUSES = ("ok", "failed")
 SHARD_COLUMNS = ("run_id", "sample_id", "replicate", "seed", "status")
 TEMP_PREFIX = ".tmp-"  # files.write_atomic's temporary files
 LOCK_NAME = ".lock"
+COUNTIES_DIR = "counties"  # a province sweep's county rows, a file per shard
+# the county rows' own columns (then the outputs, read on each county's table)
+COUNTY_COLUMNS = ("run_id", "sample_id", "replicate", "seed", "row", "county", "prefecture",
+                  "kind", "county_seed")
 # What a manifest must hold, and the type of each, for the sweep to be read at all.
 MANIFEST_FIELDS = {"experiment": str, "digest": str, "design": dict, "factors": dict,
                    "outputs": list, "replicates": int, "n_samples": int, "n_runs": int,
@@ -119,6 +128,24 @@ def _shard_problem(path: Path, runs: range, outputs: list[str]) -> tuple[pd.Data
     return frame, ""
 
 
+def _county_problem(path: Path, runs: pd.DataFrame, counties: int, outputs: list[str]) -> str:
+    """What is wrong with a shard's county file: it must read back with the county table's
+    columns and hold ``counties`` rows for each run of the shard that succeeded (none for a
+    failed one)."""
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except (OSError, ValueError, pa.ArrowException):
+        return f"its county table {COUNTIES_DIR}/{path.name} is missing, empty or truncated"
+    missing = [c for c in (*COUNTY_COLUMNS, *outputs) if c not in frame.columns]
+    if missing:
+        return f"its county table has no column {missing[0]!r}"
+    ok = runs.loc[runs["status"] == "ok", "run_id"].tolist()
+    sizes = frame.groupby("run_id").size()
+    if sorted(sizes.index.tolist()) != ok or not (sizes == counties).all():
+        return f"its county table does not hold the {counties} counties of each run that ran"
+    return ""
+
+
 @dataclass
 class ShardScan:
     """What runs/ holds: the trusted shards' tables by id, the damaged shards (named as this
@@ -157,9 +184,14 @@ class Store:
         self.manifest_path = self.out / "manifest.json"
         self.samples_path = self.out / "samples.parquet"
         self.runs_dir = self.out / "runs"
+        self.counties_dir = self.out / COUNTIES_DIR
 
     def shard_path(self, shard_id: int) -> Path:
         return self.runs_dir / f"shard-{shard_id:06d}.parquet"
+
+    def county_path(self, shard_id: int) -> Path:
+        """The county rows of shard ``shard_id`` (a sweep over a province)."""
+        return self.counties_dir / f"shard-{shard_id:06d}.parquet"
 
     def manifest(self) -> dict | None:
         """The checked manifest; None where the folder holds none."""
@@ -224,6 +256,8 @@ class Store:
         if old is not None and not self.runs_dir.is_dir():
             notes.append("runs/ was missing (deleted?): every run is done again")
         self._mkdir(self.runs_dir)
+        if manifest.get("province"):
+            self._mkdir(self.counties_dir)
         problem = None if old is None else samples_problem(self.samples_path, old, samples)
         if problem is not None:
             notes.append(f"samples.parquet was {problem}: regenerated from the experiment")
@@ -261,11 +295,25 @@ class Store:
                 continue
             frame, why = _shard_problem(path, range(sid * size, min((sid + 1) * size, n_runs)),
                                         m["outputs"])
+            if frame is not None and m.get("province"):
+                why = _county_problem(self.county_path(sid), frame, m["province"]["counties"],
+                                      m["outputs"])
+                frame = None if why else frame
             if frame is None:
                 scan.damaged[path] = why
             else:
                 scan.tables[sid] = frame
         return scan
+
+    def county_runs(self, scan: ShardScan) -> pd.DataFrame:
+        """The county rows of the trusted shards of a sweep over a province, in run order and
+        county order within a run."""
+        frames = [pd.read_parquet(self.county_path(sid)) for sid in sorted(scan.tables)]
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return pd.DataFrame()
+        return pd.concat(frames, ignore_index=True).sort_values(
+            ["run_id", "row"], kind="stable").reset_index(drop=True)
 
     def done(self) -> set[int]:
         return set(self.scan().tables)
@@ -276,7 +324,7 @@ class Store:
 
     def remove_temporaries(self) -> list[Path]:
         """Delete the temporary files that a killed write leaves (call only as the writer)."""
-        found = [p for folder in (self.out, self.runs_dir) if folder.is_dir()
+        found = [p for folder in (self.out, self.runs_dir, self.counties_dir) if folder.is_dir()
                  for p in folder.glob(f"{TEMP_PREFIX}*") if p.is_file()]
         for path in found:
             path.unlink(missing_ok=True)
