@@ -159,11 +159,13 @@ def test_an_interrupted_province_sweep_resumes_to_the_same_tables(tmp_path, monk
     pd.testing.assert_frame_equal(county_table(Store(out)), whole.counties)
 
 
-def test_the_command_writes_the_county_table_codebook_and_export(tmp_path):
+def test_the_commands_write_the_county_table_codebook_export_and_county_indices(tmp_path):
     province(tmp_path)
     out = tmp_path / "out"
-    r = CliRunner().invoke(main, ["sweep", str(experiment(tmp_path)), "--backend", "serial",
-                                  "--out", str(out)])
+    path = experiment(tmp_path)
+    path.write_text(path.read_text().replace('method = "grid"\nlevels = 2',
+                                             'method = "morris"\ntrajectories = 2\nlevels = 4'))
+    r = CliRunner().invoke(main, ["sweep", str(path), "--backend", "serial", "--out", str(out)])
     assert r.exit_code == 0, r.output
     book = pd.read_csv(out / "codebook.csv")
     assert {"county", "county_seed"} <= set(book.loc[book["frame"] == "counties", "name"])
@@ -172,9 +174,15 @@ def test_the_command_writes_the_county_table_codebook_and_export(tmp_path):
     r = CliRunner().invoke(main, ["export", str(out)])
     assert r.exit_code == 0, r.output
     exported = pd.read_csv(out / "export" / "counties.csv")
-    assert len(exported) == 4 * 2 and "gap_rate_at_2023" in exported.columns
+    assert len(exported) == 4 * 2 * 2 and "gap_rate_at_2023" in exported.columns
     r = CliRunner().invoke(main, ["analyze", str(out), "--no-charts"])
     assert r.exit_code == 0, r.output
+    indices = pd.read_csv(out / "analysis" / "county_indices.csv")
+    gap = indices[indices["outcome"] == "gap_rate"]
+    assert set(gap["county"]) == {"Alpha County", "Beta District"}
+    assert set(gap["index"]) == {"mu_star"}
+    report = (out / "analysis" / "report.md").read_text(encoding="utf-8")
+    assert "## Across the counties" in report and "province seed 4 + replicate" in report
 
 
 @pytest.mark.parametrize("change, says", [
@@ -275,3 +283,25 @@ def test_a_province_experiment_resumes_only_with_the_same_counties(tmp_path):
     (tmp_path / "prov.csv").write_text(COUNTIES.replace("3000", "3200"), encoding="utf-8")
     with pytest.raises(InputError, match="holds a different experiment"):
         sweep(path, tmp_path / "out")
+
+
+def test_a_province_shard_whose_worker_died_is_kept_as_failed_runs(tmp_path):
+    """A shard lost with its worker is stored as failed runs (no county rows): the sweep ends
+    with every run accounted for and the shard is not taken for damaged."""
+    from sim.sweep import design, plan
+    from sim.sweep.evaluate import record_lost
+    from sim.sweep.experiment import experiment_province, load_experiment
+
+    province(tmp_path)
+    path = experiment(tmp_path, shard=1)
+    out = tmp_path / "out"
+    sweep(path, out)
+    exp, _, _ = load_experiment(path)
+    prov, counties = experiment_province(path, exp)
+    store = Store(out)
+    shards = plan(exp, design.samples(exp), store, tmp_path / "small.toml", None, counties,
+                  prov.seed)
+    record_lost(shards[1], "WorkerDied: killed")
+    scan = store.scan()
+    assert not scan.damaged and store.status(scan)["failed"] == 1
+    assert set(county_table(store)["run_id"]) == {0, 2, 3}

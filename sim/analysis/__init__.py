@@ -38,6 +38,8 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
     manifest: dict = field(default_factory=dict)
     end_year: int | None = None  # the scenario's last year: "never met" means not by then
+    # a sweep over a province: each factor's main index on each county's outputs
+    counties: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @contextmanager
@@ -207,6 +209,11 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
     table = pd.concat(index_frames, ignore_index=True) if index_frames else \
         pd.DataFrame(columns=["outcome", "year", *sensitivity.COLUMNS])
 
+    by_county = pd.DataFrame()
+    if manifest.get("province") and method is not None:
+        assert problem is not None
+        by_county = county_indices(out, manifest, samples, method, problem, seed)
+
     gap_outputs = [o for o in outputs if split_output(o)[0] == "gap_rate"
                    and split_output(o)[1].isdigit()]
     prob = threshold.meet_probability(ok, gap_outputs) if gap_outputs else \
@@ -234,14 +241,68 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
     rsa = pd.concat(rsa_rows, ignore_index=True) if rsa_rows else pd.DataFrame()
     boxes = pd.concat(box_rows, ignore_index=True) if box_rows else pd.DataFrame()
     return Analysis(table, pd.DataFrame(noise_rows), probability.reset_index(), rsa, boxes,
-                    warnings, manifest, end_year)
+                    warnings, manifest, end_year, by_county)
+
+
+def county_indices(out: Path, manifest: dict, samples: pd.DataFrame, method: str,
+                   problem: dict, seed: int) -> pd.DataFrame:
+    """A sweep over a province: each factor's main index (total Sobol, Morris mu*, delta) on
+    each county's own outputs, computed as the province's are (on replicate means), so a lever
+    that moves the province can be seen to move some counties and not others. An output only
+    the province has, or one a county never varies, has no county indices."""
+    store = Store(out)
+    rows = store.county_runs(store.scan(manifest))
+    if rows.empty:
+        return pd.DataFrame()
+    factors, design = list(manifest["factors"]), manifest["design"]
+    X = samples[[f"u:{f}" for f in factors]].to_numpy(float)
+    kw = {"second_order": design.get("second_order", False),
+          "num_levels": design.get("levels", 4), "seed": seed}
+    frames = []
+    for (row, county, prefecture), g in rows.groupby(["row", "county", "prefecture"]):
+        means = g.groupby("sample_id")[manifest["outputs"]].mean().reindex(samples["sample_id"])
+        for name in manifest["outputs"]:
+            Y = means[name].to_numpy(float)
+            if np.isnan(Y).any() or np.ptp(Y) == 0:
+                continue
+            try:
+                with quiet():
+                    found = sensitivity.indices(method, problem, X, Y, **kw)
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            found = found[found["index"] == sensitivity.MAIN_INDEX[method]]
+            col, when = split_output(name)
+            for position, (key, value) in enumerate({
+                    "row": row, "county": county, "prefecture": prefecture, "outcome": col,
+                    "year": when}.items()):
+                found.insert(position, key, value)
+            frames.append(found)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def county_spread(counties: pd.DataFrame) -> pd.DataFrame:
+    """How a factor's index spreads across the counties: median and 10-90%, and the county
+    where it is largest, per output and factor."""
+    rows = []
+    for (outcome, year, factor), g in counties.groupby(["outcome", "year", "factor"],
+                                                       sort=False):
+        values = g["value"].to_numpy(float)
+        top = g.loc[g["value"].idxmax()]
+        rows.append({"outcome": outcome, "year": year, "factor": factor,
+                     "index": g["index"].iloc[0], "counties": len(g),
+                     "median": float(np.median(values)),
+                     "p10": float(np.quantile(values, 0.1)),
+                     "p90": float(np.quantile(values, 0.9)),
+                     "largest in": f"{top['county']} ({top['prefecture']})",
+                     "largest": float(top["value"])})
+    return pd.DataFrame(rows)
 
 
 def write(analysis: Analysis, out: str | Path,
           figures: Callable[[Analysis, Path], list[Path]] | None = None) -> Path:
     """Write DIR/analysis/: indices.csv, noise.csv, threshold.csv, rsa.csv, prim_boxes.csv,
-    the ``figures`` (e.g. ``plots.save_analysis_charts``) and report.md; files appear whole or
-    not at all."""
+    over a province county_indices.csv and county_spread.csv, the ``figures`` (e.g.
+    ``plots.save_analysis_charts``) and report.md; files appear whole or not at all."""
     from .report import markdown
 
     target = Path(out) / "analysis"
@@ -251,6 +312,9 @@ def write(analysis: Analysis, out: str | Path,
         analysis.probability.to_csv(tmp / "threshold.csv", index=False)
         analysis.rsa.to_csv(tmp / "rsa.csv", index=False)
         analysis.boxes.to_csv(tmp / "prim_boxes.csv", index=False)
+        if not analysis.counties.empty:
+            analysis.counties.to_csv(tmp / "county_indices.csv", index=False)
+            county_spread(analysis.counties).to_csv(tmp / "county_spread.csv", index=False)
         drawn = figures(analysis, tmp) if figures is not None else []
         (tmp / "report.md").write_text(markdown(analysis, [f.name for f in drawn]),
                                        encoding="utf-8")

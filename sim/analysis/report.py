@@ -18,6 +18,17 @@ def _top(indices: pd.DataFrame, outcome: str, year: str, k: int = 3) -> str:
                      for r in main.head(k).itertuples())
 
 
+def _seeds(m: dict) -> str:
+    """What the runs are and which seeds they took (over a province, the province's)."""
+    p = m.get("province")
+    if not p:
+        return f"(seeds: experiment seed {m.get('seed')} + replicate, common to all points). "
+    return (f"over the province '{p.get('name')}' (each run is its {p.get('counties')} "
+            "counties, its outputs the province's; seeds: province seed "
+            f"{p.get('seed')} + replicate, each county's from it and its row, common to all "
+            "points). ")
+
+
 def markdown(a, figures: list[str]) -> str:
     m = a.manifest
     d = m.get("design", {})
@@ -28,8 +39,7 @@ def markdown(a, figures: list[str]) -> str:
         f"# Sensitivity analysis: {m.get('experiment', '')}", "",
         f"Design: {method.get(d.get('method'), d.get('method'))}; {m.get('n_samples')} design "
         f"points x {m.get('replicates')} replicates = {m.get('n_runs')} runs of the model "
-        f"(seeds: experiment seed {m.get('seed')} + replicate, common to all points). "
-        f"Factors: {', '.join(m.get('factors', {}))}. Uncertainty included: "
+        + _seeds(m) + f"Factors: {', '.join(m.get('factors', {}))}. Uncertainty included: "
         f"{m.get('includes', 'stochastic only')}"
         + (f" (replicate r of every point takes the same parameter set of "
            f"`{m['uncertainty']}`, so indices and probabilities are integrated over it)"
@@ -90,6 +100,20 @@ def markdown(a, figures: list[str]) -> str:
             lines += ["", f"Scenario discovery (PRIM, {last_year}): the target is met with >= "
                       f"90% probability in the box {limits} (coverage "
                       f"{box['coverage'].iloc[0]:.2f}, density {box['density'].iloc[0]:.2f})."]
+        lines.append("")
+    if not a.counties.empty:
+        from . import county_spread
+
+        lines += ["## Across the counties", "",
+                  "The same index computed on each county's own outputs (`county_indices.csv`;"
+                  " `county_spread.csv`): median and 10-90% across the counties, and the "
+                  "county where the factor matters most.", "",
+                  "| outcome | year | factor | index: median (10-90%) | counties | largest in |",
+                  "|---|---|---|---|---|---|"]
+        for _, r in county_spread(a.counties).iterrows():
+            lines.append(f"| {r['outcome']} | {r['year']} | {r['factor']} | {r['index']} "
+                         f"{r['median']:.2f} ({r['p10']:.2f}-{r['p90']:.2f}) | {r['counties']} "
+                         f"| {r['largest in']} ({r['largest']:.2f}) |")
         lines.append("")
     if a.warnings:
         lines += ["## Warnings", ""] + [f"- {w}" for w in a.warnings] + [""]
