@@ -4,6 +4,7 @@ county alone, backends agree, an interrupted province sweep resumes to the same 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -305,3 +306,18 @@ def test_a_province_shard_whose_worker_died_is_kept_as_failed_runs(tmp_path):
     scan = store.scan()
     assert not scan.damaged and store.status(scan)["failed"] == 1
     assert set(county_table(store)["run_id"]) == {0, 2, 3}
+
+
+def test_a_province_sweep_moved_with_its_files_resumes_without_rerunning(tmp_path):
+    """The manifest and digest name the province as the experiment does, not where it lies,
+    so a sweep copied to a cluster with its files resumes there."""
+    here = tmp_path / "laptop"
+    here.mkdir()
+    province(here)
+    first = sweep(experiment(here), here / "out")
+    shutil.copytree(here, tmp_path / "cluster")
+    runs = tmp_path / "cluster" / "out" / "runs"
+    stamp = {p.name: p.stat().st_mtime_ns for p in runs.iterdir()}
+    moved = sweep(tmp_path / "cluster" / "p.toml", tmp_path / "cluster" / "out")
+    assert not moved.notes and stamp == {p.name: p.stat().st_mtime_ns for p in runs.iterdir()}
+    pd.testing.assert_frame_equal(same(moved.table), same(first.table))

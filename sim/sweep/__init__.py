@@ -127,8 +127,9 @@ def sweep(experiment: str | Path, backend: str = "auto", workers: int | None = N
     if prov is not None and counties is not None:  # (absent otherwise: older sweeps resume)
         manifest["seeds"] = ("province seed + replicate; each county's from it and its row "
                              "(sim.province.county_seed), as `ruraledu province` gives them")
-        manifest["province"] = {"file": str((path.parent / str(exp.province)).resolve()),
-                                "name": prov.name, "seed": prov.seed, "counties": len(counties)}
+        # the province file as the experiment names it, so a sweep moved with its files resumes
+        manifest["province"] = {"file": exp.province, "name": prov.name, "seed": prov.seed,
+                                "counties": len(counties)}
     # the base scenario as every run starts from it (the design's values are in samples.parquet)
     made = {"base_scenario": scenario_record(base)}
     with store.writing():  # one writer at a time; temporaries left by a kill are removed

@@ -230,9 +230,13 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, str]:
     inputs: dict[str, Any] = {"experiment": data, "base": raw}
     if ensemble_digest:  # (absent otherwise, so earlier sweeps keep their digest)
         inputs["ensemble"] = ensemble_digest
-    if counties is not None:  # what each county runs with, its seed included
-        inputs["counties"] = [(c.name, c.prefecture, c.kind, c.towns, c.overrides, c.seed)
-                              for c in counties]
+    if counties is not None:
+        # what each county runs with, its seed included; a roster by its file's name, so the
+        # digest stays the same wherever the folders are moved
+        inputs["counties"] = [
+            (c.name, c.prefecture, c.kind, c.towns, c.seed,
+             {k: Path(v).name if k == "county.roster" else v for k, v in c.overrides.items()})
+            for c in counties]
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
     return exp, base, digest
 
