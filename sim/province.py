@@ -309,9 +309,14 @@ def compare_over_province(packages: Sequence[str | Path], province: str | Path,
     ``ensemble`` replicate ``r`` of every package takes the same parameter set in every county
     (as in ``sim.compare``). The county runs go to the backend's map, a county a job."""
     overrides = dict(overrides or {})
+    for package in packages:
+        if not Path(package).is_file():
+            raise InputError(package, "file not found")
     loaded = [load_province(province, package) for package in packages]
     prov, counties = loaded[0][0], loaded[0][3]
     problems = owned_problems(overrides, counties, "--set")
+    if ensemble is not None:
+        problems += owned_problems(ensemble.columns, counties, "--uncertainty: column")
     for _, _, package_path, _ in loaded:
         problems += [f"{package_path.name}: {p}" for p in
                      counties_problems(package_path, counties, overrides, "--set")]
