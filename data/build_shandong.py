@@ -25,11 +25,13 @@ Each unit's values:
 - towns: its townships (镇 and 乡) in the 2023 statistical division codes; subdistricts (街道)
   are urban and other township-level units (development zones, parks) have no town seat.
 - urban_share: its urban residents (城镇人口) over all residents.
+- urban_quality_schools, urban_ordinary_schools: its urban children (students x urban_share)
+  at the default county's children per county-seat school (``county_seat_schools``).
 - kind: 市辖区 -> district, 县级市 -> county_city, 县 -> county; the census's development zones
   (fifth code digit 7), which report residents outside any formal unit, are kept as districts so
   that the province adds up to the census.
 
-Values outside what the model accepts (CountySpec.students and .towns,
+Values outside what the model accepts (CountySpec.students, .towns and the school counts,
 Demography.urban_residence_share) are brought to the nearest accepted value, and a unit with
 fewer children than the smallest county the model accepts is left out; each case is listed in
 data/shandong-units.csv (``note``) and counted in docs/shandong.md. Widening those bounds and
@@ -126,9 +128,27 @@ def match_2023(units: pd.DataFrame, codes: pd.DataFrame) -> pd.Series:
 
 
 def bounds() -> dict[str, tuple[float, float]]:
-    return {"students": field_bounds(CountySpec.model_fields["students"]),
-            "towns": field_bounds(CountySpec.model_fields["towns"]),
-            "urban_share": field_bounds(Demography.model_fields["urban_residence_share"])}
+    fields = CountySpec.model_fields
+    return {"students": field_bounds(fields["students"]),
+            "towns": field_bounds(fields["towns"]),
+            "urban_share": field_bounds(Demography.model_fields["urban_residence_share"]),
+            "urban_quality_schools": field_bounds(fields["urban_quality_schools"]),
+            "urban_ordinary_schools": field_bounds(fields["urban_ordinary_schools"])}
+
+
+def county_seat_schools(urban_children: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Quality and ordinary county-seat schools for a unit's urban children, at the default
+    county's ratio (an assumption: no school counts by unit were available): its 13 county-seat
+    schools, 3 of them quality schools, serve 60,000 x 0.38 = 22,800 children, about 1,754 a
+    school. Without it every unit would run the default's 13, whatever its size."""
+    spec = CountySpec()
+    per_school = (spec.students * Demography().urban_residence_share
+                  / (spec.urban_quality_schools + spec.urban_ordinary_schools))
+    total = (urban_children / per_school).round().clip(lower=2).astype(int)
+    quality_share = spec.urban_quality_schools / (spec.urban_quality_schools
+                                                  + spec.urban_ordinary_schools)
+    quality = (total * quality_share).round().clip(lower=1).astype(int)
+    return quality, total - quality
 
 
 def build(census: Path, areas: Path, streets: Path) -> tuple[pd.DataFrame, pd.Series]:
@@ -154,6 +174,9 @@ def build(census: Path, areas: Path, streets: Path) -> tuple[pd.DataFrame, pd.Se
     units["students"] = units["aged_6_14"]
     units["towns"] = units["townships"].clip(*limit["towns"])
     units["urban_share"] = units["urban_share_census"].clip(*limit["urban_share"]).round(3)
+    quality, ordinary = county_seat_schools(units["students"] * units["urban_share"])
+    units["urban_quality_schools"] = quality.clip(*limit["urban_quality_schools"])
+    units["urban_ordinary_schools"] = ordinary.clip(*limit["urban_ordinary_schools"])
     units["shipped"] = units["aged_6_14"] >= limit["students"][0]
     for i, u in units.iterrows():
         if not u["shipped"]:
@@ -168,6 +191,11 @@ def build(census: Path, areas: Path, streets: Path) -> tuple[pd.DataFrame, pd.Se
         if u["towns"] != u["townships"]:
             notes[i].append(f"towns {u['townships']} -> {u['towns']} (model range "
                             f"{limit['towns'][0]}-{limit['towns'][1]})")
+        for col, wanted in (("urban_quality_schools", quality[i]),
+                            ("urban_ordinary_schools", ordinary[i])):
+            if u[col] != wanted:
+                notes[i].append(f"{col} {wanted} -> {u[col]} (model range "
+                                f"{limit[col][0]}-{limit[col][1]})")
         if round(u["urban_share_census"], 3) != u["urban_share"]:
             notes[i].append(f"urban share {u['urban_share_census']:.3f} -> {u['urban_share']:.3f} "
                             f"(model range {limit['urban_share'][0]}-{limit['urban_share'][1]})")
@@ -177,21 +205,23 @@ def build(census: Path, areas: Path, streets: Path) -> tuple[pd.DataFrame, pd.Se
 
 def write(units: pd.DataFrame) -> None:
     shipped = units[units["shipped"]]
-    shipped[["county", "prefecture", "kind", "students", "towns", "urban_share"]].to_csv(
+    shipped[["county", "prefecture", "kind", "students", "towns", "urban_share",
+             "urban_quality_schools", "urban_ordinary_schools"]].to_csv(
         COUNTIES_CSV, index=False, encoding="utf-8", lineterminator="\n")
     units.round({"urban_share_census": 4}).rename(
         columns={"人口数_合计": "residents", "城镇人口": "urban_residents"})[
         ["code", "prefecture", "name", "census_kind", "residents", "urban_residents", *BANDS,
          "aged_6_14", "urban_share_census", "code_2023", "镇_2023", "乡_2023", "街道_2023",
          "other_2023", "townships", "shipped", "county", "kind", "students", "towns",
-         "urban_share", "note"]].to_csv(UNITS_CSV, index=False, encoding="utf-8",
-                                       lineterminator="\n")
+         "urban_share", "urban_quality_schools", "urban_ordinary_schools", "note"]].to_csv(
+        UNITS_CSV, index=False, encoding="utf-8", lineterminator="\n")
     PROVINCE_TOML.write_text(f"""\
 # Shandong's county-level units at the 2020 census (7th National Population Census), one row
 # each in shandong-counties.csv: students are the residents aged 6-14 (population, a stand-in
 # for enrolment), towns the townships (镇, 乡) of the 2023 statistical division codes, urban
-# share the census's urban residents; values outside the model's ranges are brought to the
-# nearest accepted one (data/shandong-units.csv lists each). Built by data/build_shandong.py;
+# share the census's urban residents, county-seat schools in proportion to urban children;
+# values outside the model's ranges are brought to the nearest accepted one
+# (data/shandong-units.csv lists each). Built by data/build_shandong.py;
 # docs/shandong.md gives the sources, the totals, the spread and what is left out.
 #
 #   ruraledu province scenarios/shandong.toml                      # the baseline

@@ -37,8 +37,10 @@ class CountySpec(Group):
 
     source: Literal["synthetic", "roster"] = "synthetic"
     roster: str | None = Field(None, description="roster CSV, relative to the scenario file")
-    towns: int = param(12, 8, 20, "MODEL.md; Gaotang county: 3 subdistricts + 9 towns", "towns",
-                       "towns (乡镇) around the county seat")
+    towns: int = param(12, 1, 30, "MODEL.md; Gaotang county: 3 subdistricts + 9 towns; range: "
+                       "Shandong's county-level units have 0-21 townships (镇+乡, 2023 division "
+                       "codes; docs/shandong.md), an urban district one town at least",
+                       "towns", "towns (乡镇) around the county seat")
     villages_per_town: int = param(
         40, 10, 80, "Shandong ~69,000 villages in ~1,800 townships (statistical yearbook)", "villages",
         "villages per town")
@@ -48,9 +50,11 @@ class CountySpec(Group):
                              "distance from the county seat to the outer towns")
     road_factor: float = param(1.3, 1.0, 2.0, "Ballou, Rahardja & Sakai 2002 (road circuity)",
                                "ratio", "road distance per straight-line km")
-    urban_quality_schools: int = param(3, 1, 20, ASSUMPTION, "schools",
+    # ranges: a prefecture city's largest district has ~200,000 urban children (2020 census,
+    # docs/shandong.md), some 110 county-seat schools at the default county's ~1,750 each
+    urban_quality_schools: int = param(3, 1, 40, ASSUMPTION, "schools",
                                        "county-seat quality schools (primary, middle alternating)")
-    urban_ordinary_schools: int = param(10, 1, 60, ASSUMPTION, "schools",
+    urban_ordinary_schools: int = param(10, 1, 150, ASSUMPTION, "schools",
                                         "county-seat ordinary schools (every third a middle school)")
     village_primaries_per_town: int = param(7, 1, 25, ASSUMPTION, "schools",
                                             "complete primaries in a town's largest villages")

@@ -89,7 +89,8 @@ class Demography(Group):
         0.15, 0.0, 0.40, ASSUMPTION + " (ACWF 2013: 21.9% of rural children nationally)",
         "share", "rural entrants whose parents both work away")
     urban_residence_share: float = param(
-        0.38, 0.10, 0.80, ASSUMPTION + " (Shandong 2020 census urbanisation 63%, lower in counties)",
+        0.38, 0.10, 0.95, ASSUMPTION + " (Shandong 2020 census urbanisation 63%, lower in "
+        "counties; urban districts up to 100%: docs/shandong.md)",
         "share", "share of compulsory-age children living in the county seat")
     ses_urban_gap: float = param(
         0.4, 0.0, 1.5, CEPS + "; calibrated to its 0.37 SD gap", "SD",

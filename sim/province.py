@@ -3,10 +3,11 @@
 A province file (TOML) names the package every county runs (a scenario file, ``--package``
 for others) and a county table (CSV), one row per county-level unit: its name, prefecture,
 kind (district, county-level city, county), compulsory-age students, towns, radius, urban
-share, optionally a school roster and a budget envelope. A county runs the package with its
-row's values as overrides and a seed derived from the province seed and the county's row
-number, the same whatever the package: differences between packages are the policy (common
-random numbers), county by county.
+share, county-seat schools, optionally a school roster and a budget envelope
+(``scenarios/shandong.toml``: Shandong's units from the 2020 census, docs/shandong.md). A
+county runs the package with its row's values as overrides and a seed derived from the province
+seed and the county's row number, the same whatever the package: differences between packages
+are the policy (common random numbers), county by county.
 
 Counties are the unit of work on the backends' map (local processes, Dask, Slurm through
 dask-jobqueue). Each county's timeseries is written to ``counties/<row>.parquet`` by the worker

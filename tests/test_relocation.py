@@ -47,6 +47,7 @@ def test_a_longer_journey_to_the_present_school_raises_the_odds():
     before = relocation.advantage(st, ids, year)
     st.places.distance[:, :-1] *= 3.0  # every school three times as far (county seat: rent)
     st.places.journey = None  # the journey terms are cached until schools or buses change
+    st.now.utilities = None  # and the year's utilities until a closure
     after = relocation.advantage(st, ids, year)
     moved = st.county.place_kind[st.students.place[ids]] != URBAN_PLACE
     assert (after[moved] >= before[moved] * (1 - 1e-6)).all()
@@ -60,6 +61,7 @@ def test_a_better_rural_school_lowers_the_odds():
     before = relocation.advantage(st, ids, year)
     rural = ~st.county.is_urban_school
     st.exam.mean_z[rural] += 0.5 * st.exam.county_sd
+    st.now.utilities = None  # the year's utilities are kept until a closure
     after = relocation.advantage(st, ids, year)
     assert after.mean() < 0.8 * before.mean()
 

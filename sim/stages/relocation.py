@@ -56,8 +56,9 @@ def advantage(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     ses_term = (np.float32(cp.ses_urban_weight) * s.ses[ids])[:, None]
     move = np.where(urban, v + ses_term, -np.inf)
     top = move.max(axis=1)
-    has = np.isfinite(top)
-    logsum = top + np.log(np.exp(move - np.where(has, top, 0)[:, None]).sum(axis=1))
+    has = np.isfinite(top)  # a place whose bands have no county-seat school: no move
+    top = np.where(has, top, 0)
+    logsum = top + np.log(np.where(has, np.exp(move - top[:, None]).sum(axis=1), 1))
     present = opt == s.school[ids, None]
     rural_best = np.where(urban, -np.inf, v).max(axis=1)
     stay = np.where(present.any(axis=1), np.where(present, v, 0).sum(axis=1), rural_best)

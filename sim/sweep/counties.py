@@ -27,11 +27,14 @@ from .experiment import DaskOptions
 
 KINDS = ("district", "county_city", "county")
 REQUIRED = {"county": str, "prefecture": str, "kind": str, "students": int, "towns": int}
-OPTIONAL = {"radius_km": float, "urban_share": float, "roster": str, "envelope_yuan": float}
+OPTIONAL = {"radius_km": float, "urban_share": float, "urban_quality_schools": int,
+            "urban_ordinary_schools": int, "roster": str, "envelope_yuan": float}
 # each county column and the scenario setting it overrides
 SETTINGS = {"students": "county.students", "towns": "county.towns",
             "radius_km": "county.radius_km",
             "urban_share": "params.demography.urban_residence_share",
+            "urban_quality_schools": "county.urban_quality_schools",
+            "urban_ordinary_schools": "county.urban_ordinary_schools",
             "envelope_yuan": "params.budget.envelope_yuan"}
 
 
