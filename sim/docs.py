@@ -117,7 +117,7 @@ yearly table (`gap_rate@2030`, weighted by students across counties; `share_town
 the province's townships; `share_counties_gap_below`; `cost_policy_yuan@sum`, summed), and
 `DIR/counties/` keeps the same outputs read on each county (`sim.sweep.county_table`,
 `ruraledu export DIR`). A setting the county table gives each county (students, towns,
-radius, urban share, envelope, roster) cannot be set for the whole province.
+radius, urban share, county-seat schools, envelope, roster) cannot be set for the whole province.
 """
 
 
