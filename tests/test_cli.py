@@ -75,7 +75,7 @@ def test_bad_input_exits_2_without_traceback_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     r = invoke("run", str(bad), "--out", str(out))
     assert r.exit_code == 2
-    assert "county.towns" in r.output and "8 to 20" in r.output
+    assert "county.towns" in r.output and "1 to 30" in r.output
     assert "Traceback" not in r.output
     assert not out.exists()
 

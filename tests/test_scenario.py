@@ -61,8 +61,8 @@ def test_unknown_top_level_field(tmp_path):
 
 
 def test_out_of_range_value_gives_the_allowed_range(tmp_path):
-    msg = error_of(write(tmp_path, "[county]\ntowns = 25\n"))
-    assert "county.towns" in msg and "25" in msg and "8 to 20" in msg
+    msg = error_of(write(tmp_path, "[county]\ntowns = 45\n"))
+    assert "county.towns" in msg and "45" in msg and "1 to 30" in msg
 
 
 def test_out_of_range_parameter_deep_in_params(tmp_path):
@@ -81,7 +81,7 @@ def test_wrong_choice_lists_the_choices(tmp_path):
 
 
 def test_several_errors_are_all_reported(tmp_path):
-    msg = error_of(write(tmp_path, "start_year = 1900\n[county]\ntowns = 2\n"))
+    msg = error_of(write(tmp_path, "start_year = 1900\n[county]\ntowns = 0\n"))
     lines = msg.splitlines()
     assert len(lines) == 2 and all(line.startswith(str(tmp_path)) for line in lines)
     assert "start_year" in lines[0] and "county.towns" in lines[1]

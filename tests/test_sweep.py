@@ -161,7 +161,7 @@ def test_a_different_experiment_in_the_same_folder_is_refused(tmp_path):
     ('\n[factors."params.learning.peer_effect"]\ndist = "uniform"\nlow = 0.5\nhigh = 0.1\n',
      "low (0.5) must be below high (0.1)"),
     ('\n[factors."params.learning.peer_effect"]\ndist = "gamma"\n', "'uniform'"),
-    ('\n[factors."county.towns"]\ndist = "choice"\nvalues = [5, 9]\n', "8 to 20"),
+    ('\n[factors."county.towns"]\ndist = "choice"\nvalues = [0, 9]\n', "1 to 30"),
 ])
 def test_bad_factors_are_explained(tmp_path, body, message):
     with pytest.raises(InputError) as info:
