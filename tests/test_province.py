@@ -134,3 +134,41 @@ def test_packages_compared_over_a_province_county_by_county(tmp_path):
     assert paired["county 10%"] <= paired["county median"] <= paired["county 90%"]
     assert 0 <= paired["share of counties doing better"] <= 1
     assert (table["reference"] == "small").all()
+
+
+def with_prefecture(path, settings: str):
+    path.write_text(path.read_text(encoding="utf-8") + settings, encoding="utf-8")
+    return path
+
+
+def test_a_prefectures_settings_reach_its_counties_only(tmp_path):
+    path = with_prefecture(province(tmp_path),
+                           '[prefectures.East]\n"policies.pairing.start" = 2021\n')
+    result, _ = run_province(path, backend="serial", out=tmp_path / "out")
+    for row, (students, share, extra) in enumerate([
+            (4000, 0.3, {"policies.pairing.start": 2021}), (5000, 0.5, {})]):
+        alone = sim.run(sim.load_scenario(tmp_path / "small.toml", {
+            "county.students": students, "county.towns": 8,
+            "params.demography.urban_residence_share": share, **extra}), seed=county_seed(4, row))
+        mine = result.counties[result.counties["row"] == row].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine[alone.timeseries.columns], alone.timeseries)
+    east = result.counties[result.counties["row"] == 0]
+    assert (east["cost_policy_yuan"].iloc[1:] > 0).all()  # pairing costs from 2021
+
+
+@pytest.mark.parametrize("settings, words", [
+    ('[prefectures.North]\n"policies.pairing.start" = 2021\n',
+     "prefectures.North: no county of this prefecture in the county table (prefectures: "
+     "East, West)"),
+    ('[prefectures.East]\n"county.students" = 9000\n',
+     "prefectures.East: 'county.students': each county takes it from the county table "
+     "(column 'students')"),
+    ('[prefectures.East]\n"policies.pairing.strat" = 2021\n', "prefectures.East: "),
+])
+def test_bad_prefecture_settings_are_explained(tmp_path, settings, words):
+    path = with_prefecture(province(tmp_path), settings)
+    r = CliRunner().invoke(main, ["province", str(path), "--backend", "serial", "--out",
+                                  str(tmp_path / "o"), "--no-charts"])
+    assert r.exit_code == 2 and "Traceback" not in r.output, r.output
+    assert words in r.output and "prov.toml" in r.output, r.output
+    assert not (tmp_path / "o").exists()

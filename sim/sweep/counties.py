@@ -11,7 +11,7 @@ province command on them; the province file's ``[dask]`` table is the experiment
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,10 @@ class ProvinceFile(Group):
     package: str = Field(description="scenario every county runs, relative to this file")
     seed: int = Field(1, ge=0, le=2**32 - 1, description="province seed (each county's seed "
                       "derives from it and the county's row)")
+    prefectures: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="settings (dotted keys, as --set takes them) for every county of a "
+        "prefecture, laid over the package: a prefecture's own policy or parameters")
     dask: DaskOptions = Field(default_factory=DaskOptions)
 
 
@@ -71,7 +75,8 @@ def load_province(path: str | Path, package: str | Path | None = None
                          f"package: file not found: {package_path}")
     base = load_scenario(package_path)
     table_path = path.parent / prov.counties
-    counties = read_counties(table_path, prov.seed)
+    counties = with_prefecture_settings(path, prov, package_path,
+                                        read_counties(table_path, prov.seed))
     problems = []
     for c in counties:
         try:
@@ -81,6 +86,30 @@ def load_province(path: str | Path, package: str | Path | None = None
     if problems:
         raise InputError(table_path, problems)
     return prov, base, package_path.resolve(), counties
+
+
+def with_prefecture_settings(path: Path, prov: ProvinceFile, package_path: Path,
+                             counties: list[County]) -> list[County]:
+    """Each county with its prefecture's ``[prefectures]`` settings under its own row's (the
+    package, then the prefecture, then the county). A prefecture without a county, a setting
+    the package cannot take, or one the county table gives each county, is refused."""
+    if not prov.prefectures:
+        return counties
+    present = sorted({c.prefecture for c in counties})
+    problems = [f"prefectures.{name}: no county of this prefecture in the county table "
+                f"(prefectures: {', '.join(present)})"
+                for name in prov.prefectures if name not in present]
+    for name, settings in prov.prefectures.items():
+        try:
+            load_scenario(package_path, settings)
+        except InputError as err:
+            problems += [f"prefectures.{name}: {p}" for p in err.problems]
+        problems += owned_problems(settings, [c for c in counties if c.prefecture == name],
+                                   f"prefectures.{name}:", scope="prefecture")
+    if problems:
+        raise InputError(path, problems)
+    return [replace(c, overrides={**prov.prefectures.get(c.prefecture, {}), **c.overrides})
+            for c in counties]
 
 
 def read_counties(path: Path, seed: int) -> list[County]:
@@ -149,19 +178,23 @@ def read_counties(path: Path, seed: int) -> list[County]:
 
 
 def owned_settings(counties: Iterable[County]) -> dict[str, str]:
-    """The settings the county table gives the counties (students, towns, a roster...), each
-    with its column: set for the whole province, they would make the counties alike."""
+    """The settings the province gives its counties, each with where it comes from: a column
+    of the county table (students, towns, a roster...) or a prefecture's settings. Set for the
+    whole province, they would make the counties alike or undo a prefecture's choice."""
     column = {v: k for k, v in SETTINGS.items()} | {"county.source": "roster",
                                                      "county.roster": "roster"}
-    return {key: column.get(key, key) for c in counties for key in c.overrides}
+    return {key: (f"the county table (column '{column[key]}')" if key in column
+                  else "its prefecture's settings ([prefectures] in the province file)")
+            for c in counties for key in c.overrides}
 
 
-def owned_problems(keys: Iterable[str], counties: Iterable[County], where: str) -> list[str]:
-    """A problem for each of ``keys`` that the county table sets for the counties."""
+def owned_problems(keys: Iterable[str], counties: Iterable[County], where: str,
+                   scope: str = "province") -> list[str]:
+    """A problem for each of ``keys`` that the province sets county by county."""
     owned = owned_settings(counties)
-    return [f"{where} '{key}': each county takes it from the county table (column "
-            f"'{owned[key]}'), so it cannot be set for the whole province (allowed: a setting "
-            "the county table leaves to the package)" for key in sorted(set(keys) & set(owned))]
+    return [f"{where} '{key}': each county takes it from {owned[key]}, so it cannot be set "
+            f"for the whole {scope} (allowed: a setting the province leaves to the package)"
+            for key in sorted(set(keys) & set(owned))]
 
 
 def counties_problems(package_path: str | Path, counties: Iterable[County],
