@@ -337,24 +337,27 @@ def optimize_cmd(optimization: Path, backend: str, workers: int | None, out: Pat
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: results/provinces/<province>-<package>/; with "
                    "several packages, a folder per package inside it).")
+@SET_OPTION
 @click.option("--no-charts", is_flag=True, help="Tables only.")
 @FORMAT_OPTION
 @user_errors
 def province_cmd(province: Path, packages: tuple[Path, ...], backend: str,
-                 workers: int | None, out: Path | None, no_charts: bool,
+                 workers: int | None, out: Path | None, sets: tuple[str, ...], no_charts: bool,
                  chart_format: str) -> None:
     """Run every county of a PROVINCE file (TOML naming a county table) under its package or
     each --package; run it again to continue where it stopped. Writes counties.parquet (a row
     per county and year), province.parquet (a row per year), ranking.csv and report.md."""
     from .province import compare_packages, run_province
 
+    overrides = parse_sets(sets)
     results = []
     for package in packages or (None,):
         target = out
         if out is not None and package is not None and len(packages) > 1:
             target = out / package.stem
         try:
-            result, where = run_province(province, package, backend, workers, target)
+            result, where = run_province(province, package, backend, workers, target,
+                                         overrides)
         except KeyboardInterrupt:
             click.echo("\ninterrupted: finished counties are kept; run the same command "
                        "again to continue", err=True)

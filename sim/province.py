@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -108,10 +108,15 @@ class ProvinceResult:
 def run_province(path: str | Path, package: str | Path | None = None,
                  backend: str = "process",
                  workers: int | None = None, out: str | Path | None = None,
+                 overrides: dict[str, Any] | None = None,
                  ) -> tuple[ProvinceResult, Path]:
     """Run every county of a province file (continuing where an interrupted run stopped) and
-    write the county and province tables."""
+    write the county and province tables. ``overrides`` (``--set``: a sweep's design point,
+    say) are laid over every county's own settings."""
     prov, base, package_path, counties = load_province(path, package)
+    if overrides:
+        check_overrides(path, counties, [package_path], overrides)
+        counties = [replace(c, overrides={**c.overrides, **overrides}) for c in counties]
     out = Path(out) if out is not None else (Path("results") / "provinces"
                                              / f"{prov.name}-{base.name}")
     (out / COUNTY_DIR).mkdir(parents=True, exist_ok=True)
@@ -127,6 +132,20 @@ def run_province(path: str | Path, package: str | Path | None = None,
     result = ProvinceResult(table, aggregate(table), rank(table, base), base.name)
     result.write(out)
     return result, out
+
+
+def check_overrides(province: str | Path, counties: list[County], packages: list[Path],
+                    overrides: dict[str, Any], ensemble: pd.DataFrame | None = None) -> None:
+    """Refuse ``--set`` settings (and ensemble columns) that the province gives county by
+    county, or that a county cannot take under one of the packages: one line each."""
+    problems = owned_problems(overrides, counties, "--set")
+    if ensemble is not None:
+        problems += owned_problems(ensemble.columns, counties, "--uncertainty: column")
+    for package_path in packages:
+        problems += [f"{package_path.name}: {p}" for p in
+                     counties_problems(package_path, counties, overrides, "--set")]
+    if problems:
+        raise InputError(province, problems)
 
 
 def _claim(out: Path, prov: ProvinceFile, package: Path, counties: list[County]) -> None:
@@ -315,14 +334,8 @@ def compare_over_province(packages: Sequence[str | Path], province: str | Path,
             raise InputError(package, "file not found")
     loaded = [load_province(province, package) for package in packages]
     prov, counties = loaded[0][0], loaded[0][3]
-    problems = owned_problems(overrides, counties, "--set")
-    if ensemble is not None:
-        problems += owned_problems(ensemble.columns, counties, "--uncertainty: column")
-    for _, _, package_path, _ in loaded:
-        problems += [f"{package_path.name}: {p}" for p in
-                     counties_problems(package_path, counties, overrides, "--set")]
-    if problems:
-        raise InputError(province, problems)
+    check_overrides(province, counties, [package_path for _, _, package_path, _ in loaded],
+                    overrides, ensemble)
     first = prov.seed if first_seed is None else first_seed
     names = package_names([base.name for _, base, _, _ in loaded])
     draws = draw_parameter_sets(ensemble, replicates, first)

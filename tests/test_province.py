@@ -172,3 +172,21 @@ def test_bad_prefecture_settings_are_explained(tmp_path, settings, words):
     assert r.exit_code == 2 and "Traceback" not in r.output, r.output
     assert words in r.output and "prov.toml" in r.output, r.output
     assert not (tmp_path / "o").exists()
+
+
+def test_set_reaches_every_county_and_refuses_what_the_table_sets(tmp_path):
+    path = province(tmp_path)
+    r = CliRunner().invoke(main, ["province", str(path), "--backend", "serial", "--out",
+                                  str(tmp_path / "o"), "--no-charts",
+                                  "--set", "policies.pairing.start=2021"])
+    assert r.exit_code == 0, r.output
+    paired = pd.read_parquet(tmp_path / "o" / "counties.parquet")
+    with_prefecture(path, '[prefectures.East]\n"policies.pairing.start" = 2021\n'
+                          '[prefectures.West]\n"policies.pairing.start" = 2021\n')
+    same, _ = run_province(path, backend="serial", out=tmp_path / "p")
+    pd.testing.assert_frame_equal(paired, same.counties)
+    r = CliRunner().invoke(main, ["province", str(path), "--backend", "serial", "--out",
+                                  str(tmp_path / "q"), "--set", "county.towns=9"])
+    assert r.exit_code == 2 and "--set 'county.towns': each county takes it from the county " \
+        "table (column 'towns')" in r.output, r.output
+    assert not (tmp_path / "q").exists()
