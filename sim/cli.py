@@ -164,9 +164,10 @@ def _run_and_report(sc: Scenario, seed: int | None, out: Path | None,
 @click.option("--province", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A province file: each package runs in every county (replicate r with the "
                    "province seed first-seed + r in every package); writes the province's "
-                   "effect and its spread across counties (tables, no charts).")
+                   "effect and its spread across counties (tables and "
+                   "province_effects.png).")
 @map_options("the county runs of --province execute", "the result")
-@click.option("--no-charts", is_flag=True, help="Skip the fan charts.")
+@click.option("--no-charts", is_flag=True, help="Skip the charts.")
 @FORMAT_OPTION
 @user_errors
 def compare_cmd(scenarios: tuple[Path, ...], replicates: int, first_seed: int | None,
@@ -191,7 +192,8 @@ def compare_cmd(scenarios: tuple[Path, ...], replicates: int, first_seed: int | 
             str(ensemble_file.resolve())
         names = "-vs-".join(over.provenance["scenarios"])
         out = out or Path("results") / "compare" / f"{names}-in-{province.stem}"[:120]
-        over.write(out)
+        over.write(out, extras=() if no_charts else _charts("save_province_comparison_charts",
+                                                             chart_format))
         click.echo(f"uncertainty included: {over.includes}; "
                    f"{over.runs['counties'].iloc[0]} counties\n")
         click.echo(effects_markdown(over.effects))

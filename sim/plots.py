@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from .calibrate import CalibrationResult
     from .compare import Comparison
     from .optimize import OptimizationResult
-    from .province import ProvinceResult
+    from .province import ProvinceComparison, ProvinceResult
     from .results import Result
 
 # Okabe-Ito palette (colour-blind safe)
@@ -872,3 +872,56 @@ def province_caption(result: ProvinceResult) -> str:
 
 def save_province_charts(result: ProvinceResult, out: Path, fmt: str = "png") -> list[Path]:
     return [save(plot_province(result), out, "province", fmt, province_caption(result))]
+
+
+def plot_province_effects(effects: pd.DataFrame, title: str = "") -> Figure:
+    """Each package's effect against the reference over the years, one panel per measure: the
+    province's difference (line: median over replicates; dark band: 10-90% over replicates)
+    and how it spreads across counties (light band: 10-90% of the county effects), so a
+    province-wide gain carried by a few counties shows as a wide light band around it. Totals
+    (money, counts) have no county band: a county's share of a total is not on its scale."""
+    from .sweep.counties import SUMS
+
+    measures = list(dict.fromkeys(effects["measure"]))
+    cols = min(3, len(measures))
+    rows = -(-len(measures) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.6 * rows), squeeze=False)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1, top=1 - 0.9 / fig.get_figheight(),
+                        wspace=0.3, hspace=0.5)
+    for ax in axes.ravel()[len(measures):]:
+        ax.set_visible(False)
+    for ax, measure in zip(axes.ravel(), measures):
+        div, unit = _scale(measure)
+        for package, rows_ in effects[effects["measure"] == measure].groupby("package",
+                                                                             sort=False):
+            color = package_color(str(package))
+            years = rows_["year"].astype(int)
+            if measure not in SUMS:  # a sum's county effects are on another scale
+                ax.fill_between(years, rows_["county 10%"] / div, rows_["county 90%"] / div,
+                                color=color, alpha=0.15, lw=0)
+            ax.fill_between(years, rows_["province 10%"] / div, rows_["province 90%"] / div,
+                            color=color, alpha=0.35, lw=0)
+            ax.plot(years, rows_["province difference"] / div, color=color, lw=2,
+                    label=f"{package} - {rows_['reference'].iloc[0]}")
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_title(words(indicators.label(measure))
+                     + (" (province total)" if measure in SUMS else ""), fontsize=10)
+        ax.set_ylabel(f"difference ({unit})")
+        _years(ax, 5)
+        ax.grid(alpha=0.3)
+    axes.ravel()[0].legend(frameon=False, fontsize=8)
+    fig.suptitle(title or "Effect on the province: median and 10-90% over replicates (dark), "
+                 "10-90% across counties (light)", fontsize=11)
+    return plain(fig)
+
+
+def save_province_comparison_charts(comparison: ProvinceComparison, out: Path,
+                                    fmt: str = "png") -> list[Path]:
+    runs = comparison.runs
+    text = caption(f"{_span(runs['seed'])} for the province (each county's from it and its "
+                   "row, the same in every package)",
+                   f"{int(runs['replicate'].nunique())} replicates per package, "
+                   f"{int(runs['counties'].iloc[0])} counties",
+                   f"bands: 10-90% over replicates and across counties; uncertainty: "
+                   f"{comparison.includes}")
+    return [save(plot_province_effects(comparison.effects), out, "province_effects", fmt, text)]

@@ -292,10 +292,12 @@ class ProvinceComparison:
     includes: str = "stochastic only"
     provenance: dict = field(default_factory=dict)
 
-    def write(self, out: str | Path) -> Path:
+    def write(self, out: str | Path,
+              extras: Iterable[Callable[[ProvinceComparison, Path], object]] = ()) -> Path:
         """The tables beside what ``compare`` writes for one county (runs.parquet and
         bands.parquet, here the province's), plus counties.parquet, the effects and their
-        summary; earlier outputs of another comparison in the folder are removed."""
+        summary, then each of ``extras`` (``plots.save_province_comparison_charts``); earlier
+        outputs of another comparison in the folder are removed."""
         out = Path(out)
         with writing_into(out, stale=("*.parquet", "*.png", "*.svg", "*.pdf", "targets.*",
                                       "province_effects.*", "county_effects.csv",
@@ -310,6 +312,8 @@ class ProvinceComparison:
             comparison_codebook().to_csv(tmp / "codebook.csv", index=False)
             (tmp / "provenance.json").write_text(json.dumps(self.provenance, indent=2,
                                                             default=str), encoding="utf-8")
+            for extra in extras:
+                extra(self, tmp)
         return out
 
 
