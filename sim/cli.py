@@ -242,22 +242,35 @@ def init_cmd(folder: Path) -> None:
 
 @main.command("ensemble")
 @click.argument("experiment", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--n", "size", type=click.IntRange(2, 100_000), default=50, show_default=True,
-              help="Parameter sets to draw.")
+@click.option("--n", "size", type=click.IntRange(2, 100_000), default=None,
+              help="Parameter sets to draw [default: 50, or as many as --calibrated holds].")
+@click.option("--calibrated", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A posterior (`ruraledu calibrate`): its parameter sets are kept, each with "
+                   "one draw of the experiment's other assumptions.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The ensemble file to write (Parquet).")
 @user_errors
-def ensemble_cmd(experiment: Path, size: int, out: Path) -> None:
-    """Draw a prior ensemble of parameter sets from the params.* factors of an EXPERIMENT file
-    (for `compare --uncertainty`)."""
+def ensemble_cmd(experiment: Path, size: int | None, calibrated: Path | None,
+                 out: Path) -> None:
+    """Draw an ensemble of parameter sets from the params.* factors of an EXPERIMENT file (for
+    `compare --uncertainty`); with --calibrated, the posterior's parameters stay as calibrated
+    and the experiment's other assumptions are drawn beside them."""
     from . import ensemble as ensembles
     from .sweep.design import prior
 
-    table = prior(experiment, size)
+    if calibrated is None:
+        table = prior(experiment, size or 50)
+    else:
+        posterior = ensembles.load(calibrated)
+        if size is not None and size != len(posterior):
+            raise InputError("--n", f"{size}: with --calibrated the ensemble has the "
+                             f"posterior's {len(posterior)} parameter sets (allowed: leave "
+                             "--n out)")
+        table = ensembles.with_assumptions(posterior, prior(experiment, len(posterior)))
     ensembles.save(table, out)
     keys = [c for c in table.columns if c != ensembles.WEIGHT]
     click.echo(f"{len(table)} parameter sets over {len(keys)} uncertain parameters written to "
-               f"{out}")
+               f"{out} (effective size {ensembles.effective_size(table):.0f})")
 
 
 @main.command("calibrate")

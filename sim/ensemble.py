@@ -56,6 +56,29 @@ def load(path: str | Path) -> pd.DataFrame:
     return table
 
 
+def with_assumptions(calibrated: pd.DataFrame, assumed: pd.DataFrame) -> pd.DataFrame:
+    """The calibrated parameter sets (a posterior, with its weights), each paired with one
+    draw of the assumptions the calibration does not speak to (``assumed``, as many rows, e.g.
+    ``sim.sweep.design.prior``): the effect sizes that rest on few studies then widen the bands
+    as the data-constrained parameters do. Where both hold a parameter, the calibration's
+    values are kept: the evidence has spoken to it."""
+    if len(assumed) != len(calibrated):
+        raise ValueError(f"{len(assumed)} assumption draws for {len(calibrated)} calibrated "
+                         "parameter sets: draw as many")
+    out = calibrated.reset_index(drop=True).copy()
+    for key in assumed.columns:
+        if key != WEIGHT and key not in out:
+            out.insert(len(out.columns) - 1, key, assumed[key].to_numpy())
+    return out
+
+
+def effective_size(table: pd.DataFrame) -> float:
+    """Kish's effective sample size of an ensemble's weights: how many equally weighted
+    parameter sets it is worth."""
+    w = table[WEIGHT].to_numpy(float)
+    return float(w.sum() ** 2 / (w ** 2).sum())
+
+
 def save(table: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -105,3 +105,35 @@ def test_a_sweep_integrates_its_levers_over_an_ensemble(tmp_path, prior):
     path.write_text(clash, encoding="utf-8")
     r = CliRunner().invoke(main, ["check", str(path)])
     assert r.exit_code == 2 and "factors of the design and columns of the ensemble" in r.output
+
+
+POSTERIOR = ROOT / "experiments" / "calibrate-baseline" / "posterior.parquet"
+
+
+def test_a_posterior_keeps_its_sets_and_gains_the_other_assumptions(tmp_path):
+    """`ruraledu ensemble EXPERIMENT --calibrated POSTERIOR`: the posterior's columns and weights
+    unchanged (the calibration wins where both hold a parameter), one draw of each assumption
+    it does not speak to beside every calibrated set."""
+    out = tmp_path / "ens.parquet"
+    r = CliRunner().invoke(main, ["ensemble", str(THRESHOLD), "--calibrated", str(POSTERIOR),
+                                  "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    posterior, table = ensembles.load(POSTERIOR), ensembles.load(out)
+    pd.testing.assert_frame_equal(table[posterior.columns], posterior)
+    assumed = draw_prior(THRESHOLD, n=len(posterior))
+    added = [c for c in assumed.columns if c not in posterior]
+    assert "params.levers.pairing_value_added" in added
+    assert "params.learning.exam_cv" not in added  # calibrated: the posterior's values stay
+    np.testing.assert_array_equal(table[added].to_numpy(), assumed[added].to_numpy())
+    assert f"effective size {ensembles.effective_size(posterior):.0f}" in r.output
+    r = CliRunner().invoke(main, ["ensemble", str(THRESHOLD), "--calibrated", str(POSTERIOR),
+                                  "--n", "7", "--out", str(tmp_path / "x.parquet")])
+    assert r.exit_code == 2 and "--n" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "x.parquet").exists()
+
+
+def test_effective_size_counts_equal_weights_and_discounts_uneven_ones():
+    even = pd.DataFrame({"params.x": [1, 2, 3, 4], "weight": 0.25})
+    uneven = even.assign(weight=[0.7, 0.1, 0.1, 0.1])
+    assert ensembles.effective_size(even) == pytest.approx(4)
+    assert 1 < ensembles.effective_size(uneven) < 2
