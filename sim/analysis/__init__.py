@@ -198,8 +198,10 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
             with quiet():  # (a convergence check: its notes repeat the full design's)
                 half = sensitivity.indices(method, problem, Xh, Yh, **kw)
             half["method"] = f"{method} (first half)"
-        except (ValueError, IndexError, ZeroDivisionError, np.linalg.LinAlgError):
+        except (ValueError, IndexError, ZeroDivisionError, np.linalg.LinAlgError) as err:
             half = pd.DataFrame(columns=full.columns)
+            warnings.append(f"{name}: no convergence check (the first half of the design "
+                            f"gives no indices: {err}); a larger design may give it")
         n = design.get("n") if method != "morris" else design.get("trajectories")
         warnings += sensitivity.warnings_for(full, method, n, name)
         for frame in (full, half):
