@@ -219,6 +219,9 @@ def target_table(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         })
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "scenario"
+    for column in table.columns:  # years as years (2028, not 2028.0), "never" left empty
+        if "first year" in column:
+            table[column] = pd.array(table[column].to_numpy(object), dtype="Int64")
     return table.reset_index()
 
 
@@ -266,9 +269,11 @@ def targets_markdown(table: pd.DataFrame) -> str:
     def fmt(v, label: str) -> str:
         missing = v is None or (isinstance(v, float) and np.isnan(v))
         if "first year" in label:
-            return "never" if missing else str(int(v))
+            return "never" if missing or v is pd.NA else str(int(v))
         if missing:
             return "-"
+        if label.startswith("years with"):  # a count of years (a median: may end in .5)
+            return f"{v:g}"
         if isinstance(v, float):
             return f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"
         return str(v)

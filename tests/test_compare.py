@@ -66,6 +66,13 @@ def test_cli_compare_writes_tables_fan_chart_and_budget(tmp_path):
     book = pd.read_csv(out / "codebook.csv")
     assert set(pd.read_parquet(out / "runs.parquet").columns) <= set(book["name"])
     assert set(pd.read_parquet(out / "bands.parquet").columns) <= set(book["name"])
+    # years as years (2020, never 2020.0, even beside a target never met): nullable integers
+    text = (out / "targets.csv").read_text(encoding="utf-8")
+    assert ",2020," in text and "2020.0" not in text
+    firsts = [c for c in pd.read_csv(out / "targets.csv").columns if "first year" in c]
+    table = sim.compare([sim.Scenario(name="a", end_year=2023, county={"students": 3000,
+                                                                   "towns": 8})], replicates=2)
+    assert firsts and all(str(table.targets[c].dtype) == "Int64" for c in firsts)
 
 
 def test_cli_compare_refuses_bad_files(tmp_path):
