@@ -85,6 +85,11 @@ class Demography(Group):
         "share of rural pupils at rural schools whose family moves to the county seat in "
         "mid-stage, at the start; later years follow the choice model's odds (incomes, "
         "journeys, school results: sim.stages.relocation)")
+    relocation_max_hazard: float = param(
+        0.10, 0.05, 0.30, ASSUMPTION, "per year",
+        "highest yearly chance that a family moves to the county seat mid-stage: the choice "
+        "model's odds would exceed it for a few families far from school and well off (at "
+        "most 1.4% of those at risk in a baseline year)")
     left_behind_share: float = param(
         0.15, 0.0, 0.40, ASSUMPTION + " (ACWF 2013: 21.9% of rural children nationally)",
         "share", "rural entrants whose parents both work away")

@@ -83,3 +83,10 @@ def test_richer_later_cohorts_relocate_more():
 
 def test_no_relocation_rate_moves_nobody():
     assert relocated(slice(2020, 2035), seeds=(1,), **{"params.demography.relocation_rate": 0.0}) == 0
+
+
+def test_the_ceiling_holds_back_only_the_families_above_it():
+    low = relocated(slice(2020, 2026), **{"params.demography.relocation_max_hazard": 0.05})
+    high = relocated(slice(2020, 2026), **{"params.demography.relocation_max_hazard": 0.30})
+    assert high > low  # the few far, well-off families the lower ceiling held back
+    assert high < 1.5 * low  # the rest move at their own odds, whatever the ceiling

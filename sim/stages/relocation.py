@@ -30,11 +30,6 @@ from .enrollment import place_utilities
 if TYPE_CHECKING:
     from ..state import CountyState
 
-# Numerical guard, not a behavioural claim: no family's yearly hazard exceeds this, so only
-# pupils whose uniform falls under it need their hazard computed.
-MAX_HAZARD = 0.1
-
-
 def eligible(st: CountyState, ids: np.ndarray) -> np.ndarray:
     """Which of the pupils ``ids`` may relocate: enrolled, rural home, at a rural school (a
     rural child already at a county-seat school has made the move; an entrant chooses)."""
@@ -83,10 +78,12 @@ def relocate(st: CountyState, year: int) -> None:
     s, c, p = st.students, st.county, st.params.demography
     win = s.window(year)
     u = st.streams.uniform("relocation", year, win.stop - win.start)
-    ids = np.flatnonzero(u < MAX_HAZARD) + win.start
+    # no hazard exceeds the ceiling, so only pupils whose uniform falls under it need one
+    ceiling = p.relocation_max_hazard
+    ids = np.flatnonzero(u < ceiling) + win.start
     ids = ids[eligible(st, ids)]
     hazard = np.minimum(p.relocation_rate * advantage(st, ids, year) / st.relocation_norm,
-                        MAX_HAZARD)
+                        ceiling)
     draw = u[ids - win.start]
     moving = draw < hazard
     ids, draw, hazard = ids[moving], draw[moving], hazard[moving]
