@@ -342,3 +342,18 @@ high = 0.08
     assert noise == pytest.approx(min(max(within, 0), 1))
     report = (write(a, out) / "report.md").read_text()
     assert "never held the target by 2025 (the scenario's end year" in report
+
+
+def test_the_report_names_no_index_rather_than_nan():
+    """An index SALib could not compute (too few points) is left out of the top factors, and a
+    row with none says so instead of printing 'nan [nan, nan]'."""
+    from sim.analysis.report import _top
+
+    def rows(values):
+        return pd.DataFrame({"outcome": "gap_rate", "year": "2025", "method": "delta",
+                             "index": "delta", "factor": ["a", "b"], "value": values,
+                             "conf_low": values, "conf_high": values})
+
+    assert _top(rows([np.nan, np.nan]), "gap_rate", "2025") == "no index (see Warnings)"
+    top = _top(rows([np.nan, 0.3]), "gap_rate", "2025")
+    assert top.startswith("b 0.30") and "nan" not in top

@@ -13,7 +13,10 @@ def _top(indices: pd.DataFrame, outcome: str, year: str, k: int = 3) -> str:
     if rows.empty:
         return "-"
     method = rows["method"].iloc[0]
-    main = rows[rows["index"] == MAIN_INDEX[method]].sort_values("value", ascending=False)
+    main = rows[rows["index"] == MAIN_INDEX[method]].dropna(subset=["value"])
+    if main.empty:  # e.g. too few design points for the method: the warnings say why
+        return "no index (see Warnings)"
+    main = main.sort_values("value", ascending=False)
     return "; ".join(f"{r.factor} {r.value:.2f} [{r.conf_low:.2f}, {r.conf_high:.2f}]"
                      for r in main.head(k).itertuples())
 
