@@ -357,3 +357,12 @@ def test_the_report_names_no_index_rather_than_nan():
     assert _top(rows([np.nan, np.nan]), "gap_rate", "2025") == "no index (see Warnings)"
     top = _top(rows([np.nan, 0.3]), "gap_rate", "2025")
     assert top.startswith("b 0.30") and "nan" not in top
+
+
+def test_an_output_that_is_mostly_noise_is_flagged():
+    from sim.analysis import noise_warning
+
+    assert noise_warning("gap_rate@2025", 0.95)[0].startswith("gap_rate@2025: 95% of its "
+                                                               "variance is the model's randomness")
+    assert noise_warning("gap_rate@2025", 0.5) == []
+    assert noise_warning("gap_rate@2025", float("nan")) == []

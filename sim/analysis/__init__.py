@@ -27,6 +27,19 @@ from .sensitivity import METHOD_OF_DESIGN, analyze_function
 
 __all__ = ["Analysis", "analyze", "analyze_function"]
 
+# a noise share from which an output's indices are read as noise (analysis warnings)
+NOISE_ONLY = 0.9
+
+
+def noise_warning(name: str, share: float) -> list[str]:
+    """A warning when the model's randomness makes up nearly all of an output's variance
+    between runs: its indices would rank the factors by noise."""
+    if not share >= NOISE_ONLY:  # also NaN: no variance at all is warned of elsewhere
+        return []
+    return [f"{name}: {share:.0%} of its variance is the model's randomness at fixed design "
+            "points, so its indices describe noise, not the factors; more replicates, wider "
+            "factor ranges or a later year may separate them"]
+
 
 @dataclass
 class Analysis:
@@ -164,6 +177,7 @@ def analyze(out: str | Path, seed: int = 1) -> Analysis:
         within = values.groupby(ok["sample_id"]).var(ddof=1).mean()
         share = float(np.clip(within / total, 0, 1)) if total > 0 else np.nan
         noise_rows.append({"outcome": col, "year": when, "noise_share": share})
+        warnings += noise_warning(name, share)
         if method is None:
             continue
         assert problem is not None  # every sweep manifest holds its SALib problem (sim.sweep.sweep)
