@@ -30,6 +30,11 @@ PATTERN_WORDS = {NAME_PATTERN: "allowed: letters, digits, '.', '_' and '-', star
 
 
 class Scenario(Group):
+    """One run's settings: its years, the county (synthetic or a school roster), the policy
+    levers with their timelines and the model's parameters (``params``), each field bounded and
+    documented (docs/parameters.md). ``load_scenario`` reads one from TOML; dotted overrides
+    (``--set``) go through ``with_overrides``, checked as the file is."""
+
     name: str = Field("scenario", pattern=NAME_PATTERN, max_length=80)
     description: str = ""
     start_year: int = param(2020, 2000, 2040, "", "year")

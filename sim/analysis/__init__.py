@@ -151,6 +151,12 @@ def scenario_end_year(manifest: dict, warnings: list[str]) -> int | None:
 
 
 def analyze(out: str | Path, seed: int = 1) -> Analysis:
+    """Sensitivity and threshold analysis of the finished sweep in folder ``out`` (what
+    ``ruraledu analyze`` runs): indices by the design's method (Sobol, Morris or delta) on the
+    mean over replicates at each design point, each output's noise share, the chance of
+    meeting 0.15 at each point with regional sensitivity and PRIM boxes, and warnings; failed
+    runs are left out, never imputed. ``seed`` seeds the bootstrap intervals;
+    ``Analysis.write`` writes the tables, charts and report."""
     out = Path(out)
     method_of = Store(out).required_manifest()["design"]["method"]
     method = METHOD_OF_DESIGN.get(method_of)
