@@ -221,7 +221,7 @@ def target_table(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     table.index.name = "scenario"
     for column in table.columns:  # years as years (2028, not 2028.0), "never" left empty
         if "first year" in column:
-            table[column] = pd.array(table[column].to_numpy(object), dtype="Int64")
+            table[column] = table[column].astype("Int64")
     return table.reset_index()
 
 

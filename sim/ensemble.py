@@ -65,11 +65,10 @@ def with_assumptions(calibrated: pd.DataFrame, assumed: pd.DataFrame) -> pd.Data
     if len(assumed) != len(calibrated):
         raise ValueError(f"{len(assumed)} assumption draws for {len(calibrated)} calibrated "
                          "parameter sets: draw as many")
-    out = calibrated.reset_index(drop=True).copy()
-    for key in assumed.columns:
-        if key != WEIGHT and key not in out:
-            out.insert(len(out.columns) - 1, key, assumed[key].to_numpy())
-    return out
+    added = [k for k in assumed.columns if k != WEIGHT and k not in calibrated]
+    kept = calibrated.reset_index(drop=True)
+    return pd.concat([kept.drop(columns=WEIGHT), assumed[added].reset_index(drop=True),
+                      kept[WEIGHT]], axis=1)
 
 
 def effective_size(table: pd.DataFrame) -> float:
