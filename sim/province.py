@@ -46,6 +46,7 @@ from .provenance import record, scenario_record
 from .scenario import Scenario, read_toml
 from .sweep.backends import mapper
 from .sweep.counties import (
+    COUNTY_LABELS,
     PROVINCE_COLUMNS,
     County,
     ProvinceFile,
@@ -423,10 +424,7 @@ def _signed(value: float) -> str:
 EFFECT_COLUMNS = (
     ("county_seed", "County seed", "the county's seed: from the replicate's province seed and "
      "its row, the same under every package"),
-    ("row", "County row", "the county's row in the county table (0 for the first)"),
-    ("county", "County", "the county-level unit's name"),
-    ("prefecture", "Prefecture", "the prefecture it belongs to"),
-    ("kind", "Kind", "district, county_city or county"),
+    *COUNTY_LABELS,
     ("towns", "Towns", "the county's townships (its weight in the province's share meeting "
      "0.15)"),
     ("package", "Package", "province_effects.csv, county_effects.csv: the package compared"),

@@ -34,7 +34,7 @@ from ..indicators import Indicator, codebook, output_column
 from ..provenance import scenario_record
 from . import design
 from .backends import BACKENDS, default_workers, run_shards
-from .counties import County, province_output
+from .counties import COUNTY_LABELS, County, province_output
 from .evaluate import RunSpec, ShardSpec
 from .experiment import Experiment, experiment_province, load_experiment
 from .progress import Progress
@@ -177,10 +177,7 @@ RUN_COLUMNS = (
 
 
 COUNTY_COLUMNS = (
-    ("row", "County row", "the county's row in the county table (0 for the first)"),
-    ("county", "County", "the county-level unit's name"),
-    ("prefecture", "Prefecture", "the prefecture it belongs to"),
-    ("kind", "Kind", "district, county_city or county"),
+    *COUNTY_LABELS,
     ("county_seed", "County seed", "the county's seed: from the run's province seed and its "
      "row, the same at every design point"),
 )

@@ -37,6 +37,13 @@ SETTINGS = {"students": "county.students", "towns": "county.towns",
             "urban_ordinary_schools": "county.urban_ordinary_schools",
             "envelope_yuan": "params.budget.envelope_yuan"}
 
+# how a county's rows are labelled in every table of counties (codebook.csv entries)
+COUNTY_LABELS = (
+    ("row", "County row", "the county's row in the county table (0 for the first)"),
+    ("county", "County", "the county-level unit's name"),
+    ("prefecture", "Prefecture", "the prefecture it belongs to"),
+    ("kind", "Kind", "district, county_city or county"),
+)
 
 class ProvinceFile(Group):
     name: str = Field(pattern=NAME_PATTERN, max_length=80)
