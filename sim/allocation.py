@@ -8,7 +8,26 @@ import numpy as np
 def admitted(group: np.ndarray, priority: np.ndarray, places: np.ndarray) -> np.ndarray:
     """Positions of the candidates who get one of their group's ``places`` when each group's
     candidates are taken in ascending ``priority`` (ties keep input order)."""
-    order = np.lexsort((priority, group))
+    # a stable sort by priority, then a stable sort by group: np.lexsort's order, faster, as
+    # numpy sorts small integers (groups are schools) by radix
+    order = np.argsort(priority, kind="stable")
+    by_group = group[order]
+    if by_group.size and 0 <= by_group.min() and by_group.max() < 2**15:
+        by_group = by_group.astype(np.int16)
+    order = order[np.argsort(by_group, kind="stable")]
     g = group[order]
     rank = np.arange(order.size) - np.searchsorted(g, g, "left")
     return order[rank < places[g]]
+
+
+def largest(values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` largest ``values``, ties going to the earlier position: the first
+    ``k`` of a stable sort in descending order, as a set, found by partition in linear time."""
+    if k <= 0:
+        return np.empty(0, np.intp)
+    if k >= values.size:
+        return np.arange(values.size)
+    kth = np.partition(values, values.size - k)[values.size - k]
+    above = np.flatnonzero(values > kth)
+    tied = np.flatnonzero(values == kth)[: k - above.size]
+    return np.concatenate([above, tied])

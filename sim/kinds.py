@@ -61,6 +61,9 @@ UNTITLED, LEVEL2, LEVEL1, SENIOR = map(int, Title)
 STUDENT_STATUS = tuple(s.name.lower() for s in StudentStatus)
 TEACHER_STATUS = tuple(s.name.lower() for s in TeacherStatus)
 N_SCHOOL_TYPES = len(SchoolType)
+# how a pupil attends this year, by where the school is and whether the pupil boards
+# (``YearState.pupils_by_place``); the last is everyone of the year not at a school
+RURAL_DAY, RURAL_BOARDER, URBAN_DAY, URBAN_BOARDER, NOT_AT_SCHOOL = range(5)
 FIRST_MIDDLE_GRADE = 7  # grades 1-6 primary, 7-9 middle (Compulsory Education Law)
 GRADE_RANGES = {"primary": (1, 6), "middle": (7, 9), "nine_year": (1, 9), "lower_primary": (1, 3)}
 

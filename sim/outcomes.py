@@ -16,13 +16,20 @@ import numpy as np
 from .accounts import accounts
 from .indicators import FLOW_NAMES, GAP_TARGET, TIMESERIES_COLUMNS, checked_row
 from .kinds import (
+    ENROLLED,
     FIRST_MIDDLE_GRADE,
     GRADUATED,
     MOVED_AWAY,
+    NOT_AT_SCHOOL,
     NOT_ENTERED,
+    RURAL_BOARDER,
+    RURAL_DAY,
     SENIOR,
+    STUDENT_STATUS,
     TEACHING_POINT,
     TOWN_SEAT,
+    URBAN_BOARDER,
+    URBAN_DAY,
     URBAN_PLACE,
     URBAN_QUALITY,
     VILLAGE,
@@ -52,62 +59,74 @@ def _quantile_01(counts: np.ndarray, q: float) -> float:
 
 
 def measure_enrollment(st: CountyState, year: int) -> None:
-    """Who attends where this year: retention, boarding, travel, class sizes."""
+    """Who attends where this year: retention, boarding, travel, class sizes.
+
+    Everything is read from three counts over the year's students, each one pass of
+    ``np.bincount``: by school, grade and boarding; by home place and way of attending; and by
+    hukou town, status and whether the pupil attends a rural school of that town."""
     s, c, sp = st.students, st.county, st.params.staffing
-    n = c.n_schools
+    n, towns = c.n_schools, c.n_towns
     win = s.window(year)
-    status = s.status[win]
     school = st.now.cell >> 1  # n for anyone not enrolled
-    enrolled = school < n
-    n_all = int(enrolled.sum())
-    in_rural = ~np.append(c.is_urban_school, True)[school]
-    local = s.hukou_rural[win]
-    of_age = local & (status != NOT_ENTERED) & (status != GRADUATED)
-    at_school = local & enrolled  # in the county's schools this year
-    middle = s.grade[win] >= FIRST_MIDDLE_GRADE
     boarding = s.boarding[win]
-    per_class = np.bincount(school * 9 + s.grade[win] - 1, minlength=9 * (n + 1))[: 9 * n]
-    per_class = per_class.reshape(n, 9)
+    travel = st.now.travel
+    # by school, grade and boarding (nobody outside a school boards)
+    by_class = np.bincount(school * 18 + (s.grade[win] - 1) * 2 + boarding,
+                           minlength=18 * (n + 1))[: 18 * n].reshape(n, 9, 2)
+    per_class = by_class.sum(axis=2)
     classes_p = np.ceil(per_class[:, :6] / sp.class_max_primary).sum()
     classes_m = np.ceil(per_class[:, 6:] / sp.class_max_middle).sum()
-    n_mid = int(st.schools.enrolled[:, 1].sum())
+    enrolled_by_grade = np.concatenate([[0], per_class.sum(axis=0)])  # index = grade
+    st.now.enrolled_by_grade = enrolled_by_grade
+    boarders_by_grade = np.concatenate([[0], by_class[:, :, 1].sum(axis=0)])
+    st.schools.boarders = by_class[:, :, 1].sum(axis=1)
+    n_all = int(enrolled_by_grade.sum())
+    n_mid = int(enrolled_by_grade[FIRST_MIDDLE_GRADE:].sum())
     n_pri = n_all - n_mid
-    travel_hist = np.bincount((st.now.travel * 10 + 0.5).astype(np.intp))
-    travel_hist[0] -= school.size - n_all  # those not enrolled carry travel 0
-    st.schools.boarders = np.bincount(school[boarding], minlength=n)
-    boarders_mid = int((boarding & middle).sum())
+    boarders_mid = int(boarders_by_grade[FIRST_MIDDLE_GRADE:].sum())
     st.now.boarders_by_stage = (int(st.schools.boarders.sum()) - boarders_mid, boarders_mid)
-    st.schools.travel_km = np.bincount(school, weights=st.now.travel, minlength=n + 1)[:n]
-    towns = st.county.n_towns
+    travel_cell = np.bincount(st.now.cell, weights=travel, minlength=2 * n + 1)[: 2 * n]
+    st.schools.travel_km = travel_cell.reshape(n, 2).sum(axis=1)
+    travel_middle = float(travel_cell[1::2].sum())
+    travel_hist = np.bincount((travel * 10 + 0.5).astype(np.intp))
+    travel_hist[0] -= school.size - n_all  # those not enrolled carry travel 0
+    # by home place and how the pupil attends
+    urban_school = np.append(c.is_urban_school, False)  # last: no school
+    attends = np.where(urban_school, URBAN_DAY, RURAL_DAY)[:, None] + np.array([0, 1])
+    attends[n] = NOT_AT_SCHOOL  # by school and boarding
+    key = s.place[win].astype(np.intp) * 5 + attends.ravel()[school * 2 + boarding]
+    by_place = np.bincount(key, minlength=5 * c.n_places).reshape(c.n_places, 5)
+    km_by_place = np.bincount(key, weights=travel, minlength=5 * c.n_places).reshape(-1, 5)
+    st.now.pupils_by_place = by_place
+    at_school = slice(0, NOT_AT_SCHOOL)
+    rural = c.place_kind != URBAN_PLACE
+    lost = st.effects.lost_school  # displaced: their village's school closed
+    bus = st.effects.bus & rural
+    n_rural_home = int(by_place[rural, at_school].sum())
+    boards = [RURAL_BOARDER, URBAN_BOARDER]
+    n_displaced = by_place[lost, at_school].sum()
     # seed 004 三(七): local-hukou pupils at school in the county, by town, split by whether
     # they attend a rural school of their own town (本地就读); children who left the county
     # or school are not in it (reported apart), so their growing stock causes no drift
-    home = s.place[win]
-    displaced = enrolled & st.effects.lost_school[home]  # their village's school closed
-    grade = s.grade[win].astype(np.intp)
-    boarders_by_grade = np.bincount(grade[boarding], minlength=10)
-    enrolled_by_grade = np.concatenate([[0], per_class.sum(axis=0)])  # index = grade
+    rural_town = np.where(urban_school, -2, np.append(c.school_town, -2))
     town = s.hukou_town[win].astype(np.intp)
-    own_town = in_rural & (np.append(c.school_town, -1)[school] == town)
-    key = town * 2 + own_town
-    per_town = np.bincount(key[at_school], minlength=2 * towns)[: 2 * towns].reshape(towns, 2)
-    # how rural-home pupils get to school: their own way (on foot, bicycle, parents), the school
-    # bus of a closed school's village, a dormitory bed, or a family flat at the county seat
-    rural_home = enrolled & (c.place_kind[home] != URBAN_PLACE)
-    day = rural_home & ~boarding
-    relocated = day & ~in_rural
-    bus = day & in_rural & st.effects.bus[home]
-    n_rural_home = int(rural_home.sum())
+    own_town = rural_town[school] == town
+    local = s.hukou_rural[win]
+    key = ((town + 1) * 2 + local) * len(STUDENT_STATUS) + s.status[win]
+    by_town = np.bincount(key * 2 + own_town, minlength=(towns + 1) * 4 * len(STUDENT_STATUS))
+    by_town = by_town.reshape(towns + 1, 2, len(STUDENT_STATUS), 2)[:, 1]  # local hukou
+    status = by_town.sum(axis=(0, 2))
+    per_town = by_town[1:, ENROLLED]
+    of_age = status.sum() - status[NOT_ENTERED] - status[GRADUATED]
     village_sites = st.schools.open & (c.school_type > TOWN_SEAT)  # 乡村小学 and teaching points
     size = st.schools.enrolled.sum(axis=1)
-    travel_middle = float(st.now.travel[middle].sum())
     st.now.town_children = per_town.sum(axis=1)
     st.now.town_attending = per_town[:, 1]
     st.now.snapshot = {
         "student_retention": _ratio(st.now.town_attending.sum(), st.now.town_children.sum()),
-        "left_county_share": _ratio((of_age & (status == MOVED_AWAY)).sum(), of_age.sum()),
-        "mean_travel_km_displaced": _ratio(st.now.travel[displaced].sum(), displaced.sum()),
-        "boarding_from_displaced": _ratio((boarding & displaced).sum(), displaced.sum()),
+        "left_county_share": _ratio(status[MOVED_AWAY], of_age),
+        "mean_travel_km_displaced": _ratio(km_by_place[lost, at_school].sum(), n_displaced),
+        "boarding_from_displaced": _ratio(by_place[lost][:, boards].sum(), n_displaced),
         **{f"boarding_rate_grade_{g}": _ratio(boarders_by_grade[g], enrolled_by_grade[g])
            for g in range(1, 10)},
         "boarding_rate": _ratio(st.schools.boarders.sum(), n_all),
@@ -116,13 +135,16 @@ def measure_enrollment(st: CountyState, year: int) -> None:
         "mean_travel_km": _ratio(st.schools.travel_km.sum(), n_all),
         "mean_travel_km_primary": _ratio(st.schools.travel_km.sum() - travel_middle, n_pri),
         "mean_travel_km_middle": _ratio(travel_middle, n_mid),
-        "mode_share_own_way": _ratio((day & ~relocated & ~bus).sum(), n_rural_home),
-        "mode_share_bus": _ratio(bus.sum(), n_rural_home),
-        "mode_share_boarding": _ratio((rural_home & boarding).sum(), n_rural_home),
-        "mode_share_relocated": _ratio(relocated.sum(), n_rural_home),
-        "bus_share_displaced": _ratio((bus & displaced).sum(), displaced.sum()),
+        # how rural-home pupils get to school: their own way (on foot, bicycle, parents), the
+        # school bus of a closed school's village, a dormitory bed, or a family flat at the
+        # county seat
+        "mode_share_own_way": _ratio(by_place[rural & ~bus, RURAL_DAY].sum(), n_rural_home),
+        "mode_share_bus": _ratio(by_place[bus, RURAL_DAY].sum(), n_rural_home),
+        "mode_share_boarding": _ratio(by_place[rural][:, boards].sum(), n_rural_home),
+        "mode_share_relocated": _ratio(by_place[rural, URBAN_DAY].sum(), n_rural_home),
+        "bus_share_displaced": _ratio(by_place[bus & lost, RURAL_DAY].sum(), n_displaced),
         "p95_travel_km": _quantile_01(travel_hist, 0.95),
-        "urban_enrollment_share": _ratio(n_all - in_rural.sum(), n_all),
+        "urban_enrollment_share": _ratio(by_place[:, [URBAN_DAY, URBAN_BOARDER]].sum(), n_all),
         "share_small_rural_schools": _ratio((village_sites & (size < SMALL_SCHOOL)).sum(),
                                             village_sites.sum()),
         "class_size_primary": _ratio(n_pri, classes_p),

@@ -256,7 +256,7 @@ class PlaceOptions:
     distance: np.ndarray  # float32 (places, n_schools + 1)
     urban: np.ndarray  # bool (n_schools + 1)
     nearest_first: np.ndarray  # schools of each place by distance
-    own_town_sorted: np.ndarray  # ... and whether each is a rural school of the place's town
+    own_town_first: np.ndarray  # the rural schools of its town by distance, n_schools padded
     stale: bool = False  # schools closed since the options were built
     journey_key: tuple | None = None  # what the cached journey terms were computed for
     journey: tuple[np.ndarray, np.ndarray] | None = None  # (disutility, relocating)
@@ -381,10 +381,12 @@ class YearState:
     travel: np.ndarray = field(default_factory=_no_km)  # daily km in the window (0: not enrolled)
     transfer_requests: np.ndarray = field(default_factory=_no_ids)  # rural teachers asking
     boarders_by_stage: tuple[int, int] = (0, 0)
+    # pupils by home place and way of attending (outcomes.RURAL_DAY ...), at enrollment
+    pupils_by_place: np.ndarray = field(default_factory=_no_ids)
     town_children: np.ndarray = field(default_factory=_no_ids)  # local children by hukou town
     town_attending: np.ndarray = field(default_factory=_no_ids)  # ... attending a rural school
-    dropouts_by_grade: np.ndarray = field(default_factory=_no_ids)
-    enrolled_by_grade: np.ndarray = field(default_factory=_no_ids)
+    dropouts_by_grade: np.ndarray = field(default_factory=_no_ids)  # index: grade
+    enrolled_by_grade: np.ndarray = field(default_factory=_no_ids)  # ... at enrollment
     outlays: dict[str, float] = field(default_factory=dict)  # capital spent this year by lever
     funded_degrees: int = 0  # degrees completed this year because of the degree lever
     zhongkao: tuple[np.ndarray, ...] = field(default_factory=lambda: (_no_ids(),) * 3)

@@ -1,6 +1,7 @@
 import numpy as np
+import pytest
 
-from sim.allocation import admitted
+from sim.allocation import admitted, largest
 
 
 def test_each_group_admits_its_places_in_priority_order():
@@ -28,3 +29,11 @@ def test_logit_sampling_never_picks_a_missing_option():
     assert np.isfinite(v[np.arange(len(k)), k]).all()
     # the inverse-CDF rule: a small uniform picks the first option with weight
     assert k[0] == 2 and k[1] == 0 and k[2] == 1
+
+
+@pytest.mark.parametrize("k", [-1, 0, 1, 7, 50, 199, 200, 250])
+def test_largest_is_the_head_of_a_stable_descending_sort(k):
+    rng = np.random.default_rng(k + 2)
+    values = rng.integers(0, 20, 200).astype(np.float32)  # many ties
+    expected = np.argsort(-values, kind="stable")[: max(k, 0)]
+    assert sorted(largest(values, k)) == sorted(expected)

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import Field
 
 from ..budget import NOTHING, Spending
-from ..kinds import URBAN_PLACE
+from ..kinds import RURAL_DAY, URBAN_PLACE
 from .timeline import Lever
 
 if TYPE_CHECKING:
@@ -66,9 +66,6 @@ def service_cost(st: CountyState, bus: np.ndarray, lunch: np.ndarray) -> Spendin
 
 
 def day_pupils_by_place(st: CountyState) -> np.ndarray:
-    """This year's day pupils at rural schools (as enrolled this year), by home place."""
-    s, c = st.students, st.county
-    win = s.window(st.year)
-    school = st.now.cell // 2  # n_schools: not enrolled
-    users = ~np.append(c.is_urban_school, True)[school] & ~s.boarding[win]
-    return np.bincount(s.place[win][users], minlength=c.n_places)
+    """This year's day pupils at rural schools, by home place, as enrolled this year (counted
+    when enrollment is observed, before anyone leaves at the end of the year)."""
+    return st.now.pupils_by_place[:, RURAL_DAY]

@@ -38,11 +38,14 @@ ENROLLED = ENROLLED
 
 LOCAL, SEAT, ORDINARY, QUALITY = range(4)
 BAND_FIRST_GRADE = (1, 4, 7)  # grades 1-3, 4-6, 7-9
+GRADE_BAND = np.arange(9) // 3  # band of grades 1-9
+BAND_STAGE = np.array([0, 0, 1])  # 1: the band is middle school (grades 7-9)
 LOTTERY = 10_000  # sub-key of the choice stream for the lottery of county-seat places
 # Observed results (SD from the county mean) assumed before the first exam; replaced by the
 # measured school means from the first simulated year on (assumption).
 PRIOR_QUALITY = {URBAN_QUALITY: 0.45, URBAN_ORDINARY: 0.1, TOWN_SEAT: -0.05, VILLAGE: -0.25,
                  TEACHING_POINT: -0.35}
+PRIOR_BY_TYPE = np.array([PRIOR_QUALITY[k] for k in sorted(PRIOR_QUALITY)])
 
 
 def build_options(county: County, school_open: np.ndarray) -> PlaceOptions:
@@ -51,15 +54,20 @@ def build_options(county: County, school_open: np.ndarray) -> PlaceOptions:
     Where no county-seat ordinary school teaches a band, the nearest open school that does
     stands in, so every child has at least one school."""
     c = county
-    # schools of each place by distance, and whether each is a rural school of its town
     nearest_first = np.argsort(c.distance, axis=1, kind="stable")
-    own_town_sorted = ((c.place_town[:, None] == c.school_town[nearest_first])
-                       & (c.place_kind != URBAN_PLACE)[:, None])
+    # the rural schools of each place's own town, nearest first (n_schools pads the rows):
+    # the local and town-seat options are among them, and only they change when schools close
+    own_town = ((c.place_town[:, None] == c.school_town[nearest_first])
+                & (c.place_kind != URBAN_PLACE)[:, None])
+    width = max(int(own_town.sum(axis=1).max()), 1)
+    rank = np.argsort(~own_town, axis=1, kind="stable")[:, :width]
+    rows = np.arange(c.n_places)[:, None]
+    own_town_first = np.where(own_town[rows, rank], nearest_first[rows, rank], c.n_schools)
     places = PlaceOptions(
         options=np.full((c.n_places, 3, 4), c.n_schools, np.int32),
         distance=np.concatenate([c.distance, np.zeros((c.n_places, 1), np.float32)], axis=1),
         urban=np.append(c.is_urban_school, False),
-        nearest_first=nearest_first, own_town_sorted=own_town_sorted)
+        nearest_first=nearest_first, own_town_first=own_town_first)
     _fill_options(county, school_open, places, (LOCAL, SEAT, ORDINARY, QUALITY))
     return places
 
@@ -76,7 +84,6 @@ def refresh_options(st: CountyState) -> None:
 def _fill_options(c: County, school_open: np.ndarray, places: PlaceOptions,
                   which: tuple[int, ...]) -> None:
     n = c.n_schools
-    order = places.nearest_first
     rows = np.arange(c.n_places)
     opts = places.options
     for band, g in enumerate(BAND_FIRST_GRADE):
@@ -87,9 +94,8 @@ def _fill_options(c: County, school_open: np.ndarray, places: PlaceOptions,
                  ORDINARY: ordinary if ordinary.any() else offers,
                  QUALITY: offers & (c.school_type == URBAN_QUALITY)}
         for k in which:
-            allowed = kinds[k][order]
-            if k in (LOCAL, SEAT):
-                allowed &= places.own_town_sorted
+            order = places.own_town_first if k in (LOCAL, SEAT) else places.nearest_first
+            allowed = np.append(kinds[k], False)[order]
             first = allowed.argmax(axis=1)
             opts[:, band, k] = np.where(allowed[rows, first], order[rows, first], n)
         dup = opts[:, band, SEAT] == opts[:, band, LOCAL]
@@ -98,7 +104,7 @@ def _fill_options(c: County, school_open: np.ndarray, places: PlaceOptions,
 
 def school_quality(st: CountyState) -> np.ndarray:
     """Observed results per school and stage (SD from the county mean), prior where unmeasured."""
-    prior = np.array([PRIOR_QUALITY[k] for k in st.county.school_type])[:, None]
+    prior = PRIOR_BY_TYPE[st.county.school_type][:, None]
     exam = st.exam
     measured = (exam.mean_z - exam.county_mean) / max(exam.county_sd, 1e-9)
     return np.where(np.isfinite(measured), measured, prior)
@@ -115,9 +121,7 @@ def place_utilities(st: CountyState, year: int) -> np.ndarray:
         return st.now.utilities[1]
     c, p = st.county, st.params
     cp, n = p.choice, c.n_schools
-    grades = np.arange(1, 10)
-    band = (grades - 1) // 3
-    opt = st.places.options[:, band]  # places x 9 x 4
+    options = st.places.options  # places x 3 bands x 4
     school_u = np.full((n + 1, 2), -np.inf, np.float32)
     school_u[:n] = cp.quality_weight * school_quality(st)
     school_u[:n] -= cp.quality_school_cost * (c.school_type == URBAN_QUALITY)[:, None]
@@ -127,39 +131,47 @@ def place_utilities(st: CountyState, year: int) -> np.ndarray:
     # families choosing a middle school weigh its graduates' chance of a quality senior high
     senior = np.nan_to_num(st.schools.quality_senior_rate, nan=p.zhongkao.quality_share)
     school_u[:n, 1] += cp.senior_weight * senior
-    middle = (grades >= FIRST_MIDDLE_GRADE)[None, :, None]
-    v = school_u[opt, middle.astype(np.intp)]
-    journey, relocating = _journey_terms(st, opt, grades)
+    v = school_u[options, BAND_STAGE[None, :, None]]
+    journey, relocating = _journey_terms(st)
     # relocating gets cheaper as rural incomes rise (NBS series; sim.stages.demography)
     growth = np.log(rural_income(year, cp.rural_income_growth_after_data)
                     / rural_income(st.scenario.start_year, cp.rural_income_growth_after_data))
     reloc_cost = cp.relocation_cost - cp.income_weight * growth
-    utilities = (v - journey - relocating * np.float32(reloc_cost)).astype(np.float32)
+    utilities = (v[:, GRADE_BAND] - journey
+                 - relocating[:, GRADE_BAND] * np.float32(reloc_cost)).astype(np.float32)
     st.now.utilities = (year, utilities)
     return utilities
 
 
-def _journey_terms(st: CountyState, opt: np.ndarray,
-                   grades: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The travel disutility of every place's options and which of them mean relocating. They
-    change only when schools close, beds appear, the boarding age or buses change, so they are
-    kept until one of those does."""
+def _journey_terms(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
+    """The travel disutility of every place's options (places x 9 grades x 4) and which of
+    them mean relocating (places x 3 bands x 4). They change only when schools close, beds
+    appear, the boarding age or buses change, so they are kept until one of those does.
+    Worked out per grade band, with and without a bed, and spread over the grades: within
+    a band only the boarding age tells grades apart."""
     c, p, places = st.county, st.params, st.places
     cp = p.choice
+    opt = places.options
     beds = np.append(st.schools.beds > 0, False)
     key = (opt.tobytes(), beds.tobytes(), min_board_grade(st), st.effects.bus.tobytes())
     if places.journey is not None and places.journey_key == key:
         return places.journey
-    middle = (grades >= FIRST_MIDDLE_GRADE)[None, :, None]
     dist = places.distance[np.arange(c.n_places)[:, None, None], opt]
-    boardable = beds[opt] & (grades >= min_board_grade(st))[None, :, None]
-    dist = np.where(boardable, np.minimum(dist, np.float32(p.boarding.distance_km)), dist)
     # a school bus (for villages whose school closed) shortens the felt journey
     bus = st.effects.bus[:, None, None] & ~places.urban[opt]
-    dist = np.where(bus, dist * np.float32(p.levers.bus_distance_factor), dist)
     relocating = (c.place_kind != URBAN_PLACE)[:, None, None] & places.urban[opt]
-    dist = np.where(relocating, np.float32(cp.relocated_travel_km), dist)
-    journey = (np.where(middle, 0.5, 1.0) * cp.distance_weight * dist).astype(np.float32)
+    weight = np.where(BAND_STAGE, 0.5, 1.0)[None, :, None] * cp.distance_weight
+
+    def felt(km: np.ndarray) -> np.ndarray:
+        km = np.where(bus, km * np.float32(p.levers.bus_distance_factor), km)
+        km = np.where(relocating, np.float32(cp.relocated_travel_km), km)
+        return (weight * km).astype(np.float32)
+
+    day = felt(dist)
+    boarder = felt(np.where(beds[opt], np.minimum(dist, np.float32(p.boarding.distance_km)),
+                            dist))
+    may_board = (np.arange(1, 10) >= min_board_grade(st))[None, :, None]
+    journey = np.where(may_board, boarder[:, GRADE_BAND], day[:, GRADE_BAND])
     places.journey_key, places.journey = key, (journey, relocating)
     return journey, relocating
 
@@ -171,8 +183,10 @@ def min_board_grade(st: CountyState) -> int:
 
 
 def choose(st: CountyState, ids: np.ndarray, u: np.ndarray, year: int,
-           ration: bool = True) -> np.ndarray:
-    """The school each student in ``ids`` chooses (``u``: one uniform per student)."""
+           ration: bool = True, present: np.ndarray | None = None) -> np.ndarray:
+    """The school each student in ``ids`` chooses (``u``: one uniform per student).
+    ``present``: pupils per school (index ``n_schools``: none) before the choice, choosers
+    included, when the caller has counted them."""
     s, c, cp = st.students, st.county, st.params.choice
     place, grade = s.place[ids], s.grade[ids].astype(np.intp)
     opt = st.places.options[place, (grade - 1) // 3]  # choosers x 4
@@ -183,7 +197,7 @@ def choose(st: CountyState, ids: np.ndarray, u: np.ndarray, year: int,
     v += np.float32(cp.stay_weight) * (opt == s.school[ids, None])
     chosen = opt[np.arange(ids.size), sample_logit(v, u)]
     if ration:
-        chosen = _ration(st, ids, chosen, v, rural_home, year)
+        chosen = _ration(st, ids, chosen, v, rural_home, year, present)
     return chosen
 
 
@@ -211,14 +225,15 @@ def sample_logit(v: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def _ration(st: CountyState, ids: np.ndarray, chosen: np.ndarray, v: np.ndarray,
-           rural_home: np.ndarray, year: int) -> np.ndarray:
-    """Over-subscribed county-seat schools admit residents first, then rural children by lot."""
+           rural_home: np.ndarray, year: int, present: np.ndarray | None) -> np.ndarray:
+    """Over-subscribed county-seat schools admit residents first, then rural children by lot.
+    The places free are those the pupils who stay leave (only enrolled pupils hold a school)."""
     n = st.county.n_schools
     s = st.students
     win = s.window(year)
-    stay = (s.status[win] == ENROLLED) & (s.school[win] < n)
-    stay[ids - win.start] = False
-    present = np.bincount(s.school[win][stay], minlength=n)[:n]
+    if present is None:
+        present = np.bincount(s.school[win], minlength=n + 1)
+    present = (present - np.bincount(s.school[ids], minlength=n + 1))[:n]
     resident = np.bincount(chosen[~rural_home], minlength=n)[:n]
     free = np.nan_to_num(st.schools.capacity, nan=np.inf) - present - resident
     free = np.floor(np.maximum(free, 0) * st.effects.rural_admission)  # the places lever
@@ -260,19 +275,14 @@ def choose_schools(st: CountyState, year: int) -> None:
     s, c = st.students, st.county
     n = c.n_schools
     win = s.window(year)
-    sch = s.school[win]
-    grade = s.grade[win]
+    sch = s.school[win].astype(np.intp)  # intp: gathers with it are twice as fast
     enrolled = s.status[win] == ENROLLED
-    safe = np.minimum(sch, n - 1)
-    offers = (sch < n) & (c.min_grade[safe] <= grade) & (c.max_grade[safe] >= grade) \
-        & st.schools.open[safe]
-    rechoose = (grade == FIRST_MIDDLE_GRADE) & (c.min_grade[safe] < FIRST_MIDDLE_GRADE)
-    choosers = enrolled & (~offers | rechoose)
+    choosers = enrolled & must_choose(st)[sch * 10 + s.grade[win]]
     choosers[st.now.relocated - win.start] = True
     ids = np.flatnonzero(choosers) + win.start
     u = st.streams.uniform("choice", year, win.stop - win.start)
-    old = s.school[ids]
-    new = choose(st, ids, u[ids - win.start], year)
+    old = sch[ids - win.start]
+    new = choose(st, ids, u[ids - win.start], year, present=np.bincount(sch, minlength=n + 1))
     moved = (old != new) & (old < n)
     s.school[ids] = new
     s.distance[ids] = st.places.distance[s.place[ids], new]
@@ -286,37 +296,47 @@ def choose_schools(st: CountyState, year: int) -> None:
                                             st.schools.enrolled[urban].sum(axis=1))
 
 
+def must_choose(st: CountyState) -> np.ndarray:
+    """Flat table over ``10 * school + grade`` (school ``n_schools``: none yet): whether an
+    enrolled pupil there chooses a school this year, because the school is closed or does not
+    teach the grade, or because a primary school's pupil enters middle school."""
+    c = st.county
+    g = np.arange(10)
+    teaches = (st.schools.open[:, None] & (c.min_grade[:, None] <= g)
+               & (c.max_grade[:, None] >= g))
+    to_middle = (g == FIRST_MIDDLE_GRADE) & (c.min_grade[:, None] < FIRST_MIDDLE_GRADE)
+    return np.vstack([~teaches | to_middle, np.ones((1, 10), bool)]).ravel()
+
+
 def allocate_beds(st: CountyState, year: int) -> None:
     """Boarders keep their beds; free beds go to the farthest eligible newcomers."""
     s, c, p = st.students, st.county, st.params.boarding
     beds = st.schools.beds
     n = c.n_schools
     win = s.window(year)
-    sch = s.school[win]
-    enrolled = (s.status[win] == ENROLLED) & (sch < n)
-    safe = np.minimum(sch, n - 1)
+    sch = s.school[win].astype(np.intp)  # n_schools: not enrolled (only pupils hold a school)
     dist = s.distance[win]
-    eligible = enrolled & (beds[safe] > 0) & (s.grade[win] >= min_board_grade(st)) \
-        & (dist > p.distance_km)
+    eligible = (np.append(beds > 0, False)[sch] & (s.grade[win] >= min_board_grade(st))
+                & (dist > p.distance_km))
     keep = s.boarding[win] & eligible
-    free = beds - np.bincount(safe[keep], minlength=n)
+    free = beds - np.bincount(sch[keep], minlength=n)
     cand = np.flatnonzero(eligible & ~keep)
-    demand = np.bincount(safe[cand], minlength=n)
+    demand = np.bincount(sch[cand], minlength=n)
     over = demand > free
     if over.any():
-        tight = cand[over[safe[cand]]]
+        tight = cand[over[sch[cand]]]
         refused = np.zeros(sch.size, bool)
         refused[tight] = True
-        refused[tight[admitted(safe[tight], -dist[tight], free)]] = False
+        refused[tight[admitted(sch[tight], -dist[tight], free)]] = False
         eligible &= ~refused
     s.boarding[win] = eligible
     s.ever_boarded[win] |= eligible
-    urban_school = c.is_urban_school[safe]
-    s.ever_county_seat[win] |= enrolled & urban_school
-    rural_home = c.place_kind[s.place[win]] != URBAN_PLACE
+    urban_school = np.append(c.is_urban_school, False)[sch]
+    s.ever_county_seat[win] |= urban_school
+    rural_home = (c.place_kind != URBAN_PLACE)[s.place[win].astype(np.intp)]
     relocated = rural_home & urban_school & ~eligible
-    travel = np.where(relocated, np.float32(st.params.choice.relocated_travel_km), dist)
-    st.now.travel = np.where(enrolled, travel, np.float32(0))
+    st.now.travel = np.where(relocated, np.float32(st.params.choice.relocated_travel_km),
+                             dist * (sch < n))
 
 
 def count_enrollment(st: CountyState, year: int) -> None:
@@ -324,9 +344,8 @@ def count_enrollment(st: CountyState, year: int) -> None:
     (``2 * school + middle``; ``2 * n_schools`` for anyone not enrolled)."""
     s, n = st.students, st.county.n_schools
     win = s.window(year)
-    enrolled = s.status[win] == ENROLLED
     key = s.school[win].astype(np.intp) * 2 + (s.grade[win] >= FIRST_MIDDLE_GRADE)
-    st.now.cell = np.where(enrolled, key, 2 * n)
+    st.now.cell = np.minimum(key, 2 * n)  # school n_schools: not enrolled
     st.now.cell_counts = np.bincount(st.now.cell, minlength=2 * n + 1)
     st.schools.enrolled = st.now.cell_counts[: 2 * n].reshape(n, 2)
 

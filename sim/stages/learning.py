@@ -78,6 +78,17 @@ def enter_at_school(st: CountyState, year: int) -> None:
     s.z[new] = family_level(st, new) + lp.entry_sd * noise
 
 
+def boarding_effect(st: CountyState, ids: np.ndarray) -> np.ndarray:
+    """A year of boarding's effect on the achievement of the boarders ``ids``."""
+    s, lp = st.students, st.params.learning
+    # dormitory staffing offsets part of young boarders' loss (boarding lever)
+    young = lp.boarding_effect_primary * (1 - st.effects.dorm_quality)
+    # premature boarding harms girls more (Hou, Wu & Song 2020); the mean stays the same
+    m = lp.boarding_girls_multiplier
+    sex = np.where(s.female[ids], 2 * m / (1 + m), 2 / (1 + m)).astype(np.float32)
+    return np.where(s.grade[ids] >= FIRST_MIDDLE_GRADE, lp.boarding_effect_middle, young * sex)
+
+
 def learn_and_examine(st: CountyState, year: int) -> None:
     """Entrants' readiness, a year of learning for everyone enrolled, then the exam."""
     s, lp, n = st.students, st.params.learning, st.county.n_schools
@@ -85,20 +96,15 @@ def learn_and_examine(st: CountyState, year: int) -> None:
     win = s.window(year)
     cell = st.now.cell
     enrolled = cell < 2 * n
-    middle = s.grade[win] >= FIRST_MIDDLE_GRADE
     peers = np.nan_to_num(st.exam.mean_z - st.exam.county_mean)
     school_term = np.concatenate([(st.schools.value_added[:, None]
                                    + lp.peer_effect * peers).ravel(), [0.0, 0.0]])
-    # dormitory staffing offsets part of young boarders' loss (boarding lever)
-    young = lp.boarding_effect_primary * (1 - st.effects.dorm_quality)
-    # premature boarding harms girls more (Hou, Wu & Song 2020); the mean stays the same
-    m = lp.boarding_girls_multiplier
-    sex = np.where(s.female[win], 2 * m / (1 + m), 2 / (1 + m)).astype(np.float32)
-    boarding = np.where(middle, lp.boarding_effect_middle, young * sex)
     noise = st.streams.normal("learning", year, win.stop - win.start)
     z = s.z[win]
-    new = (lp.persistence * z + (1 - lp.persistence) * family_level(st, win)
-           + school_term[cell] + boarding * s.boarding[win] + lp.noise_sd * noise)
+    new = lp.persistence * z + (1 - lp.persistence) * family_level(st, win) + school_term[cell]
+    boarders = np.flatnonzero(s.boarding[win])
+    new[boarders] += boarding_effect(st, win.start + boarders)
+    new += lp.noise_sd * noise
     s.z[win] = np.where(enrolled, new, z)
     examine(st, year)
 
@@ -115,7 +121,7 @@ def examine(st: CountyState, year: int) -> None:
         exam.mean_z = (total[:-1] / count[:-1]).reshape(n, 2)
     exam.count = count[:-1].reshape(n, 2)
     k = int(count[:-1].sum())
-    zs = np.where(cell < 2 * n, z, np.float32(0)).astype(np.float64)
+    zs = (z * (cell < 2 * n)).astype(np.float64)  # 0 for anyone not enrolled
     exam.county_mean = float(total[:-1].sum()) / k if k else 0.0
     exam.county_sd = (float(np.sqrt(max(np.square(zs).sum() / k - exam.county_mean**2, 0.0)))
                       if k > 1 else 1.0)

@@ -39,11 +39,14 @@ def _consolidation_risks(st: CountyState, win: slice, p: np.ndarray) -> None:
     as the journey grows, girls and the youngest most. School lunch (after a closure or by the
     transport lever) lowers the risk of every pupil it serves."""
     e, s, lp = st.effects, st.students, st.params.levers
-    if e.lost_school.any():
-        lost = e.lost_school[s.place[win]]
+    no_bus = e.lost_school & ~e.bus
+    if not (no_bus.any() or e.lunch.any()):
+        return
+    place = s.place[win].astype(np.intp)
+    if no_bus.any():
         grade = s.grade[win]
-        walk = lost & ~e.bus[s.place[win]] & (grade < FIRST_MIDDLE_GRADE) & ~s.boarding[win]
-        if walk.any():
+        walk = np.flatnonzero(no_bus[place] & (grade < FIRST_MIDDLE_GRADE) & ~s.boarding[win])
+        if walk.size:
             km = np.maximum(st.now.travel[walk] - st.params.dropout.safe_travel_km, 0.0)
             # girls and the youngest most (Hannum, Liu & Wang 2021)
             young = (FIRST_MIDDLE_GRADE - grade[walk]) / (FIRST_MIDDLE_GRADE - 1)
@@ -51,8 +54,8 @@ def _consolidation_risks(st: CountyState, win: slice, p: np.ndarray) -> None:
             p[walk] = np.minimum(p[walk] + lp.no_bus_dropout_per_km * km * young * sex, 1.0)
     if e.lunch.any():  # day pupils at rural schools, as the lunch is paid for
         school = st.now.cell // 2
-        fed = (e.lunch[s.place[win]] & ~s.boarding[win]
-               & ~np.append(st.county.is_urban_school, True)[school])
+        fed = np.flatnonzero(e.lunch[place] & ~s.boarding[win]
+                             & ~np.append(st.county.is_urban_school, True)[school])
         odds = p[fed] / (1 - p[fed]) * lp.lunch_dropout_odds
         p[fed] = odds / (1 + odds)
 
@@ -70,17 +73,17 @@ def progress(st: CountyState, year: int) -> None:
     p[: middle.stop - win.start] = dropout_probability(st, middle)
     _consolidation_risks(st, win, p)
     drop = enrolled & (u < p)
-    graduate = enrolled & ~drop & (grade == 9)
-    zhongkao.admit(st, np.flatnonzero(graduate) + win.start, year)
-    leave = np.flatnonzero(drop | graduate) + win.start
-    s.status[win][drop] = DROPPED_OUT
-    s.status[win][graduate] = GRADUATED
+    dropped = np.flatnonzero(drop) + win.start
+    graduates = np.flatnonzero(enrolled & ~drop & (grade == 9)) + win.start
+    zhongkao.admit(st, graduates, year)
+    grade += enrolled & ~drop & (grade < 9)  # the others move up a grade
+    s.status[dropped] = DROPPED_OUT
+    s.status[graduates] = GRADUATED
+    leave = np.concatenate([dropped, graduates])
     s.school[leave] = n
     s.boarding[leave] = False
-    stay = np.flatnonzero(enrolled & ~drop & ~graduate) + win.start
-    s.grade[stay] += 1
-    f["dropouts"] = int(drop.sum())
-    f["middle_dropouts"] = int((drop & (grade >= FIRST_MIDDLE_GRADE)).sum())
-    f["graduates"] = int(graduate.sum())
-    st.now.dropouts_by_grade = np.bincount(grade[drop], minlength=10)
-    st.now.enrolled_by_grade = np.bincount(grade[enrolled], minlength=10)
+    dropout_grades = s.grade[dropped]
+    f["dropouts"] = dropped.size
+    f["middle_dropouts"] = int(np.count_nonzero(dropout_grades >= FIRST_MIDDLE_GRADE))
+    f["graduates"] = graduates.size
+    st.now.dropouts_by_grade = np.bincount(dropout_grades, minlength=10)

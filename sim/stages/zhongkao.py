@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..allocation import admitted
+from ..allocation import admitted, largest
 from ..kinds import ENROLLED
 
 if TYPE_CHECKING:
@@ -34,7 +34,9 @@ def admit(st: CountyState, graduates: np.ndarray, year: int) -> None:
     places = int(round(zp.quality_share * graduates.size))
     quota = st.effects.quota_share if st.effects.quota_share is not None else zp.quota_share
     quota_places = int(round(quota * places))
-    cutoff = np.sort(score)[::-1][max(places - 1, 0)] if places > 0 else np.inf
+    # the open cut-off: the places-th best score
+    cutoff = (np.partition(score, score.size - places)[score.size - places] if places > 0
+              else np.inf)
     per_school = np.bincount(school, minlength=n)
     share = np.floor(quota_places * per_school / graduates.size)
     share[np.argsort(-(quota_places * per_school / graduates.size - share),
@@ -45,8 +47,7 @@ def admit(st: CountyState, graduates: np.ndarray, year: int) -> None:
     won[cand[admitted(school[cand], -score[cand], share.astype(np.int64))]] = True
     open_places = places - int(won.sum())
     rest = np.flatnonzero(~won)
-    best = rest[np.argsort(-score[rest], kind="stable")[:max(open_places, 0)]]
-    won[best] = True
+    won[rest[largest(score[rest], open_places)]] = True
     s.quality_senior[graduates] = won
     admitted_per_school = np.bincount(school[won], minlength=n)
     rate = np.divide(admitted_per_school, per_school, out=np.full(n, np.nan),
