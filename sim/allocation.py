@@ -8,6 +8,8 @@ import numpy as np
 def admitted(group: np.ndarray, priority: np.ndarray, places: np.ndarray) -> np.ndarray:
     """Positions of the candidates who get one of their group's ``places`` when each group's
     candidates are taken in ascending ``priority`` (ties keep input order)."""
+    live = np.flatnonzero(places[group] > 0)  # only groups with a place need sorting
+    group, priority = group[live], priority[live]
     # a stable sort by priority, then a stable sort by group: np.lexsort's order, faster, as
     # numpy sorts small integers (groups are schools) by radix
     order = np.argsort(priority, kind="stable")
@@ -17,7 +19,7 @@ def admitted(group: np.ndarray, priority: np.ndarray, places: np.ndarray) -> np.
     order = order[np.argsort(by_group, kind="stable")]
     g = group[order]
     rank = np.arange(order.size) - np.searchsorted(g, g, "left")
-    return order[rank < places[g]]
+    return live[order[rank < places[g]]]
 
 
 def largest(values: np.ndarray, k: int) -> np.ndarray:

@@ -112,7 +112,8 @@ def school_quality(st: CountyState) -> np.ndarray:
 
 def place_utilities(st: CountyState, year: int) -> np.ndarray:
     """Utility of each place's four options for a child of each grade, before the family's own
-    terms (SES, current school): places x 9 grades x 4 options, -inf where there is no school.
+    terms (SES, current school), -inf where there is no school: ``[k, 9 * place + grade - 1]``
+    for option k (``LOCAL`` ... ``QUALITY``).
 
     Children of one place and grade face the same schools, so this is computed once a year
     instead of once per child, and kept for the year's relocation and choice until a closure
@@ -139,8 +140,24 @@ def place_utilities(st: CountyState, year: int) -> np.ndarray:
     reloc_cost = cp.relocation_cost - cp.income_weight * growth
     utilities = (v[:, GRADE_BAND] - journey
                  - relocating[:, GRADE_BAND] * np.float32(reloc_cost)).astype(np.float32)
-    st.now.utilities = (year, utilities)
-    return utilities
+    by_option = np.ascontiguousarray(utilities.reshape(-1, 4).T)
+    st.now.utilities = (year, by_option)
+    return by_option
+
+
+def choice_set(st: CountyState, ids: np.ndarray,
+               year: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The four options of the pupils ``ids`` and their utilities before the family's own
+    terms, one array per option (a column each: numpy gathers and reduces short rows slowly)."""
+    s = st.students
+    place = s.place[ids].astype(np.intp)
+    grade = s.grade[ids].astype(np.intp) - 1
+    band_row = place * 3 + GRADE_BAND[grade]
+    options = st.places.options.reshape(-1, 4).T.astype(np.intp)
+    utilities = place_utilities(st, year)
+    grade_row = place * 9 + grade
+    return ([options[k][band_row] for k in range(4)],
+            [utilities[k][grade_row] for k in range(4)])
 
 
 def _journey_terms(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
@@ -188,24 +205,25 @@ def choose(st: CountyState, ids: np.ndarray, u: np.ndarray, year: int,
     ``present``: pupils per school (index ``n_schools``: none) before the choice, choosers
     included, when the caller has counted them."""
     s, c, cp = st.students, st.county, st.params.choice
-    place, grade = s.place[ids], s.grade[ids].astype(np.intp)
-    opt = st.places.options[place, (grade - 1) // 3]  # choosers x 4
-    v = place_utilities(st, year)[place, grade - 1]
-    rural_home = c.place_kind[place] != URBAN_PLACE
-    relocating = rural_home[:, None] & st.places.urban[opt]
-    v += relocating * (np.float32(cp.ses_urban_weight) * s.ses[ids])[:, None]
-    v += np.float32(cp.stay_weight) * (opt == s.school[ids, None])
-    chosen = opt[np.arange(ids.size), sample_logit(v, u)]
+    opt, v = choice_set(st, ids, year)
+    rural_home = (c.place_kind != URBAN_PLACE)[s.place[ids].astype(np.intp)]
+    ses_term = np.float32(cp.ses_urban_weight) * s.ses[ids]
+    school = s.school[ids]
+    for k in range(4):
+        v[k] += (rural_home & st.places.urban[opt[k]]) * ses_term  # relocating
+        v[k] += np.float32(cp.stay_weight) * (opt[k] == school)
+    chosen = np.choose(sample_logit(v, u), opt)
     if ration:
-        chosen = _ration(st, ids, chosen, v, rural_home, year, present)
+        chosen = _ration(st, ids, chosen, (opt, v), rural_home, year, present)
     return chosen
 
 
-def sample_logit(v: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Column picked from multinomial-logit utilities ``v`` (rows x 4) by one uniform per row:
-    inverting the cumulative probabilities keeps a child's choice stable when utilities shift
-    a little between scenarios. Written column by column: numpy reduces short rows slowly."""
-    cols = [v[:, j] for j in range(v.shape[1])]
+def sample_logit(v: np.ndarray | list[np.ndarray], u: np.ndarray) -> np.ndarray:
+    """Column picked from multinomial-logit utilities ``v`` (rows x options, or one array per
+    option) by one uniform per row: inverting the cumulative probabilities keeps a child's
+    choice stable when utilities shift a little between scenarios. Worked column by column:
+    numpy reduces short rows slowly."""
+    cols = list(v.T) if isinstance(v, np.ndarray) else v
     top = cols[0]
     for col in cols[1:]:
         top = np.maximum(top, col)
@@ -224,8 +242,9 @@ def sample_logit(v: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum(k, last)
 
 
-def _ration(st: CountyState, ids: np.ndarray, chosen: np.ndarray, v: np.ndarray,
-           rural_home: np.ndarray, year: int, present: np.ndarray | None) -> np.ndarray:
+def _ration(st: CountyState, ids: np.ndarray, chosen: np.ndarray,
+           choice: tuple[list[np.ndarray], list[np.ndarray]], rural_home: np.ndarray, year: int,
+           present: np.ndarray | None) -> np.ndarray:
     """Over-subscribed county-seat schools admit residents first, then rural children by lot.
     The places free are those the pupils who stay leave (only enrolled pupils hold a school)."""
     n = st.county.n_schools
@@ -246,10 +265,11 @@ def _ration(st: CountyState, ids: np.ndarray, chosen: np.ndarray, v: np.ndarray,
     keep = np.zeros(cand.size, bool)
     keep[admitted(chosen[cand], lot[cand], free)] = True
     rejected = cand[~keep]
-    fallback = v[rejected][:, :ORDINARY]
+    opt, v = choice
+    fallback = np.stack([v[k][rejected] for k in (LOCAL, SEAT)], axis=1)
     has = np.isfinite(fallback).any(axis=1)
     best = fallback.argmax(axis=1)
-    opts = st.places.options[s.place[ids[rejected]], (s.grade[ids[rejected]] - 1) // 3]
+    opts = np.stack([opt[k][rejected] for k in (LOCAL, SEAT)], axis=1)
     chosen[rejected[has]] = opts[has, best[has]]
     return chosen
 

@@ -2,7 +2,7 @@
 
 Between the choice points (entry, grade 7, a closure) a rural family may still move to the
 county seat. How likely it is follows the same utilities as the school choice
-(``enrollment.place_utilities``): what the county-seat schools offer over the child's present
+(``enrollment.choice_set``): what the county-seat schools offer over the child's present
 school (observed results, the 中考 chance, a full curriculum), the daily journey it spares,
 the cost of moving, which falls as rural incomes rise, and the family's background. A family's
 yearly hazard is
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..kinds import ENROLLED, URBAN_PLACE
-from .enrollment import place_utilities
+from .enrollment import choice_set
 
 if TYPE_CHECKING:
     from ..state import CountyState
@@ -44,9 +44,7 @@ def advantage(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     """exp(A) for the pupils ``ids``: the logit odds of moving to the county seat over staying
     at the present school, as the school choice would weigh them this year."""
     s, cp = st.students, st.params.choice
-    place, grade = s.place[ids], s.grade[ids].astype(np.intp)
-    opt = st.places.options[place, (grade - 1) // 3]
-    v = place_utilities(st, year)[place, grade - 1]
+    opt, v = (np.stack(cols, axis=1) for cols in choice_set(st, ids, year))
     urban = st.places.urban[opt]
     ses_term = (np.float32(cp.ses_urban_weight) * s.ses[ids])[:, None]
     move = np.where(urban, v + ses_term, -np.inf)
