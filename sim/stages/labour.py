@@ -19,6 +19,7 @@ from ..allocation import admitted
 from ..kinds import (
     LEFT,
     LEVEL1,
+    N_SCHOOL_TYPES,
     RETIRED,
     SENIOR,
     TEACHING_POINT,
@@ -57,6 +58,13 @@ def retirement_age(birth_year: np.ndarray, birth_month: np.ndarray,
     return np.where(female, 55.0, 60.0) + extra / 12
 
 
+def by_type(values: dict[int, float], default: float = 1.0) -> np.ndarray:
+    """A table over school types: ``values`` where given, ``default`` elsewhere."""
+    table = np.full(N_SCHOOL_TYPES, default)
+    table[list(values)] = list(values.values())
+    return table
+
+
 def retires(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     """Whether each teacher reaches retirement age before this school year starts (September)."""
     T = st.teachers
@@ -70,8 +78,8 @@ def required_staff(st: CountyState) -> np.ndarray:
     sp, c = st.params.staffing, st.county
     enr = st.schools.enrolled
     need = np.ceil(enr[:, 0] / sp.ptr_primary + enr[:, 1] / sp.ptr_middle)
-    floor = np.select([c.school_type == TEACHING_POINT, c.school_type == VILLAGE],
-                      [sp.min_teachers_teaching_point, sp.min_teachers_village], 1)
+    floor = by_type({TEACHING_POINT: sp.min_teachers_teaching_point,
+                     VILLAGE: sp.min_teachers_village})[c.school_type]
     has_students = enr.sum(axis=1) > 0
     return np.where(st.schools.open & has_students, np.maximum(need, floor), 0).astype(np.int64)
 
@@ -240,11 +248,11 @@ def exit_probability(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     T, c, tp = st.teachers, st.county, st.params.teachers
     kind = c.school_type[T.home_school[ids]]
     exp = year - T.start_year[ids]
-    career = np.select([exp < 3, exp <= 5, exp <= 10], [1.0, tp.early_career_multiplier, 1.0],
-                       tp.late_career_multiplier)
-    remote = np.select([kind == TOWN_SEAT, kind == VILLAGE, kind == TEACHING_POINT],
-                       [tp.remoteness_town_seat, tp.remoteness_village,
-                        tp.remoteness_teaching_point], 1.0)
+    # years 0-2, 3-5, 6-10, 11 on
+    career = np.array([1.0, tp.early_career_multiplier, 1.0, tp.late_career_multiplier])[
+        np.searchsorted(np.array([3, 6, 11]), exp, side="right")]
+    remote = by_type({TOWN_SEAT: tp.remoteness_town_seat, VILLAGE: tp.remoteness_village,
+                      TEACHING_POINT: tp.remoteness_teaching_point})[kind]
     titled = np.where(T.title[ids] >= LEVEL1, tp.titled_multiplier, 1.0)
     # a strong teacher has better outside options, and pay holds him or her less
     worth = np.maximum(T.talent[ids] / st.params.learning.teacher_sd, 0.0)
@@ -365,9 +373,8 @@ def _recruit(st: CountyState, year: int) -> int:
     if slots.size == 0:
         return 0
     kind = c.school_type[slots]
-    fill = np.select([kind == TOWN_SEAT, kind == VILLAGE, kind == TEACHING_POINT],
-                     [tp.fill_rate_town_seat, tp.fill_rate_village, tp.fill_rate_teaching_point],
-                     1.0)
+    fill = by_type({TOWN_SEAT: tp.fill_rate_town_seat, VILLAGE: tp.fill_rate_village,
+                    TEACHING_POINT: tp.fill_rate_teaching_point})[kind]
     # a school left without any teacher fills its vacancies (its pupils are never untaught)
     posts = np.bincount(T.home_school[T.active()], minlength=c.n_schools)
     fill = np.where(posts[slots] == 0, 1.0, fill)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..kinds import ENROLLED, URBAN_PLACE
-from .enrollment import choice_set
+from .enrollment import choice_set, refresh_options
 
 if TYPE_CHECKING:
     from ..state import CountyState
@@ -74,6 +74,7 @@ def relocate(st: CountyState, year: int) -> None:
     """Rural families at rural schools move to the county seat at their hazard; the child
     chooses a school again in the enrollment stage, from its new home."""
     s, c, p = st.students, st.county, st.params.demography
+    refresh_options(st)  # families weigh this year's schools: without those closed this year
     win = s.window(year)
     u = st.streams.uniform("relocation", year, win.stop - win.start)
     # no hazard exceeds the ceiling, so only pupils whose uniform falls under it need one
