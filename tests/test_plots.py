@@ -245,3 +245,41 @@ def test_indices_over_time_legend_beside_the_lines():
     assert len(texts) == 8 and texts[-1] == "5 other factors" and texts[0] == "f11"
     assert not legend.get_window_extent().overlaps(ax.get_window_extent())  # beside the axes
     assert not _overlaps(legend.get_texts(), fig.canvas.get_renderer())
+
+
+def test_in_view_ticks_are_matplotlib_s_ticks_inside_the_limits():
+    """plain() swaps matplotlib's default locator for InView: the ticks drawn and their labels
+    are the same, and no tick is built outside the axis' limits."""
+    import numpy as np
+
+    def ticks(swap):
+        fig, ax = plt.subplots()
+        ax.plot([2020, 2035], [0.1437, 0.2712])
+        if swap:
+            plots.plain(fig)
+        fig.canvas.draw()
+        low, high = ax.get_ylim()
+        shown = [(t.get_loc(), t.label1.get_text()) for t in ax.yaxis.get_major_ticks()
+                 if low <= t.get_loc() <= high]
+        return shown, ax.yaxis.get_majorticklocs(), (low, high)
+
+    default, _, _ = ticks(False)
+    shown, built, (low, high) = ticks(True)
+    assert isinstance(plt.gca().yaxis.get_major_locator(), plots.InView)
+    assert shown == default and len(shown) >= 4
+    assert np.all((built >= low) & (built <= high))
+
+
+def test_rendered_charts_are_the_saved_files(result, tmp_path):
+    """render_run_charts (what a chart process hands back) gives the bytes save_run_charts
+    writes, a chart per name, the county map only for a run with its places."""
+    import dataclasses
+
+    names = plots.run_chart_names(result)
+    assert set(names) == {"indicators", "school_gaps", "targets", "county_map"}
+    saved = {p.name: p.read_bytes() for p in plots.save_run_charts(result, tmp_path)}
+    rendered = dict(plots.render_run_charts(result, ["school_gaps", "targets"]))
+    assert rendered == {n: saved[n] for n in ("school_gaps.png", "targets.png")}
+    assert "county_map" not in plots.run_chart_names(dataclasses.replace(result, places=None))
+    with pytest.raises(ValueError, match="no chart 'pie'"):
+        plots.run_chart(result, "pie")
