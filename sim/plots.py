@@ -248,14 +248,25 @@ def _years(ax: Axes, nbins: int = 6) -> None:
     ax.xaxis.set_major_locator(InView(nbins=nbins, integer=True))
 
 
+def _small_multiples(axes: list[Axes], columns: int) -> None:
+    """Panels over the same years, in ``columns`` columns: the years written under the lowest
+    panel of each column only (each panel's ticks and labels are a third of its drawing
+    time), and at most six values on each panel's scale."""
+    for k, ax in enumerate(axes):
+        ax.yaxis.set_major_locator(InView(nbins=6, steps=[1, 2, 5, 10]))
+        if k + columns < len(axes):
+            ax.tick_params(axis="x", labelbottom=False)
+            ax.set_xlabel("")
+
+
 GAP_LABEL = f"target: {target_words(indicators.GAP)}"
 
 
 def plot_indicators(ts: pd.DataFrame, title: str = "", bands: dict | None = None) -> Figure:
     """The main indicators over the years, the 0.15 target marked; ``bands`` maps a column to
     (low, high) frames for quantile bands. Costs in million yuan a year."""
-    fig, axes = plt.subplots(2, 4, figsize=(16, 7))
-    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.08, top=0.9, wspace=0.3, hspace=0.4)
+    fig, axes = plt.subplots(2, 4, figsize=(16, 7), sharex=True)
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.08, top=0.9, wspace=0.3, hspace=0.25)
     for ax, (col, label, unit) in zip(axes.ravel(), PANELS):
         div = _scale(col)[0]
         ax.plot(ts["year"], ts[col] / div, color=COLORS[0], lw=2, label="this run")
@@ -269,6 +280,7 @@ def plot_indicators(ts: pd.DataFrame, title: str = "", bands: dict | None = None
         ax.set_ylabel(unit)
         _years(ax)
         ax.grid(alpha=0.3)
+    _small_multiples(list(axes.ravel()), 4)
     if title:
         fig.suptitle(title)
     return plain(fig)
@@ -466,13 +478,14 @@ def plot_targets(ts: pd.DataFrame, targets: tuple[Target, ...] = TARGETS,
     """Targets dashboard: each seed target's indicator over time, the threshold and the
     deadline, green where met; each target in words (``at least 1``)."""
     rows = -(-len(targets) // 4)
-    fig, axes = plt.subplots(rows, 4, figsize=(16, 3.3 * rows), squeeze=False)
+    fig = plt.figure(figsize=(16, 3.3 * rows))
     # a fixed layout: constrained layout would double the drawing time of a dozen panels
     fig.subplots_adjust(left=0.05, right=0.99, bottom=0.06, top=1 - 1.1 / fig.get_figheight(),
-                        wspace=0.3, hspace=0.75)
-    for ax in axes.ravel()[len(targets):]:
-        ax.set_visible(False)
-    for ax, target in zip(axes.ravel(), targets):
+                        wspace=0.3, hspace=0.55)
+    axes: list[Axes] = []
+    for k in range(len(targets)):
+        axes.append(fig.add_subplot(rows, 4, k + 1, sharex=axes[0] if axes else None))
+    for ax, target in zip(axes, targets):
         col, op, threshold, deadline = target.indicator, target.op, target.threshold, target.by
         ax.plot(ts["year"], ts[col], color=COLORS[0], lw=2, label="value")
         ax.axhline(threshold, color=TARGET_COLOR, ls="--", lw=1,
@@ -487,10 +500,11 @@ def plot_targets(ts: pd.DataFrame, targets: tuple[Target, ...] = TARGETS,
         ax.set_ylabel(indicators.unit(col))
         _years(ax, 5)
         ax.grid(alpha=0.3)
+    _small_multiples(axes, 4)
     # one legend for every panel, under the title (each panel's own bar is in its title): a
     # legend in each panel would hide data, and placing twelve is slow
     entries: dict = {}
-    for ax in axes.ravel()[:len(targets)]:
+    for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             entries.setdefault(label, handle)
     fig.legend(list(entries.values()), list(entries), loc="upper center", ncol=len(entries),

@@ -46,7 +46,10 @@ def test_targets_dashboard(result):
     fig = plots.plot_targets(result.timeseries)
     shown = [ax for ax in fig.axes if ax.get_visible()]
     assert len(shown) == len(TARGETS)  # one panel per seed target
-    assert all(ax.get_xlabel() == "year" for ax in shown)
+    # the years under the lowest panel of each column, the same years in every panel
+    lowest = [ax for k, ax in enumerate(shown) if k + 4 >= len(shown)]
+    assert len(lowest) == 4 and all(ax.get_xlabel() == "year" for ax in lowest)
+    assert all(ax.get_xlim() == shown[0].get_xlim() for ax in shown)
     assert shown[0].get_title().startswith("Difference rate") and shown[0].get_ylabel() == "rate"
 
 
