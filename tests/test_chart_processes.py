@@ -177,3 +177,25 @@ def test_ctrl_c_stops_the_run_and_its_chart_processes(tmp_path):
         time.sleep(0.05)
     assert not _in_session(proc.pid)
     assert not out.exists() or not list(out.iterdir())
+
+
+def test_objects_set_apart_from_the_collector_only_in_a_program(tmp_path, monkeypatch):
+    """ruraledu as the process's program (arguments from the command line) freezes what its
+    imports made; called from Python (here, a test) it leaves the collector alone."""
+    import gc
+
+    before = gc.get_freeze_count()
+    r = invoke("run", BASELINE, "--no-charts", "--out", str(tmp_path / "a"), *SHORT)
+    assert r.exit_code == 0, r.output
+    assert gc.get_freeze_count() == before
+    monkeypatch.setattr(sys, "argv", ["ruraledu", "run", BASELINE, "--no-charts", "--out",
+                                      str(tmp_path / "b"), *SHORT])
+    try:
+        with pytest.raises(SystemExit) as done:
+            cli.main.main(prog_name="ruraledu")
+        assert done.value.code == 0
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
+        monkeypatch.setattr(cli.main, "as_program", False)
+    assert (tmp_path / "b" / "summary.json").exists()
