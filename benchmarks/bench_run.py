@@ -7,8 +7,10 @@ Bar (issue 15): under 1.5 s wall on a 2-core machine, charts included. Prints th
 ``python -c "import sim.cli"`` alone), then where one run's time goes: imports (``-X
 importtime``: the heaviest packages, and whether SALib, Dask, pyabc, scipy.spatial or tqdm's
 asyncio were imported at all), the model, writing the frames, and the charts (the import of
-matplotlib apart from the drawing). Wall times depend on the machine's load: compare figures
-taken under the same ``uptime``.
+matplotlib apart from the drawing) drawn one after another in one process, where the command
+draws them in processes beside the model (``sim.cli.ChartProcesses``) on a machine with more
+than one core. Wall times depend on the machine's load: compare figures taken under the same
+``uptime``.
 """
 
 from __future__ import annotations
@@ -99,8 +101,12 @@ def main() -> None:
         bare = best_wall([*exe, "run", args.scenario, "--out", f"{tmp}/b", "--no-charts"],
                          args.repeat)
     imports = best_wall([sys.executable, "-c", "import sim.cli"], args.repeat)
+    from sim.cli import chart_processes
+
+    processes = chart_processes()
+    where = f"{processes} processes beside the model" if processes else "after the model"
     print(f"ruraledu run {args.scenario} (best of {args.repeat}, fresh interpreter):")
-    print(f"  with charts      {charts:6.2f} s   (bar: 1.5 s on 2 cores)")
+    print(f"  with charts      {charts:6.2f} s   (bar: 1.5 s on 2 cores; charts drawn in {where})")
     print(f"  --no-charts      {bare:6.2f} s")
     print(f"  import sim.cli   {imports:6.2f} s   (python -c, interpreter start included)")
     total, tops = import_report("import sim.cli; from sim.results import run")
@@ -110,7 +116,7 @@ def main() -> None:
         print(f"  {name:<24}{sec:6.3f} s")
     seen = [name for name in NOT_FOR_A_RUN if f"seen:{name}" in tops]
     print(f"  not needed by a run, yet imported: {', '.join(seen) or 'none'}")
-    print("\none run in one process, by stage:")
+    print("\none run in one process, by stage (the charts drawn one after another):")
     for name, sec in stages(args.scenario).items():
         print(f"  {name:<32}{sec:6.3f} s")
 
