@@ -12,7 +12,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -174,9 +174,11 @@ class ChartProcesses:
 
 def _serve_charts(conn: Connection, parent: Connection, fmt: str, processes: int) -> None:
     """The chart process: import matplotlib while the parent runs the model, then draw the
-    result it sends and answer. Ctrl-C is the parent's to handle (it then stops this
-    process); a parent gone (the pipe closed) leaves nobody to draw for."""
+    result it sends and answer. Ctrl-C is the parent's to handle: it then stops this process
+    (SIGTERM), which stops and waits for its helpers first; a parent gone (the pipe closed)
+    leaves nobody to draw for."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop)
     parent.close()
     try:
         os.setpgid(0, 0)
@@ -203,21 +205,34 @@ def _draw_charts(result: Result, fmt: str, processes: int, conn: Connection) -> 
         return names
     shares = [names[1][i::2 * processes] + names[1][2 * processes - 1 - i::2 * processes]
               for i in range(processes)]  # dealt there and back, the slowest first
-    mine, helpers = shares[0], []
-    for share in filter(None, shares[1:]):
-        helper = _helper(result, share, fmt, conn)
-        if helper is None:  # no process to be had: drawn here
-            mine += share
-        else:
-            helpers.append(helper)
-    answers = [_attempt(_render, result, mine, fmt)]
-    for pid, receive in helpers:
-        try:
-            answers.append(receive.recv())
-        except EOFError:
-            answers.append(("error", "a process drawing them stopped without an answer"))
-        receive.close()
-        os.waitpid(pid, 0)
+    mine, helpers = shares[0], {}
+    try:
+        for share in filter(None, shares[1:]):
+            # a stop (SIGTERM) arriving while a helper is forked waits until it is listed
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+            try:
+                helper = _helper(result, share, fmt, conn)
+                if helper is None:  # no process to be had: drawn here
+                    mine += share
+                else:
+                    helpers[helper[0]] = helper[1]
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        answers = [_attempt(_render, result, mine, fmt)]
+        for pid, receive in list(helpers.items()):
+            try:
+                answers.append(receive.recv())
+            except EOFError:
+                answers.append(("error", "a process drawing them stopped without an answer"))
+            os.waitpid(pid, 0)
+            del helpers[pid]
+            receive.close()
+    finally:  # stopped before the helpers answered: they stop too, and none is left behind
+        for pid, receive in helpers.items():
+            with suppress(ChildProcessError, ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+                os.waitpid(pid, 0)
+            receive.close()
     errors = [value for status, value in answers if status != "ok"]
     if errors:
         return "error", errors[0]
@@ -238,6 +253,8 @@ def _helper(result: Result, names: tuple[str, ...], fmt: str, conn: Connection
     if pid == 0:  # the helper: draw, answer, and leave without the parent's exit handlers
         code = 1
         try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
             conn.close()
             receive.close()
             send.send(_attempt(_render, result, names, fmt))
@@ -258,6 +275,10 @@ def _chart_drawing(fmt: str) -> ChartProcesses | None:
         return ChartProcesses(fmt, processes)
     except OSError:
         return None
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _load_plots() -> Any:
