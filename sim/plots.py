@@ -250,7 +250,7 @@ def _years(ax: Axes, nbins: int = 6) -> None:
 
 def _small_multiples(axes: list[Axes], columns: int) -> None:
     """Panels over the same years, in ``columns`` columns: the years written under the lowest
-    panel of each column only (each panel's ticks and labels are a third of its drawing
+    panel of each column only (ticks and their labels are two fifths of a panel's drawing
     time), and at most six values on each panel's scale."""
     for k, ax in enumerate(axes):
         ax.yaxis.set_major_locator(InView(nbins=6, steps=[1, 2, 5, 10]))
