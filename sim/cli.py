@@ -160,13 +160,14 @@ class ChartProcesses:
         return paths
 
     def close(self) -> None:
-        """Stop the processes unless they have answered, and wait for them."""
+        """Stop the processes unless they have answered (a helper outliving a chart process
+        that died too), and wait for the chart process."""
         if self._answered:
             self._process.join(5)
-        if self._process.is_alive():
-            try:
+        if not self._answered or self._process.is_alive():
+            with suppress(OSError):  # the group is gone: nothing left to stop in it
                 os.killpg(self._pid, signal.SIGTERM)
-            except OSError:
+            if self._process.is_alive():  # not in a group of its own
                 self._process.terminate()
             self._process.join()
         self._conn.close()

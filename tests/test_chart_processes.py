@@ -4,6 +4,7 @@ process behind, and no process at all without charts or without fork."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -36,7 +37,7 @@ def invoke(*args):
 @pytest.fixture
 def two_processes(monkeypatch):
     """The charts drawn by two processes whatever the cores of the machine running the test."""
-    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("needs fork")
     monkeypatch.setattr(cli, "chart_processes", lambda: 2)
 
@@ -63,7 +64,7 @@ def test_charts_drawn_side_by_side_are_those_drawn_here(tmp_path, two_processes,
     where = drawn_where()
     assert set(where) == {"targets", "indicators", "county_map", "school_gaps"}
     assert os.getpid() not in where.values() and len(set(where.values())) == 2
-    assert not __import__("multiprocessing").active_children()  # none left running
+    assert not multiprocessing.active_children()  # none left running
     here = tmp_path / "here"
     here.mkdir()
     result = run(load_scenario(BASELINE, cli.parse_sets(tuple(SHORT[1::2]))), seed=7)
@@ -84,7 +85,7 @@ def test_a_chart_that_fails_in_a_process_is_one_line_and_exit_code_1(tmp_path, m
     assert "error: the charts could not be drawn: RuntimeError: no ink (in broken" in r.output
     assert "Traceback" not in r.output and "--no-charts" in r.output
     assert not out.exists() or not list(out.iterdir())  # nothing written, no scratch folder
-    assert not __import__("multiprocessing").active_children()
+    assert not multiprocessing.active_children()
 
 
 def test_a_chart_process_that_dies_is_said_not_waited_for(tmp_path, monkeypatch,
@@ -115,7 +116,7 @@ def test_without_fork_the_charts_are_drawn_here(tmp_path, monkeypatch, drawn_whe
 
 
 def test_processes_one_per_core_and_none_on_one_core(monkeypatch):
-    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("needs fork")
     monkeypatch.setattr(cli.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert cli.chart_processes() == 0  # nothing would run beside the model
