@@ -13,6 +13,10 @@ analysis libraries, which a single run does not need.
 
 from typing import Any
 
+# first: on import, mesa's logging decorator looks its caller up with inspect.getmodule, which
+# walks every module loaded so far (20 ms more when mesa comes after pandas and pydantic)
+import mesa  # noqa: F401
+
 from .compare import Comparison, compare
 from .errors import InputError
 from .model import CountyModel
