@@ -8,7 +8,7 @@ Bar (issue 15): under 1.5 s wall on a 2-core machine, charts included. Prints th
 importtime``: the heaviest packages, and whether SALib, Dask, pyabc, scipy.spatial or tqdm's
 asyncio were imported at all), the model, writing the frames, and the charts (the import of
 matplotlib apart from the drawing) drawn one after another in one process, where the command
-draws them in processes beside the model (``sim.cli.ChartProcesses``) on a machine with more
+draws them in processes beside the model (``sim.chart_processes``) on a machine with more
 than one core. Wall times depend on the machine's load: compare figures taken under the same
 ``uptime``.
 """
@@ -101,7 +101,7 @@ def main() -> None:
         bare = best_wall([*exe, "run", args.scenario, "--out", f"{tmp}/b", "--no-charts"],
                          args.repeat)
     imports = best_wall([sys.executable, "-c", "import sim.cli"], args.repeat)
-    from sim.cli import chart_processes
+    from sim.chart_processes import chart_processes
 
     processes = chart_processes()
     where = f"{processes} processes beside the model" if processes else "after the model"

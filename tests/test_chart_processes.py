@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
 
-from sim import cli, plots  # noqa: E402
+from sim import chart_processes, cli, plots  # noqa: E402
 from sim.results import run  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 
@@ -39,7 +39,7 @@ def two_processes(monkeypatch):
     """The charts drawn by two processes whatever the cores of the machine running the test."""
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("needs fork")
-    monkeypatch.setattr(cli, "chart_processes", lambda: 2)
+    monkeypatch.setattr(chart_processes, "chart_processes", lambda: 2)
 
 
 @pytest.fixture
@@ -100,15 +100,15 @@ def test_no_charts_starts_no_process(tmp_path, monkeypatch):
     def refused(*args, **kwargs):
         raise AssertionError("a chart process was started")
 
-    monkeypatch.setattr(cli, "ChartProcesses", refused)
+    monkeypatch.setattr(chart_processes, "ChartProcesses", refused)
     r = invoke("run", BASELINE, "--no-charts", "--out", str(tmp_path / "run"), *SHORT)
     assert r.exit_code == 0, r.output
     assert not list((tmp_path / "run").glob("*.png"))
 
 
 def test_without_fork_the_charts_are_drawn_here(tmp_path, monkeypatch, drawn_where):
-    monkeypatch.setattr(cli.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    assert cli.chart_processes() == 0
+    monkeypatch.setattr(chart_processes.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert chart_processes.chart_processes() == 0
     r = invoke("run", BASELINE, "--out", str(tmp_path / "run"), *SHORT)
     assert r.exit_code == 0, r.output
     assert set(drawn_where().values()) == {os.getpid()}
@@ -118,14 +118,14 @@ def test_without_fork_the_charts_are_drawn_here(tmp_path, monkeypatch, drawn_whe
 def test_processes_one_per_core_and_none_on_one_core(monkeypatch):
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("needs fork")
-    monkeypatch.setattr(cli.os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    assert cli.chart_processes() == 0  # nothing would run beside the model
-    monkeypatch.setattr(cli.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    assert cli.chart_processes() == 2
-    monkeypatch.setattr(cli.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
-    assert cli.chart_processes() == 4  # one per chart
-    monkeypatch.setattr(cli.sys, "platform", "darwin")
-    assert cli.chart_processes() == 0
+    monkeypatch.setattr(chart_processes.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert chart_processes.chart_processes() == 0  # nothing would run beside the model
+    monkeypatch.setattr(chart_processes.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert chart_processes.chart_processes() == 2
+    monkeypatch.setattr(chart_processes.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    assert chart_processes.chart_processes() == 4  # one per chart
+    monkeypatch.setattr(chart_processes.sys, "platform", "darwin")
+    assert chart_processes.chart_processes() == 0
 
 
 def _processes() -> dict[int, tuple[int, int]]:
