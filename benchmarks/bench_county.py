@@ -2,6 +2,7 @@
 beside the reference scripts in ../shared/bench measured in the same run.
 
     python benchmarks/bench_county.py [--repeats 5] [--students 60000]
+    python benchmarks/bench_county.py --scaling   # where the time goes: fixed and per student
 
 Bars (issue: the county model): >= 2 million student-years per second including
 initialisation, peak memory < 500 MB, and at most 6x the numpy roofline's time per student-year.
@@ -16,6 +17,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 import sim
 from sim.model import CountyModel
@@ -84,7 +87,13 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--students", type=int, default=60_000)
     ap.add_argument("--skip-mesa", action="store_true", help="skip the slow Mesa reference")
+    ap.add_argument("--scaling", action="store_true",
+                    help="fit each stage's time a year as fixed + per student-year (every lever "
+                         "on, 1/4, 1 and 4 times --students)")
     args = ap.parse_args()
+    if args.scaling:
+        scaling(args.students, args.repeats)
+        return
 
     for levers in (False, True):
         report(time_county(args.students, args.repeats, levers), args, levers)
@@ -94,6 +103,28 @@ def main() -> None:
         print(f"mesa one-object-per-student {mesa_rate:12,.0f} student-years/s")
         print(f"  speed-up over Mesa    {r['student_years'] / r['total_s'] / mesa_rate:8.1f}x "
               "including initialisation")
+
+
+def scaling(students: int, repeats: int) -> None:
+    """Each stage's seconds a year fitted as a + b * student-years a year over three county
+    sizes: a is what a year costs whatever the size (numpy calls, per-school and per-teacher
+    work), b what each student adds."""
+    sizes = [students // 4, students, students * 4]
+    runs = [time_county(n, repeats, levers=True) for n in sizes]
+    per_year = np.array([r["student_years"] / r["years"] for r in runs])
+
+    def fit(seconds: list[float]) -> tuple[float, float]:
+        b, a = np.polyfit(per_year, np.array(seconds), 1)
+        return a, b
+
+    for n, r in zip(sizes, runs):
+        print(f"{n:>9,} students: {r['steps_s'] * 1000:7.1f} ms, "
+              f"{r['steps_s'] / r['student_years'] * 1e9:5.0f} ns per student-year")
+    a, b = fit([r["steps_s"] / r["years"] for r in runs])
+    print(f"all stages: {a * 1000:.2f} ms a year fixed + {b * 1e9:.0f} ns per student-year")
+    fits = {k: fit([r["timings"][k] / r["years"] for r in runs]) for k in runs[0]["timings"]}
+    for k, (a, b) in sorted(fits.items(), key=lambda kv: -kv[1][1]):
+        print(f"  {k:20s} {a * 1000:6.2f} ms a year + {b * 1e9:5.1f} ns per student-year")
 
 
 def report(r: dict, args, levers: bool) -> None:
