@@ -132,7 +132,7 @@ def _serve_charts(conn: Connection, parent: Connection, fmt: str, processes: int
         os.setpgid(0, 0)
     except OSError:
         pass
-    _attempt(_load_plots)  # a failure is met again, and reported, when drawing
+    _attempt(load_plots)  # a failure is met again, and reported, when drawing
     gc.freeze()  # what this process has imported outlives the charts (see ``settle``)
     try:
         result = conn.recv()
@@ -148,7 +148,7 @@ def _serve_charts(conn: Connection, parent: Connection, fmt: str, processes: int
 def _draw_charts(result: Result, fmt: str, processes: int, conn: Connection) -> Answer:
     """Every chart of ``result``: this process and forked helpers draw ``processes`` shares of
     about the same drawing time side by side."""
-    names = _attempt(lambda: _load_plots().run_chart_names(result))
+    names = _attempt(lambda: load_plots().run_chart_names(result))
     if names[0] != "ok":
         return names
     shares = [names[1][i::2 * processes] + names[1][2 * processes - 1 - i::2 * processes]
@@ -229,7 +229,9 @@ def _stop(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _load_plots() -> Any:
+def load_plots() -> Any:
+    """sim.plots, drawing into files only (no window, no display needed): imported only when
+    charts are drawn, as matplotlib is slow to import."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -239,7 +241,7 @@ def _load_plots() -> Any:
 
 
 def _render(result: Result, names: tuple[str, ...], fmt: str) -> list[tuple[str, bytes]]:
-    return _load_plots().render_run_charts(result, names, fmt)
+    return load_plots().render_run_charts(result, names, fmt)
 
 
 def _attempt(func: Callable[..., Any], *args: Any) -> Answer:

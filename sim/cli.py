@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .chart_processes import ChartError, chart_drawing
+from .chart_processes import ChartError, chart_drawing, load_plots
 from .county import roster_county
 from .errors import InputError
 from .indicators import HOLD_YEARS
@@ -62,14 +62,8 @@ def user_errors(func):
 
 
 def _charts(name: str, fmt: str = "png") -> tuple:
-    """The chart writer ``name`` of sim.plots (imported only when charts are drawn: matplotlib
-    is slow to import), drawing into files only (no window, no display needed), in ``fmt``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from . import plots
-
-    return (functools.partial(getattr(plots, name), fmt=fmt),)
+    """The chart writer ``name`` of sim.plots, drawing in ``fmt``."""
+    return (functools.partial(getattr(load_plots(), name), fmt=fmt),)
 
 
 FORMAT_OPTION = click.option("--format", "chart_format", type=click.Choice(["png", "svg", "pdf"]),

@@ -381,7 +381,7 @@ class YearState:
     travel: np.ndarray = field(default_factory=_no_km)  # daily km in the window (0: not enrolled)
     transfer_requests: np.ndarray = field(default_factory=_no_ids)  # rural teachers asking
     boarders_by_stage: tuple[int, int] = (0, 0)
-    # pupils by home place and way of attending (outcomes.RURAL_DAY ...), at enrollment
+    # pupils by home place and way of attending (kinds.RURAL_DAY ...), at enrollment
     pupils_by_place: np.ndarray = field(default_factory=_no_ids)
     town_children: np.ndarray = field(default_factory=_no_ids)  # local children by hukou town
     town_attending: np.ndarray = field(default_factory=_no_ids)  # ... attending a rural school

@@ -25,7 +25,7 @@ def test_logit_sampling_never_picks_a_missing_option():
                  np.float32)
     u = np.array([0.0, 0.0, 0.0, 0.99999994, 0.99999994, 0.99999994, 0.5, 0.5, 0.5,
                   0.3, 0.7, 0.1], np.float32)
-    k = sample_logit(v, u)
+    k = sample_logit(list(v.T), u)
     assert np.isfinite(v[np.arange(len(k)), k]).all()
     # the inverse-CDF rule: a small uniform picks the first option with weight
     assert k[0] == 2 and k[1] == 0 and k[2] == 1

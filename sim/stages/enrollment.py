@@ -200,10 +200,8 @@ def min_board_grade(st: CountyState) -> int:
 
 
 def choose(st: CountyState, ids: np.ndarray, u: np.ndarray, year: int,
-           ration: bool = True, present: np.ndarray | None = None) -> np.ndarray:
-    """The school each student in ``ids`` chooses (``u``: one uniform per student).
-    ``present``: pupils per school (index ``n_schools``: none) before the choice, choosers
-    included, when the caller has counted them."""
+           ration: bool = True) -> np.ndarray:
+    """The school each student in ``ids`` chooses (``u``: one uniform per student)."""
     s, c, cp = st.students, st.county, st.params.choice
     opt, v = choice_set(st, ids, year)
     rural_home = (c.place_kind != URBAN_PLACE)[s.place[ids].astype(np.intp)]
@@ -214,16 +212,15 @@ def choose(st: CountyState, ids: np.ndarray, u: np.ndarray, year: int,
         v[k] += np.float32(cp.stay_weight) * (opt[k] == school)
     chosen = np.choose(sample_logit(v, u), opt)
     if ration:
-        chosen = _ration(st, ids, chosen, (opt, v), rural_home, year, present)
+        chosen = _ration(st, ids, chosen, (opt, v), rural_home, year)
     return chosen
 
 
-def sample_logit(v: np.ndarray | list[np.ndarray], u: np.ndarray) -> np.ndarray:
-    """Column picked from multinomial-logit utilities ``v`` (rows x options, or one array per
-    option) by one uniform per row: inverting the cumulative probabilities keeps a child's
-    choice stable when utilities shift a little between scenarios. Worked column by column:
-    numpy reduces short rows slowly."""
-    cols = list(v.T) if isinstance(v, np.ndarray) else v
+def sample_logit(cols: list[np.ndarray], u: np.ndarray) -> np.ndarray:
+    """Option picked from multinomial-logit utilities (``cols``: one array per option) by one
+    uniform per row: inverting the cumulative probabilities keeps a child's choice stable when
+    utilities shift a little between scenarios. Worked option by option: numpy reduces short
+    rows slowly."""
     top = cols[0]
     for col in cols[1:]:
         top = np.maximum(top, col)
@@ -243,16 +240,15 @@ def sample_logit(v: np.ndarray | list[np.ndarray], u: np.ndarray) -> np.ndarray:
 
 
 def _ration(st: CountyState, ids: np.ndarray, chosen: np.ndarray,
-           choice: tuple[list[np.ndarray], list[np.ndarray]], rural_home: np.ndarray, year: int,
-           present: np.ndarray | None) -> np.ndarray:
+           choice: tuple[list[np.ndarray], list[np.ndarray]], rural_home: np.ndarray,
+           year: int) -> np.ndarray:
     """Over-subscribed county-seat schools admit residents first, then rural children by lot.
     The places free are those the pupils who stay leave (only enrolled pupils hold a school)."""
     n = st.county.n_schools
     s = st.students
     win = s.window(year)
-    if present is None:
-        present = np.bincount(s.school[win], minlength=n + 1)
-    present = (present - np.bincount(s.school[ids], minlength=n + 1))[:n]
+    present = (np.bincount(s.school[win], minlength=n + 1)
+               - np.bincount(s.school[ids], minlength=n + 1))[:n]
     resident = np.bincount(chosen[~rural_home], minlength=n)[:n]
     free = np.nan_to_num(st.schools.capacity, nan=np.inf) - present - resident
     free = np.floor(np.maximum(free, 0) * st.effects.rural_admission)  # the places lever
@@ -302,7 +298,7 @@ def choose_schools(st: CountyState, year: int) -> None:
     ids = np.flatnonzero(choosers) + win.start
     u = st.streams.uniform("choice", year, win.stop - win.start)
     old = sch[ids - win.start]
-    new = choose(st, ids, u[ids - win.start], year, present=np.bincount(sch, minlength=n + 1))
+    new = choose(st, ids, u[ids - win.start], year)
     moved = (old != new) & (old < n)
     s.school[ids] = new
     s.distance[ids] = st.places.distance[s.place[ids], new]
