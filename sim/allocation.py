@@ -18,7 +18,8 @@ def admitted(group: np.ndarray, priority: np.ndarray, places: np.ndarray) -> np.
         by_group = by_group.astype(np.int16)
     order = order[np.argsort(by_group, kind="stable")]
     g = group[order]
-    rank = np.arange(order.size) - np.searchsorted(g, g, "left")
+    count = np.bincount(g, minlength=places.size)
+    rank = np.arange(order.size) - (np.cumsum(count) - count)[g]  # within the group
     return live[order[rank < places[g]]]
 
 

@@ -80,7 +80,7 @@ class CountyModel(mesa.Model):
         self.timings: dict[str, float] = {name: 0.0 for name, _ in YEAR}
         for i in range(self.state.county.n_schools):
             School(self, i)
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = IndicatorCollector(
             model_reporters={name: _reporter(name) for name in outcomes.TIMESERIES_COLUMNS})
 
     @property
@@ -158,6 +158,18 @@ def cover_order(st: CountyState) -> np.ndarray:
     kind = st.county.school_type
     order = np.lexsort((-size, kind != TOWN_SEAT))
     return order[kind[order] >= TOWN_SEAT]
+
+
+class IndicatorCollector(mesa.DataCollector):
+    """Mesa's DataCollector for the timeseries row: its reporters are the row's columns, and
+    ``collect`` appends the year's values as they are. Mesa's own deep-copies each reported
+    value in case it is mutable; the row holds only numbers, and a deep copy of each of about
+    120 columns is a visible share of a year."""
+
+    def collect(self, model: CountyModel) -> None:
+        row = model.indicators
+        for name, values in self.model_vars.items():
+            values.append(row[name])
 
 
 def _reporter(name: str) -> Callable[[CountyModel], float]:

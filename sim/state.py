@@ -42,9 +42,9 @@ class Students:
     """One slot per child of every entry cohort of the run (see the module docstring)."""
 
     status: np.ndarray  # int8, StudentStatus
-    place: np.ndarray  # int32, home place (changes when the family moves to the county seat)
+    place: np.ndarray  # intp, home place (changes when the family moves to the county seat)
     hukou_rural: np.ndarray  # bool, local rural hukou (fixed at entry)
-    hukou_town: np.ndarray  # int16, town of the hukou (-1: county seat), fixed at entry
+    hukou_town: np.ndarray  # intp, town of the hukou (-1: county seat), fixed at entry
     female: np.ndarray  # bool
     home_kind: np.ndarray  # int8, PlaceKind of the home place at entry (fixed)
     ever_boarded: np.ndarray  # bool
@@ -54,25 +54,27 @@ class Students:
     ses: np.ndarray  # float32, family background (SD units, county rural mean 0)
     left_behind: np.ndarray  # bool
     z: np.ndarray  # float32, achievement (SD units)
-    school: np.ndarray  # int16, current school; n_schools when not enrolled
+    school: np.ndarray  # intp, current school; n_schools when not enrolled
     distance: np.ndarray  # float32, road km from home to the current school
     boarding: np.ndarray  # bool
     cohort_years: np.ndarray  # entry years, ascending
     cohort_start: np.ndarray  # first id of each cohort, plus the end
+    # each year's window, worked out once (the stages ask for it about a dozen times a year)
+    _windows: dict[int, slice] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def allocate(cls, n: int, cohort_years: np.ndarray, cohort_sizes: np.ndarray,
                  n_schools: int) -> Students:
         start = np.concatenate([[0], np.cumsum(cohort_sizes)]).astype(np.int64)
         assert start[-1] == n
-        return cls(status=np.zeros(n, np.int8), place=np.zeros(n, np.int32),
-                   hukou_rural=np.zeros(n, bool), hukou_town=np.zeros(n, np.int16),
+        return cls(status=np.zeros(n, np.int8), place=np.zeros(n, np.intp),
+                   hukou_rural=np.zeros(n, bool), hukou_town=np.zeros(n, np.intp),
                    female=np.zeros(n, bool), home_kind=np.zeros(n, np.int8),
                    ever_boarded=np.zeros(n, bool), ever_county_seat=np.zeros(n, bool),
                    quality_senior=np.zeros(n, bool),
                    grade=np.zeros(n, np.int8), ses=np.zeros(n, np.float32),
                    left_behind=np.zeros(n, bool), z=np.zeros(n, np.float32),
-                   school=np.full(n, n_schools, np.int16), distance=np.zeros(n, np.float32),
+                   school=np.full(n, n_schools, np.intp), distance=np.zeros(n, np.float32),
                    boarding=np.zeros(n, bool),
                    cohort_years=np.asarray(cohort_years), cohort_start=start)
 
@@ -88,7 +90,10 @@ class Students:
 
     def window(self, year: int) -> slice:
         """Everyone of compulsory school age in ``year`` (entered in the last nine years)."""
-        return self.cohort_slice(year - 8, year)
+        win = self._windows.get(year)
+        if win is None:
+            win = self._windows[year] = self.cohort_slice(year - 8, year)
+        return win
 
     def status_counts(self) -> dict[str, int]:
         counts = np.bincount(self.status, minlength=len(STUDENT_STATUS))
@@ -107,8 +112,8 @@ TEACHER_FIELDS: dict[str, type] = {
     "talent": np.float32,  # effectiveness net of experience (SD of student gain / year)
     "support": np.float32,  # effectiveness gained from mentoring, pairing, training (bounded)
     "start_year": np.int16,  # first year of teaching
-    "school": np.int16,  # where the teacher teaches this year
-    "home_school": np.int16,  # the post (differs from school during a rotation)
+    "school": np.intp,  # where the teacher teaches this year
+    "home_school": np.intp,  # the post (differs from school during a rotation)
     "rotation_until": np.int16,  # last year of a rotation; 0 when not rotating
     "bound_until": np.int16,  # last year of a rural service binding; 0 if none
     "shortage_subject": np.bool_,  # teaches a shortage subject (music, art, PE, IT...)
@@ -146,6 +151,9 @@ class Teachers:
     vice_since: np.ndarray
     directed_gain: np.ndarray
     n: int = 0  # slots in use
+    # ids of the teachers at work, kept until a status changes (set_status, add): the stages
+    # ask for them a couple of dozen times a year
+    _active: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def allocate(cls, capacity: int) -> Teachers:
@@ -163,8 +171,13 @@ class Teachers:
                 setattr(self, name, np.concatenate([arr, np.zeros(grow, arr.dtype)]))
         new = slice(self.n, self.n + count)
         self.n += count
-        self.status[new] = TEACHING
+        self.set_status(new, TEACHING)
         return new
+
+    def set_status(self, ids: np.ndarray | slice, status: int) -> None:
+        """The one way to change teachers' status, so that ``active`` stays true."""
+        self.status[ids] = status
+        self._active = None
 
     def post(self, ids: np.ndarray | slice, school: np.ndarray) -> None:
         """Give ``ids`` a post at ``school`` and teach there (a new post ends a headship)."""
@@ -178,7 +191,11 @@ class Teachers:
         self.vice_since[ids] = 0
 
     def active(self) -> np.ndarray:
-        return np.flatnonzero(self.status[: self.n] == TEACHING)
+        """Ids of the teachers at work (read-only: it is shared until a status changes)."""
+        if self._active is None:
+            self._active = np.flatnonzero(self.status[: self.n] == TEACHING)
+            self._active.flags.writeable = False
+        return self._active
 
     def status_counts(self) -> dict[str, int]:
         counts = np.bincount(self.status[: self.n], minlength=len(TEACHER_STATUS))

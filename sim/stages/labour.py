@@ -199,7 +199,7 @@ def retire_and_quit(st: CountyState, year: int) -> None:
     f["rural_teachers_start"] = int(rural.sum())
 
     retire = retires(st, act, year)
-    T.status[act[retire]] = RETIRED
+    T.set_status(act[retire], RETIRED)
     T.end_headship(act[retire])
     f["retirements"] = int(retire.sum())
     f["rural_retirements"] = int((retire & rural).sum())
@@ -210,7 +210,7 @@ def retire_and_quit(st: CountyState, year: int) -> None:
     bound = T.bound_until[act] >= year  # a rural service period: no transfer requests
     request = rural & (u < p_exit * tp.transfer_share) & ~bound
     quit = (u < p_exit) & ~(rural & (u < p_exit * tp.transfer_share))
-    T.status[act[quit]] = LEFT
+    T.set_status(act[quit], LEFT)
     T.end_headship(act[quit])
     f["rural_quits"] = int((quit & rural).sum())
     f["urban_quits"] = int((quit & ~rural).sum())

@@ -44,19 +44,30 @@ def advantage(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     """exp(A) for the pupils ``ids``: the logit odds of moving to the county seat over staying
     at the present school, as the school choice would weigh them this year."""
     s, cp = st.students, st.params.choice
-    opt, v = (np.stack(cols, axis=1) for cols in choice_set(st, ids, year))
-    urban = st.places.urban[opt]
-    ses_term = (np.float32(cp.ses_urban_weight) * s.ses[ids])[:, None]
-    move = np.where(urban, v + ses_term, -np.inf)
-    top = move.max(axis=1)
+    opt, v = choice_set(st, ids, year)  # one array per option: numpy reduces short rows slowly
+    urban = [st.places.urban[o] for o in opt]
+    ses_term = np.float32(cp.ses_urban_weight) * s.ses[ids]
+    move = [np.where(u, x + ses_term, -np.inf) for u, x in zip(urban, v)]
+    top = _fold(np.maximum, move)
     has = np.isfinite(top)  # a place whose bands have no county-seat school: no move
     top = np.where(has, top, 0)
-    logsum = top + np.log(np.where(has, np.exp(move - top[:, None]).sum(axis=1), 1))
-    present = opt == s.school[ids, None]
-    rural_best = np.where(urban, -np.inf, v).max(axis=1)
-    stay = np.where(present.any(axis=1), np.where(present, v, 0).sum(axis=1), rural_best)
+    weight = _fold(np.add, [np.exp(x - top) for x in move])
+    logsum = top + np.log(np.where(has, weight, 1))
+    school = s.school[ids]
+    present = [o == school for o in opt]
+    rural_best = _fold(np.maximum, [np.where(u, -np.inf, x) for u, x in zip(urban, v)])
+    here = _fold(np.add, [np.where(p, x, 0) for p, x in zip(present, v)])
+    stay = np.where(_fold(np.logical_or, present), here, rural_best)
     odds = np.exp(np.where(has, logsum - stay - np.float32(cp.stay_weight), -np.inf))
     return odds.astype(np.float64)
+
+
+def _fold(op: np.ufunc, cols: list[np.ndarray]) -> np.ndarray:
+    """``op`` over the options, left to right (as numpy reduces a row of four)."""
+    out = cols[0]
+    for col in cols[1:]:
+        out = op(out, col)
+    return out
 
 
 def normaliser(st: CountyState) -> float:
