@@ -70,9 +70,7 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     school = st.now.cell >> 1  # n for anyone not enrolled
     boarding = s.boarding[win]
     travel = st.now.travel
-    # by school, grade and boarding (nobody outside a school boards)
-    by_class = np.bincount(school * 18 + (s.grade[win] - 1) * 2 + boarding,
-                           minlength=18 * (n + 1))[: 18 * n].reshape(n, 9, 2)
+    by_class = st.now.by_class  # by school, grade and boarding (stages.enrollment)
     per_class = by_class.sum(axis=2)
     classes_p = np.ceil(per_class[:, :6] / sp.class_max_primary).sum()
     classes_m = np.ceil(per_class[:, 6:] / sp.class_max_middle).sum()
@@ -94,7 +92,7 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     urban_school = np.append(c.is_urban_school, False)  # last: no school
     attends = np.where(urban_school, URBAN_DAY, RURAL_DAY)[:, None] + np.array([0, 1])
     attends[n] = NOT_AT_SCHOOL  # by school and boarding
-    key = s.place[win].astype(np.intp) * 5 + attends.ravel()[school * 2 + boarding]
+    key = s.place[win] * 5 + attends.ravel()[school * 2 + boarding]
     by_place = np.bincount(key, minlength=5 * c.n_places).reshape(c.n_places, 5)
     km_by_place = np.bincount(key, weights=travel, minlength=5 * c.n_places).reshape(-1, 5)
     st.now.pupils_by_place = by_place
@@ -109,7 +107,7 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     # they attend a rural school of their own town (本地就读); children who left the county
     # or school are not in it (reported apart), so their growing stock causes no drift
     rural_town = np.where(urban_school, -2, np.append(c.school_town, -2))
-    town = s.hukou_town[win].astype(np.intp)
+    town = s.hukou_town[win]
     own_town = rural_town[school] == town
     local = s.hukou_rural[win]
     key = ((town + 1) * 2 + local) * len(STUDENT_STATUS) + s.status[win]

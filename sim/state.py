@@ -54,6 +54,7 @@ class Students:
     ses: np.ndarray  # float32, family background (SD units, county rural mean 0)
     left_behind: np.ndarray  # bool
     z: np.ndarray  # float32, achievement (SD units)
+    family: np.ndarray  # float64, the level achievement drifts to from the family (fixed)
     school: np.ndarray  # intp, current school; n_schools when not enrolled
     distance: np.ndarray  # float32, road km from home to the current school
     boarding: np.ndarray  # bool
@@ -74,6 +75,7 @@ class Students:
                    quality_senior=np.zeros(n, bool),
                    grade=np.zeros(n, np.int8), ses=np.zeros(n, np.float32),
                    left_behind=np.zeros(n, bool), z=np.zeros(n, np.float32),
+                   family=np.zeros(n, np.float64),
                    school=np.full(n, n_schools, np.intp), distance=np.zeros(n, np.float32),
                    boarding=np.zeros(n, bool),
                    cohort_years=np.asarray(cohort_years), cohort_start=start)
@@ -395,6 +397,8 @@ class YearState:
     relocated: np.ndarray = field(default_factory=_no_ids)  # families moved to the county seat
     cell: np.ndarray = field(default_factory=_no_ids)
     cell_counts: np.ndarray = field(default_factory=_no_ids)  # students per cell
+    # pupils by school, grade and boarding (n_schools x 9 x 2), at enrollment
+    by_class: np.ndarray = field(default_factory=_no_ids)
     travel: np.ndarray = field(default_factory=_no_km)  # daily km in the window (0: not enrolled)
     transfer_requests: np.ndarray = field(default_factory=_no_ids)  # rural teachers asking
     boarders_by_stage: tuple[int, int] = (0, 0)

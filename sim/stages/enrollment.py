@@ -150,7 +150,7 @@ def choice_set(st: CountyState, ids: np.ndarray,
     """The four options of the pupils ``ids`` and their utilities before the family's own
     terms, one array per option (a column each: numpy gathers and reduces short rows slowly)."""
     s = st.students
-    place = s.place[ids].astype(np.intp)
+    place = s.place[ids]
     grade = s.grade[ids].astype(np.intp) - 1
     band_row = place * 3 + GRADE_BAND[grade]
     options = st.places.options.reshape(-1, 4).T.astype(np.intp)
@@ -204,7 +204,7 @@ def choose(st: CountyState, ids: np.ndarray, u: np.ndarray, year: int,
     """The school each student in ``ids`` chooses (``u``: one uniform per student)."""
     s, c, cp = st.students, st.county, st.params.choice
     opt, v = choice_set(st, ids, year)
-    rural_home = (c.place_kind != URBAN_PLACE)[s.place[ids].astype(np.intp)]
+    rural_home = (c.place_kind != URBAN_PLACE)[s.place[ids]]
     ses_term = np.float32(cp.ses_urban_weight) * s.ses[ids]
     school = s.school[ids]
     for k in range(4):
@@ -291,7 +291,7 @@ def choose_schools(st: CountyState, year: int) -> None:
     s, c = st.students, st.county
     n = c.n_schools
     win = s.window(year)
-    sch = s.school[win].astype(np.intp)  # intp: gathers with it are twice as fast
+    sch = s.school[win]
     enrolled = s.status[win] == ENROLLED
     choosers = enrolled & must_choose(st)[sch * 10 + s.grade[win]]
     choosers[st.now.relocated - win.start] = True
@@ -330,7 +330,7 @@ def allocate_beds(st: CountyState, year: int) -> None:
     beds = st.schools.beds
     n = c.n_schools
     win = s.window(year)
-    sch = s.school[win].astype(np.intp)  # n_schools: not enrolled (only pupils hold a school)
+    sch = s.school[win]  # n_schools: not enrolled (only pupils hold a school)
     dist = s.distance[win]
     eligible = (np.append(beds > 0, False)[sch] & (s.grade[win] >= min_board_grade(st))
                 & (dist > p.distance_km))
@@ -349,7 +349,7 @@ def allocate_beds(st: CountyState, year: int) -> None:
     s.ever_boarded[win] |= eligible
     urban_school = np.append(c.is_urban_school, False)[sch]
     s.ever_county_seat[win] |= urban_school
-    rural_home = (c.place_kind != URBAN_PLACE)[s.place[win].astype(np.intp)]
+    rural_home = (c.place_kind != URBAN_PLACE)[s.place[win]]
     relocated = rural_home & urban_school & ~eligible
     st.now.travel = np.where(relocated, np.float32(st.params.choice.relocated_travel_km),
                              dist * (sch < n))
@@ -360,10 +360,18 @@ def count_enrollment(st: CountyState, year: int) -> None:
     (``2 * school + middle``; ``2 * n_schools`` for anyone not enrolled)."""
     s, n = st.students, st.county.n_schools
     win = s.window(year)
-    key = s.school[win].astype(np.intp) * 2 + (s.grade[win] >= FIRST_MIDDLE_GRADE)
-    st.now.cell = np.minimum(key, 2 * n)  # school n_schools: not enrolled
-    st.now.cell_counts = np.bincount(st.now.cell, minlength=2 * n + 1)
-    st.schools.enrolled = st.now.cell_counts[: 2 * n].reshape(n, 2)
+    school, grade = s.school[win], s.grade[win]
+    st.now.cell = np.minimum(school * 2 + (grade >= FIRST_MIDDLE_GRADE), 2 * n)
+    # by school, grade and boarding (nobody outside a school boards), one pass from which the
+    # stages' counts follow; grade 0 (not entered yet) is nobody at school
+    by_class = np.bincount(school * 20 + grade * 2 + s.boarding[win],
+                           minlength=20 * (n + 1))[: 20 * n].reshape(n, 10, 2)[:, 1:]
+    per_class = by_class.sum(axis=2)
+    enrolled = np.stack([per_class[:, :FIRST_MIDDLE_GRADE - 1].sum(axis=1),
+                         per_class[:, FIRST_MIDDLE_GRADE - 1:].sum(axis=1)], axis=1)
+    st.now.by_class = by_class
+    st.now.cell_counts = np.append(enrolled.ravel(), school.size - enrolled.sum())
+    st.schools.enrolled = enrolled
 
 
 def nearest_in_town(st: CountyState) -> np.ndarray:

@@ -23,17 +23,19 @@ if TYPE_CHECKING:
 ENTRANTS = 10_000  # sub-key of the learning stream for entrants' readiness
 
 
-def family_level(st: CountyState, ids: slice | np.ndarray) -> np.ndarray:
+def set_family_levels(st: CountyState) -> None:
+    """Each child's family level (SES, left-behind): both are fixed, so it is worked out once."""
     s, lp = st.students, st.params.learning
-    return lp.ses_effect * s.ses[ids] + lp.left_behind_effect * s.left_behind[ids]
+    s.family[:] = lp.ses_effect * s.ses + lp.left_behind_effect * s.left_behind
 
 
 def initial_history(st: CountyState) -> None:
     """Give the students already at school the achievement of the years they have behind them."""
     s, lp = st.students, st.params.learning
+    set_family_levels(st)
     ids = np.flatnonzero(s.status == ENROLLED)
     g = st.streams.generator("history")
-    family = family_level(st, ids)
+    family = s.family[ids]
     z = family + lp.entry_sd * g.standard_normal(ids.size)
     grade, va = s.grade[ids], st.schools.value_added[s.school[ids]]
     for k in range(1, 9):
@@ -75,7 +77,7 @@ def enter_at_school(st: CountyState, year: int) -> None:
     s, lp = st.students, st.params.learning
     new = s.cohort_slice(year, year)
     noise = st.streams.normal("learning", year + ENTRANTS, new.stop - new.start)
-    s.z[new] = family_level(st, new) + lp.entry_sd * noise
+    s.z[new] = s.family[new] + lp.entry_sd * noise
 
 
 def boarding_effect(st: CountyState, ids: np.ndarray) -> np.ndarray:
@@ -101,7 +103,7 @@ def learn_and_examine(st: CountyState, year: int) -> None:
                                    + lp.peer_effect * peers).ravel(), [0.0, 0.0]])
     noise = st.streams.normal("learning", year, win.stop - win.start)
     z = s.z[win]
-    new = lp.persistence * z + (1 - lp.persistence) * family_level(st, win) + school_term[cell]
+    new = lp.persistence * z + (1 - lp.persistence) * s.family[win] + school_term[cell]
     boarders = np.flatnonzero(s.boarding[win])
     new[boarders] += boarding_effect(st, win.start + boarders)
     new += lp.noise_sd * noise

@@ -42,7 +42,7 @@ def _consolidation_risks(st: CountyState, win: slice, p: np.ndarray) -> None:
     no_bus = e.lost_school & ~e.bus
     if not (no_bus.any() or e.lunch.any()):
         return
-    place = s.place[win].astype(np.intp)
+    place = s.place[win]
     if no_bus.any():
         grade = s.grade[win]
         walk = np.flatnonzero(no_bus[place] & (grade < FIRST_MIDDLE_GRADE) & ~s.boarding[win])

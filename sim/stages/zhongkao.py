@@ -30,7 +30,7 @@ def admit(st: CountyState, graduates: np.ndarray, year: int) -> None:
     if graduates.size == 0:
         return
     score = s.z[graduates]
-    school = s.school[graduates].astype(np.intp)
+    school = s.school[graduates]
     places = int(round(zp.quality_share * graduates.size))
     quota = st.effects.quota_share if st.effects.quota_share is not None else zp.quota_share
     quota_places = int(round(quota * places))
