@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .budget import LINES, RECURRENT, capital_charge, envelope, status_quo
+from .budget import LINES, RECURRENT, capital_charges, envelope, status_quo
 from .policies import cost_column
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def accounts(st: CountyState, year: int) -> dict[str, float]:
     """This year's spending columns (after ``policies.costs``)."""
     base = status_quo(st)  # stage x recurrent line
     levers = st.now.costs
-    charges = {name: capital_charge(st.ledger.outlays, name, year) for name in levers}
+    charges = capital_charges(st.ledger.outlays, levers, year)
     per_lever = {name: s.recurrent + charges[name] for name, s in levers.items()}
     lines = dict(zip(RECURRENT, base.sum(axis=0)))
     for line in RECURRENT:

@@ -26,6 +26,8 @@ import numpy as np
 from .pay import baseline_allowance, salary
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from .parameters import Parameters
     from .state import CountyState
 
@@ -64,10 +66,15 @@ def instalment(outlay: float, built: int, life: int, year: int) -> float:
     return outlay / life if built <= year < built + life else 0.0
 
 
-def capital_charge(outlays: list[tuple[str, int, float, int]], lever: str, year: int) -> float:
-    """This year's charge for a lever's past outlays (``(lever, year, yuan, life)`` records)."""
-    return float(sum(instalment(yuan, built, life, year)
-                     for name, built, yuan, life in outlays if name == lever))
+def capital_charges(outlays: list[tuple[str, int, float, int]], levers: Iterable[str],
+                    year: int) -> dict[str, float]:
+    """This year's charge for each lever's past outlays (``(lever, year, yuan, life)``
+    records), in one pass over the records."""
+    charges: dict[str, float] = dict.fromkeys(levers, 0.0)
+    for name, built, yuan, life in outlays:
+        if name in charges:
+            charges[name] += instalment(yuan, built, life, year)
+    return charges
 
 
 def status_quo(st: CountyState) -> np.ndarray:

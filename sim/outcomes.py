@@ -160,7 +160,8 @@ def difference_rates(st: CountyState) -> tuple[np.ndarray, np.ndarray, np.ndarra
     ``exam_cv``."""
     lp, c, exam = st.params.learning, st.county, st.exam
     count = exam.count
-    std_z = np.nan_to_num((exam.mean_z - exam.county_mean) / max(exam.county_sd, 1e-9))
+    std_z = (exam.mean_z - exam.county_mean) / max(exam.county_sd, 1e-9)
+    std_z = np.where(np.isnan(std_z), 0.0, std_z)  # np.nan_to_num: 10x slower on small arrays
     uq = (c.school_type == URBAN_QUALITY)[:, None]
     ref_n = (count * uq).sum(axis=0)
     ref_z = np.divide((std_z * count * uq).sum(axis=0), ref_n, out=np.full(2, np.nan),
@@ -254,7 +255,7 @@ def measure(st: CountyState, year: int, readings: tuple[np.ndarray, np.ndarray, 
     gap_sd_cells = ref_z[None, :] - (st.exam.mean_z - st.exam.county_mean) / sd
     urban = c.is_urban_school[:, None] & (count > 0)
     rural = ~c.is_urban_school[:, None] & (count > 0)
-    mean_z = np.nan_to_num(st.exam.mean_z)
+    mean_z = np.where(np.isnan(st.exam.mean_z), 0.0, st.exam.mean_z)
     urban_z = _ratio((mean_z * count * urban).sum(), (count * urban).sum())
     rural_z = _ratio((mean_z * count * rural).sum(), (count * rural).sum())
     m = _weighted(score, count)
@@ -329,7 +330,8 @@ def zhongkao_rates(st: CountyState) -> dict[str, float]:
     ids, school, won = st.now.zhongkao
     rural = ~st.county.is_urban_school[school]
     female, hukou = s.female[ids], s.hukou_rural[ids]
-    return {f"quality_senior_rate{suffix}": _ratio(won[group].sum(), group.sum())
+    return {f"quality_senior_rate{suffix}": _ratio(np.count_nonzero(won & group),
+                                                    np.count_nonzero(group))
             for suffix, group in (("", np.ones(ids.size, bool)), ("_rural_schools", rural),
                                   ("_girls", female), ("_boys", ~female),
                                   ("_rural_hukou", hukou), ("_urban_hukou", ~hukou))}
@@ -389,7 +391,7 @@ def levelling(st: CountyState, year: int) -> dict[str, float]:
     c, T, exam = st.county, st.teachers, st.exam
     quality = (c.school_type == URBAN_QUALITY)[:, None] & (exam.count > 0)
     seat = ((c.school_type == TOWN_SEAT) & st.schools.open)[:, None] & (exam.count > 0)
-    mean_z = np.nan_to_num(exam.mean_z)
+    mean_z = np.where(np.isnan(exam.mean_z), 0.0, exam.mean_z)
     act = T.active()
     kind = c.school_type[T.school[act]]
     eff = effectiveness(st, act, year)

@@ -111,13 +111,15 @@ def school_quality(st: CountyState) -> np.ndarray:
 
 
 def place_utilities(st: CountyState, year: int) -> np.ndarray:
-    """Utility of each place's four options for a child of each grade, before the family's own
-    terms (SES, current school), -inf where there is no school: ``[k, 9 * place + grade - 1]``
-    for option k (``LOCAL`` ... ``QUALITY``).
+    """Utility of each place's four options for a child of each grade band, with and without
+    the age to board, before the family's own terms (SES, current school), -inf where there
+    is no school: ``[k, 6 * place + 2 * band + may_board]`` for option k (``LOCAL`` ...
+    ``QUALITY``); ``utility_rows`` gives a grade's row.
 
-    Children of one place and grade face the same schools, so this is computed once a year
-    instead of once per child, and kept for the year's relocation and choice until a closure
-    changes the options (``refresh_options``)."""
+    Children of one place and grade face the same schools, and within a band only the boarding
+    age tells grades apart, so this is computed once a year instead of once per child, and
+    kept for the year's relocation and choice until a closure changes the options
+    (``refresh_options``)."""
     if st.now.utilities is not None and st.now.utilities[0] == year:
         return st.now.utilities[1]
     c, p = st.county, st.params
@@ -130,7 +132,8 @@ def place_utilities(st: CountyState, year: int) -> np.ndarray:
     full = st.schools.has_shortage_teacher | st.effects.full_curriculum
     school_u[:n] -= p.levers.curriculum_weight * ~full[:, None]
     # families choosing a middle school weigh its graduates' chance of a quality senior high
-    senior = np.nan_to_num(st.schools.quality_senior_rate, nan=p.zhongkao.quality_share)
+    senior = st.schools.quality_senior_rate
+    senior = np.where(np.isnan(senior), p.zhongkao.quality_share, senior)
     school_u[:n, 1] += cp.senior_weight * senior
     v = school_u[options, BAND_STAGE[None, :, None]]
     journey, relocating = _journey_terms(st)
@@ -138,11 +141,17 @@ def place_utilities(st: CountyState, year: int) -> np.ndarray:
     growth = np.log(rural_income(year, cp.rural_income_growth_after_data)
                     / rural_income(st.scenario.start_year, cp.rural_income_growth_after_data))
     reloc_cost = cp.relocation_cost - cp.income_weight * growth
-    utilities = (v[:, GRADE_BAND] - journey
-                 - relocating[:, GRADE_BAND] * np.float32(reloc_cost)).astype(np.float32)
+    utilities = (v[:, :, None] - journey
+                 - (relocating * np.float32(reloc_cost))[:, :, None]).astype(np.float32)
     by_option = np.ascontiguousarray(utilities.reshape(-1, 4).T)
     st.now.utilities = (year, by_option)
     return by_option
+
+
+def utility_rows(st: CountyState, place: np.ndarray, grade: np.ndarray) -> np.ndarray:
+    """Rows of ``place_utilities`` for children of ``place`` in ``grade`` (1-9)."""
+    row = GRADE_BAND * 2 + (np.arange(1, 10) >= min_board_grade(st))
+    return place * 6 + row[grade - 1]
 
 
 def choice_set(st: CountyState, ids: np.ndarray,
@@ -151,26 +160,25 @@ def choice_set(st: CountyState, ids: np.ndarray,
     terms, one array per option (a column each: numpy gathers and reduces short rows slowly)."""
     s = st.students
     place = s.place[ids]
-    grade = s.grade[ids].astype(np.intp) - 1
-    band_row = place * 3 + GRADE_BAND[grade]
+    grade = s.grade[ids]
+    band_row = place * 3 + GRADE_BAND[grade - 1]
     options = st.places.options.reshape(-1, 4).T.astype(np.intp)
     utilities = place_utilities(st, year)
-    grade_row = place * 9 + grade
+    rows = utility_rows(st, place, grade)
     return ([options[k][band_row] for k in range(4)],
-            [utilities[k][grade_row] for k in range(4)])
+            [utilities[k][rows] for k in range(4)])
 
 
 def _journey_terms(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
-    """The travel disutility of every place's options (places x 9 grades x 4) and which of
-    them mean relocating (places x 3 bands x 4). They change only when schools close, beds
-    appear, the boarding age or buses change, so they are kept until one of those does.
-    Worked out per grade band, with and without a bed, and spread over the grades: within
-    a band only the boarding age tells grades apart."""
+    """The travel disutility of every place's options for a child without and with the age to
+    board (places x 3 bands x 2 x 4) and which options mean relocating (places x 3 bands x 4).
+    They change only when schools close, beds appear or buses change, so they are kept until
+    one of those does."""
     c, p, places = st.county, st.params, st.places
     cp = p.choice
     opt = places.options
     beds = np.append(st.schools.beds > 0, False)
-    key = (opt.tobytes(), beds.tobytes(), min_board_grade(st), st.effects.bus.tobytes())
+    key = (opt.tobytes(), beds.tobytes(), st.effects.bus.tobytes())
     if places.journey is not None and places.journey_key == key:
         return places.journey
     dist = places.distance[np.arange(c.n_places)[:, None, None], opt]
@@ -187,10 +195,8 @@ def _journey_terms(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
     day = felt(dist)
     boarder = felt(np.where(beds[opt], np.minimum(dist, np.float32(p.boarding.distance_km)),
                             dist))
-    may_board = (np.arange(1, 10) >= min_board_grade(st))[None, :, None]
-    journey = np.where(may_board, boarder[:, GRADE_BAND], day[:, GRADE_BAND])
-    places.journey_key, places.journey = key, (journey, relocating)
-    return journey, relocating
+    places.journey_key, places.journey = key, (np.stack([day, boarder], axis=2), relocating)
+    return places.journey
 
 
 def min_board_grade(st: CountyState) -> int:

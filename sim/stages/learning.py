@@ -98,7 +98,8 @@ def learn_and_examine(st: CountyState, year: int) -> None:
     win = s.window(year)
     cell = st.now.cell
     enrolled = cell < 2 * n
-    peers = np.nan_to_num(st.exam.mean_z - st.exam.county_mean)
+    peers = st.exam.mean_z - st.exam.county_mean
+    peers = np.where(np.isnan(peers), 0.0, peers)  # np.nan_to_num: 10x slower on small arrays
     school_term = np.concatenate([(st.schools.value_added[:, None]
                                    + lp.peer_effect * peers).ravel(), [0.0, 0.0]])
     noise = st.streams.normal("learning", year, win.stop - win.start)
