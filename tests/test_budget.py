@@ -10,7 +10,7 @@ import pytest
 
 import sim
 from sim.accounts import LINE_COLUMNS
-from sim.budget import capital_charge, instalment
+from sim.budget import capital_charges, instalment
 from sim.parameters import Parameters
 
 from conftest import small_scenario
@@ -32,10 +32,11 @@ def test_instalments_sum_to_the_outlay_over_its_life():
     assert charges.sum() == pytest.approx(3_000_000.0)
     assert (charges[:30] == 100_000.0).all() and (charges[30:] == 0).all()
     outlays = [("boarding", 2021, 600_000.0, 6), ("town_hub", 2021, 1e6, 6)]
-    by_year = [capital_charge(outlays, "boarding", y) for y in range(2015, 2035)]
-    assert sum(by_year) == pytest.approx(600_000.0)
-    assert capital_charge(outlays, "boarding", 2020) == 0 == capital_charge(outlays, "boarding",
-                                                                             2027)
+    by_year = [capital_charges(outlays, ["boarding", "town_hub"], y) for y in range(2015, 2035)]
+    assert sum(c["boarding"] for c in by_year) == pytest.approx(600_000.0)
+    assert sum(c["town_hub"] for c in by_year) == pytest.approx(1e6)
+    assert by_year[2020 - 2015]["boarding"] == 0 == by_year[2027 - 2015]["boarding"]
+    assert capital_charges(outlays, ["boarding"], 2021) == {"boarding": 100_000.0}
 
 
 def test_lines_add_up_to_the_total_and_levers_to_the_policy_cost():
