@@ -214,9 +214,11 @@ def choose(st: CountyState, ids: np.ndarray, u: np.ndarray, year: int,
     ses_term = np.float32(cp.ses_urban_weight) * s.ses[ids]
     school = s.school[ids]
     for k in range(4):
-        v[k] += (rural_home & st.places.urban[opt[k]]) * ses_term  # relocating
-        v[k] += np.float32(cp.stay_weight) * (opt[k] == school)
-    chosen = np.choose(sample_logit(v, u), opt)
+        if k in (ORDINARY, QUALITY):  # the local and town-seat options are rural schools
+            np.add(v[k], ses_term, out=v[k], where=rural_home & st.places.urban[opt[k]])
+        np.add(v[k], np.float32(cp.stay_weight), out=v[k], where=opt[k] == school)
+    pick = sample_logit(v, u)
+    chosen = np.concatenate(opt)[pick * ids.size + np.arange(ids.size)]  # np.choose: 3x slower
     if ration:
         chosen = _ration(st, ids, chosen, (opt, v), rural_home, year)
     return chosen
@@ -237,7 +239,7 @@ def sample_logit(cols: list[np.ndarray], u: np.ndarray) -> np.ndarray:
         w = np.exp(col - top)
         cum = cum + w
         edges.append(cum)
-        last = np.where(w > 0, j, last)
+        last[w > 0] = j
     target = u * cum
     k = np.zeros(u.size, np.intp)
     for edge in edges[:-1]:
