@@ -35,6 +35,7 @@ from .kinds import (
     VILLAGE,
     is_rural,
 )
+from .stages.enrollment import by_class_key
 from .stages.labour import effectiveness
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ __all__ = ["FLOW_NAMES", "TIMESERIES_COLUMNS", "measure_enrollment", "observe_ye
 SMALL_SCHOOL = 100  # pupils: a rural "small-scale school" (乡村小规模学校, 国办发〔2018〕27号)
 
 
-def _ratio(num: float, den: float) -> float:
+def _ratio(num: float | np.integer, den: float | np.integer) -> float:
     return float(num) / float(den) if den else float("nan")
 
 
@@ -67,8 +68,7 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     s, c, sp = st.students, st.county, st.params.staffing
     n, towns = c.n_schools, c.n_towns
     win = s.window(year)
-    school = st.now.cell >> 1  # n for anyone not enrolled
-    boarding = s.boarding[win]
+    class_key = st.now.class_key  # school, grade and boarding (stages.enrollment)
     travel = st.now.travel
     by_class = st.now.by_class  # by school, grade and boarding (stages.enrollment)
     per_class = by_class.sum(axis=2)
@@ -87,12 +87,13 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     st.schools.travel_km = travel_cell.reshape(n, 2).sum(axis=1)
     travel_middle = float(travel_cell[1::2].sum())
     travel_hist = np.bincount((travel * 10 + 0.5).astype(np.intp))
-    travel_hist[0] -= school.size - n_all  # those not enrolled carry travel 0
+    travel_hist[0] -= class_key.size - n_all  # those not enrolled carry travel 0
     # by home place and how the pupil attends
     urban_school = np.append(c.is_urban_school, False)  # last: no school
-    attends = np.where(urban_school, URBAN_DAY, RURAL_DAY)[:, None] + np.array([0, 1])
-    attends[n] = NOT_AT_SCHOOL  # by school and boarding
-    key = s.place[win] * 5 + attends.ravel()[school * 2 + boarding]
+    attends = np.where(urban_school, URBAN_DAY, RURAL_DAY)[:, None, None] + np.array([0, 1])
+    attends = np.broadcast_to(attends, (n + 1, 10, 2)).copy()  # by school, grade, boarding
+    attends[n] = NOT_AT_SCHOOL
+    key = s.place[win] * 5 + attends.ravel()[class_key]
     by_place = np.bincount(key, minlength=5 * c.n_places).reshape(c.n_places, 5)
     km_by_place = np.bincount(key, weights=travel, minlength=5 * c.n_places).reshape(-1, 5)
     st.now.pupils_by_place = by_place
@@ -106,9 +107,9 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     # seed 004 三(七): local-hukou pupils at school in the county, by town, split by whether
     # they attend a rural school of their own town (本地就读); children who left the county
     # or school are not in it (reported apart), so their growing stock causes no drift
-    rural_town = np.where(urban_school, -2, np.append(c.school_town, -2))
+    rural_town = by_class_key(np.where(urban_school, -2, np.append(c.school_town, -2)))
     town = s.hukou_town[win]
-    own_town = rural_town[school] == town
+    own_town = rural_town[class_key] == town
     local = s.hukou_rural[win]
     key = ((town + 1) * 2 + local) * len(STUDENT_STATUS) + s.status[win]
     by_town = np.bincount(key * 2 + own_town, minlength=(towns + 1) * 4 * len(STUDENT_STATUS))

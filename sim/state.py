@@ -56,7 +56,7 @@ class Students:
     z: np.ndarray  # float32, achievement (SD units)
     family: np.ndarray  # float64, the level achievement drifts to from the family (fixed)
     school: np.ndarray  # intp, current school; n_schools when not enrolled
-    distance: np.ndarray  # float32, road km from home to the current school
+    distance: np.ndarray  # float32, road km from home to the current school (0: none)
     boarding: np.ndarray  # bool
     cohort_years: np.ndarray  # entry years, ascending
     cohort_start: np.ndarray  # first id of each cohort, plus the end
@@ -396,6 +396,7 @@ class YearState:
     flows: dict[str, int]
     relocated: np.ndarray = field(default_factory=_no_ids)  # families moved to the county seat
     cell: np.ndarray = field(default_factory=_no_ids)
+    class_key: np.ndarray = field(default_factory=_no_ids)  # 20 * school + 2 * grade + boarding
     cell_counts: np.ndarray = field(default_factory=_no_ids)  # students per cell
     # pupils by school, grade and boarding (n_schools x 9 x 2), at enrollment
     by_class: np.ndarray = field(default_factory=_no_ids)

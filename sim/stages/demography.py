@@ -96,5 +96,6 @@ def enter_and_migrate(st: CountyState, year: int) -> None:
     ids = np.flatnonzero(leave) + win.start
     s.status[ids] = MOVED_AWAY
     s.school[ids] = st.county.n_schools
+    s.distance[ids] = 0
     s.boarding[ids] = False
     f["moved_away"] = ids.size

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 ENROLLED = ENROLLED
 
 LOCAL, SEAT, ORDINARY, QUALITY = range(4)
+CLASS_KEYS = 20  # keys of a school's classes: grades 0-9 x boarding (count_enrollment)
 BAND_FIRST_GRADE = (1, 4, 7)  # grades 1-3, 4-6, 7-9
 GRADE_BAND = np.arange(9) // 3  # band of grades 1-9
 BAND_STAGE = np.array([0, 0, 1])  # 1: the band is middle school (grades 7-9)
@@ -339,7 +340,7 @@ def allocate_beds(st: CountyState, year: int) -> None:
     n = c.n_schools
     win = s.window(year)
     sch = s.school[win]  # n_schools: not enrolled (only pupils hold a school)
-    dist = s.distance[win]
+    dist = s.distance[win]  # 0: not enrolled
     eligible = (np.append(beds > 0, False)[sch] & (s.grade[win] >= min_board_grade(st))
                 & (dist > p.distance_km))
     keep = s.boarding[win] & eligible
@@ -357,29 +358,41 @@ def allocate_beds(st: CountyState, year: int) -> None:
     s.ever_boarded[win] |= eligible
     urban_school = np.append(c.is_urban_school, False)[sch]
     s.ever_county_seat[win] |= urban_school
-    rural_home = (c.place_kind != URBAN_PLACE)[s.place[win]]
-    relocated = rural_home & urban_school & ~eligible
-    st.now.travel = np.where(relocated, np.float32(st.params.choice.relocated_travel_km),
-                             dist * (sch < n))
+    # rural-home day pupils at county-seat schools live there with a parent (陪读)
+    urban_day = np.flatnonzero(urban_school & ~eligible)
+    relocated = urban_day[c.place_kind[s.place[win][urban_day]] != URBAN_PLACE]
+    st.now.travel = dist.copy()
+    st.now.travel[relocated] = st.params.choice.relocated_travel_km
 
 
 def count_enrollment(st: CountyState, year: int) -> None:
-    """Enrollment by school and stage, and each student's school-stage cell for the year
-    (``2 * school + middle``; ``2 * n_schools`` for anyone not enrolled)."""
+    """Enrollment by school and stage, each student's class (``class_key``: school, grade and
+    boarding) and school-stage cell for the year (``2 * school + middle``; ``2 * n_schools``
+    for anyone not enrolled)."""
     s, n = st.students, st.county.n_schools
     win = s.window(year)
-    school, grade = s.school[win], s.grade[win]
-    st.now.cell = np.minimum(school * 2 + (grade >= FIRST_MIDDLE_GRADE), 2 * n)
+    # one key per student; what the stages need of school and grade is read from it by table
+    key = s.school[win] * CLASS_KEYS + (s.grade[win] * 2 + s.boarding[win])
+    st.now.class_key = key
+    st.now.cell = by_class_key(np.minimum(np.arange(n + 1)[:, None] * 2
+                                          + (np.arange(10) >= FIRST_MIDDLE_GRADE), 2 * n))[key]
     # by school, grade and boarding (nobody outside a school boards), one pass from which the
     # stages' counts follow; grade 0 (not entered yet) is nobody at school
-    by_class = np.bincount(school * 20 + grade * 2 + s.boarding[win],
-                           minlength=20 * (n + 1))[: 20 * n].reshape(n, 10, 2)[:, 1:]
+    by_class = np.bincount(key, minlength=CLASS_KEYS * (n + 1))[: CLASS_KEYS * n]
+    by_class = by_class.reshape(n, 10, 2)[:, 1:]
     per_class = by_class.sum(axis=2)
     enrolled = np.stack([per_class[:, :FIRST_MIDDLE_GRADE - 1].sum(axis=1),
                          per_class[:, FIRST_MIDDLE_GRADE - 1:].sum(axis=1)], axis=1)
     st.now.by_class = by_class
-    st.now.cell_counts = np.append(enrolled.ravel(), school.size - enrolled.sum())
+    st.now.cell_counts = np.append(enrolled.ravel(), key.size - enrolled.sum())
     st.schools.enrolled = enrolled
+
+
+def by_class_key(table: np.ndarray) -> np.ndarray:
+    """A table over ``class_key`` from one over (school or none, grade 0-9) or over school
+    alone: the value of each class's school and grade, with or without boarding."""
+    by_grade = table if table.ndim == 2 else np.repeat(table[:, None], 10, axis=1)
+    return np.repeat(by_grade.ravel(), 2)
 
 
 def nearest_in_town(st: CountyState) -> np.ndarray:

@@ -53,9 +53,8 @@ def _consolidation_risks(st: CountyState, win: slice, p: np.ndarray) -> None:
             sex = np.where(s.female[win][walk], 1.0, lp.no_bus_boys_ratio)
             p[walk] = np.minimum(p[walk] + lp.no_bus_dropout_per_km * km * young * sex, 1.0)
     if e.lunch.any():  # day pupils at rural schools, as the lunch is paid for
-        school = st.now.cell // 2
-        fed = np.flatnonzero(e.lunch[place] & ~s.boarding[win]
-                             & ~np.append(st.county.is_urban_school, True)[school])
+        rural_school = np.repeat(~np.append(st.county.is_urban_school, True), 2)  # by cell
+        fed = np.flatnonzero(e.lunch[place] & ~s.boarding[win] & rural_school[st.now.cell])
         odds = p[fed] / (1 - p[fed]) * lp.lunch_dropout_odds
         p[fed] = odds / (1 + odds)
 
@@ -81,6 +80,7 @@ def progress(st: CountyState, year: int) -> None:
     s.status[graduates] = GRADUATED
     leave = np.concatenate([dropped, graduates])
     s.school[leave] = n
+    s.distance[leave] = 0
     s.boarding[leave] = False
     dropout_grades = s.grade[dropped]
     f["dropouts"] = dropped.size
