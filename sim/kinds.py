@@ -68,6 +68,13 @@ FIRST_MIDDLE_GRADE = 7  # grades 1-6 primary, 7-9 middle (Compulsory Education L
 GRADE_RANGES = {"primary": (1, 6), "middle": (7, 9), "nine_year": (1, 9), "lower_primary": (1, 3)}
 
 
+def of_types(school_type: np.ndarray, types) -> np.ndarray:
+    """Whether each school is of one of ``types`` (by table: np.isin is slow on small arrays)."""
+    table = np.zeros(N_SCHOOL_TYPES, bool)
+    table[list(types)] = True
+    return table[school_type]
+
+
 def is_rural(school_type: np.ndarray) -> np.ndarray:
     """Town-seat, village and teaching-point schools (the seeds' 乡村学校)."""
     return school_type >= TOWN_SEAT

@@ -460,7 +460,9 @@ class CountyState:
         """Close ``schools`` (a lever's closures or the status quo's lapses): the places whose
         local school they were lose it for good (``Effects.lost_school``) and their children
         choose again once enrollment rebuilds the options. Returns those places."""
-        lost = np.asarray(np.isin(self.places.options[:, :, 0], schools).any(axis=1))
+        closing = np.zeros(len(self.schools.open) + 1, bool)  # last: no school
+        closing[schools] = True
+        lost = closing[self.places.options[:, :, 0]].any(axis=1)
         self.schools.open[schools] = False
         self.schools.closed_in[schools] = year
         self.places.stale = True

@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import Field
 
 from ..budget import Spending
-from ..kinds import TEACHING_POINT, VILLAGE
+from ..kinds import TEACHING_POINT, VILLAGE, of_types
 from .timeline import Lever
 from .transport import service_cost
 
@@ -52,7 +52,7 @@ def apply(st: CountyState, lever: Consolidation, level: float, year: int) -> Non
     if not history:
         return
     now = history[-1]
-    kinds = np.isin(c.school_type, [CLOSABLE[t] for t in lever.types])
+    kinds = of_types(c.school_type, [CLOSABLE[t] for t in lever.types])
     eligible = st.schools.open & kinds & (now < lever.threshold)
     if lever.require_shrinking:
         before = history[-3] if len(history) >= 3 else history[0]

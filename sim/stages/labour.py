@@ -29,6 +29,7 @@ from ..kinds import (
     URBAN_QUALITY,
     VILLAGE,
     is_rural,
+    of_types,
 )
 from ..pay import salary
 from ..state import Teachers
@@ -229,7 +230,9 @@ def fill_posts(st: CountyState, year: int) -> None:
     requests = st.now.transfer_requests
     movers = _transfer_up(st, requests, year)
     f["transfers_up"] = movers.size
-    f["moved_to_town_seat"] = _move_to_town_seat(st, np.setdiff1d(requests, movers), year).size
+    moved = np.zeros(T.n, bool)
+    moved[movers] = True
+    f["moved_to_town_seat"] = _move_to_town_seat(st, requests[~moved[requests]], year).size
     f["redeployed"] = _redeploy(st, year)
     f["recruits"] = _recruit(st, year)
     _promote(st, year)
@@ -290,8 +293,10 @@ def _vacancy_slots(st: CountyState, kinds: tuple[int, ...]) -> np.ndarray:
     staff = np.bincount(st.teachers.home_school[st.teachers.active()],
                         minlength=c.n_schools)
     vacancy = np.maximum(st.schools.required - staff, 0)
-    schools = [np.flatnonzero((c.school_type == k) & st.schools.open) for k in kinds]
-    order = np.concatenate(schools) if schools else np.empty(0, np.int64)
+    rank = np.full(N_SCHOOL_TYPES, len(kinds))
+    rank[list(kinds)] = np.arange(len(kinds))
+    order = np.flatnonzero(st.schools.open & (rank[c.school_type] < len(kinds)))
+    order = order[np.argsort(rank[c.school_type[order]], kind="stable")]  # by kind, then index
     return np.repeat(order, vacancy[order])
 
 
@@ -312,7 +317,7 @@ def _move_to_town_seat(st: CountyState, requests: np.ndarray, year: int) -> np.n
     town-seat vacancies, the most common upward move (CRED 2013-14); town seats pick the
     applicants who look most effective."""
     T, c = st.teachers, st.county
-    requests = requests[np.isin(c.school_type[T.home_school[requests]], (VILLAGE, TEACHING_POINT))]
+    requests = requests[of_types(c.school_type[T.home_school[requests]], (VILLAGE, TEACHING_POINT))]
     slots = _vacancy_slots(st, (TOWN_SEAT,))
     if requests.size == 0 or slots.size == 0:
         return np.empty(0, np.int64)
@@ -340,7 +345,7 @@ def _redeploy(st: CountyState, year: int) -> int:
     moved = 0
     for sector in (HIRING_ORDER[:2], HIRING_ORDER[2:]):
         slots = _vacancy_slots(st, sector[::-1])
-        movers = candidates[np.isin(c.school_type[T.home_school[candidates]], sector)]
+        movers = candidates[of_types(c.school_type[T.home_school[candidates]], sector)]
         movers = movers[: slots.size]
         T.post(movers, slots[: movers.size])
         moved += movers.size
@@ -540,7 +545,7 @@ def _appoint_heads(st: CountyState, year: int, since_of: np.ndarray, entitled: n
     sch = T.home_school[cand]
     order = np.lexsort((T.start_year[cand], -T.title[cand].astype(np.int64), sch))
     s_sorted = sch[order]
-    first = np.r_[True, s_sorted[1:] != s_sorted[:-1]]
+    first = np.concatenate([[True], s_sorted[1:] != s_sorted[:-1]])
     since_of[cand[order[first]]] = year
 
 
@@ -569,7 +574,11 @@ def update_school_staff(st: CountyState, year: int) -> None:
            + lp.resources_effect * (st.schools.facilities - 1.0))
     # pairing and digital classrooms add value up to the urban quality schools' own level
     quality = (c.school_type == URBAN_QUALITY) & (pupils > 0)
-    reference = np.average(own[quality], weights=pupils[quality]) if quality.any() else own.max()
+    if quality.any():  # np.average's arithmetic, without its overhead
+        w = pupils[quality]
+        reference = np.multiply(own[quality], w).sum() / w.sum()
+    else:
+        reference = own.max()
     lever = np.minimum(st.effects.value_added, np.maximum(reference - own, 0.0))
     st.schools.staff = staff
     st.schools.cover = cover
