@@ -17,6 +17,7 @@ from . import outcomes, policies
 from .county import build_county, with_urban_residence
 from .errors import InputError
 from .kinds import TOWN_SEAT
+from .memory import keep_freed_memory
 from .pay import baseline_allowance
 from .rng import Streams
 from .scenario import Scenario
@@ -76,6 +77,7 @@ class CountyModel(mesa.Model):
         if not 0 <= seed <= MAX_SEED:
             raise InputError("seed", f"{seed} (allowed: 0 to {MAX_SEED})")
         super().__init__(seed=seed)
+        keep_freed_memory()  # the years' arrays reuse the memory the last year freed
         self.state: CountyState = build_state(scenario, seed)
         self.timings: dict[str, float] = {name: 0.0 for name, _ in YEAR}
         for i in range(self.state.county.n_schools):
