@@ -12,7 +12,7 @@ def admitted(group: np.ndarray, priority: np.ndarray, places: np.ndarray) -> np.
     group, priority = group[live], priority[live]
     # a stable sort by priority, then a stable sort by group: np.lexsort's order, faster, as
     # numpy sorts small integers (groups are schools) by radix
-    order = np.argsort(priority, kind="stable")
+    order = stable_order(priority)
     by_group = group[order]
     if by_group.size and 0 <= by_group.min() and by_group.max() < 2**15:
         by_group = by_group.astype(np.int16)
@@ -21,6 +21,18 @@ def admitted(group: np.ndarray, priority: np.ndarray, places: np.ndarray) -> np.
     count = np.bincount(g, minlength=places.size)
     rank = np.arange(order.size) - (np.cumsum(count) - count)[g]  # within the group
     return live[order[rank < places[g]]]
+
+
+def stable_order(priority: np.ndarray) -> np.ndarray:
+    """``np.argsort(priority, kind="stable")``. float32 priorities are sorted as their bits, by
+    radix in two 16-bit passes: numpy's stable sort of floats (timsort) grows faster than
+    linearly, three times slower already for a large county's 13,000 exam candidates."""
+    if priority.dtype != np.float32:
+        return np.argsort(priority, kind="stable")
+    bits = (priority + np.float32(0)).view(np.uint32)  # + 0: -0.0 sorts as 0.0
+    key = np.where(bits >> 31, ~bits, bits | np.uint32(0x80000000))  # ascending as the floats
+    order = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+    return order[np.argsort((key[order] >> 16).astype(np.uint16), kind="stable")]
 
 
 def largest(values: np.ndarray, k: int) -> np.ndarray:

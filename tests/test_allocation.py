@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.allocation import admitted, largest
+from sim.allocation import stable_order, admitted, largest
 
 
 def test_each_group_admits_its_places_in_priority_order():
@@ -37,3 +37,11 @@ def test_largest_is_the_head_of_a_stable_descending_sort(k):
     values = rng.integers(0, 20, 200).astype(np.float32)  # many ties
     expected = np.argsort(-values, kind="stable")[: max(k, 0)]
     assert sorted(largest(values, k)) == sorted(expected)
+
+
+def test_float32_priorities_sort_as_a_stable_argsort():
+    rng = np.random.default_rng(3)
+    values = np.concatenate([rng.standard_normal(5000), [0.0, -0.0, np.inf, -np.inf, 1e-40],
+                             np.repeat([0.5, -2.0], 50)]).astype(np.float32)
+    rng.shuffle(values)
+    assert np.array_equal(stable_order(values), np.argsort(values, kind="stable"))
