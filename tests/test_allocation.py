@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.allocation import stable_order, admitted, largest
+from sim.allocation import admitted, largest, stable_order
 
 
 def test_each_group_admits_its_places_in_priority_order():
