@@ -95,11 +95,15 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     attends[n] = NOT_AT_SCHOOL
     key = s.place[win] * 5 + attends.ravel()[class_key]
     by_place = np.bincount(key, minlength=5 * c.n_places).reshape(c.n_places, 5)
-    km_by_place = np.bincount(key, weights=travel, minlength=5 * c.n_places).reshape(-1, 5)
     st.now.pupils_by_place = by_place
     at_school = slice(0, NOT_AT_SCHOOL)
     rural = c.place_kind != URBAN_PLACE
     lost = st.effects.lost_school  # displaced: their village's school closed
+    displaced = np.zeros((c.n_places, 5), bool)
+    displaced[lost, at_school] = True
+    ids = np.flatnonzero(displaced.ravel()[key])  # the travel of these pupils only, by bin
+    km_by_place = np.bincount(key[ids], weights=travel[ids], minlength=5 * c.n_places)
+    km_by_place = km_by_place.reshape(-1, 5)
     bus = st.effects.bus & rural
     n_rural_home = int(by_place[rural, at_school].sum())
     boards = [RURAL_BOARDER, URBAN_BOARDER]
@@ -110,9 +114,8 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     rural_town = by_class_key(np.where(urban_school, -2, np.append(c.school_town, -2)))
     town = s.hukou_town[win]
     own_town = rural_town[class_key] == town
-    local = s.hukou_rural[win]
-    key = ((town + 1) * 2 + local) * len(STUDENT_STATUS) + s.status[win]
-    by_town = np.bincount(key * 2 + own_town, minlength=(towns + 1) * 4 * len(STUDENT_STATUS))
+    key = s.hukou[win] * (2 * len(STUDENT_STATUS)) + (s.status[win] * 2 + own_town)
+    by_town = np.bincount(key, minlength=(towns + 1) * 4 * len(STUDENT_STATUS))
     by_town = by_town.reshape(towns + 1, 2, len(STUDENT_STATUS), 2)[:, 1]  # local hukou
     status = by_town.sum(axis=(0, 2))
     per_town = by_town[1:, ENROLLED]

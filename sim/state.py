@@ -45,6 +45,7 @@ class Students:
     place: np.ndarray  # intp, home place (changes when the family moves to the county seat)
     hukou_rural: np.ndarray  # bool, local rural hukou (fixed at entry)
     hukou_town: np.ndarray  # intp, town of the hukou (-1: county seat), fixed at entry
+    hukou: np.ndarray  # intp, (hukou_town + 1) * 2 + hukou_rural: both as one index
     female: np.ndarray  # bool
     home_kind: np.ndarray  # int8, PlaceKind of the home place at entry (fixed)
     ever_boarded: np.ndarray  # bool
@@ -70,6 +71,7 @@ class Students:
         assert start[-1] == n
         return cls(status=np.zeros(n, np.int8), place=np.zeros(n, np.intp),
                    hukou_rural=np.zeros(n, bool), hukou_town=np.zeros(n, np.intp),
+                   hukou=np.zeros(n, np.intp),
                    female=np.zeros(n, bool), home_kind=np.zeros(n, np.int8),
                    ever_boarded=np.zeros(n, bool), ever_county_seat=np.zeros(n, bool),
                    quality_senior=np.zeros(n, bool),

@@ -69,6 +69,7 @@ def initial_students(scenario: Scenario, county: County, streams: Streams) -> St
     rural = county.place_kind[s.place] != URBAN_PLACE
     s.hukou_rural[:] = rural
     s.hukou_town[:] = county.place_town[s.place]
+    s.hukou[:] = (s.hukou_town + 1) * 2 + s.hukou_rural
     g = streams.generator("students")
     s.ses[:] = g.standard_normal(len(s), dtype=np.float32) + np.where(rural, 0.0, p.ses_urban_gap)
     s.left_behind[:] = rural & (g.random(len(s), dtype=np.float32) < p.left_behind_share)
