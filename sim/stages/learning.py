@@ -108,7 +108,7 @@ def learn_and_examine(st: CountyState, year: int) -> None:
     boarders = np.flatnonzero(s.boarding[win])
     new[boarders] += boarding_effect(st, win.start + boarders)
     new += lp.noise_sd * noise
-    s.z[win] = np.where(enrolled, new, z)
+    np.copyto(z, new, where=enrolled, casting="same_kind")  # z: this year's view of s.z
     examine(st, year)
 
 
@@ -124,7 +124,8 @@ def examine(st: CountyState, year: int) -> None:
         exam.mean_z = (total[:-1] / count[:-1]).reshape(n, 2)
     exam.count = count[:-1].reshape(n, 2)
     k = int(count[:-1].sum())
-    zs = (z * (cell < 2 * n)).astype(np.float64)  # 0 for anyone not enrolled
+    squares = np.multiply(z, cell < 2 * n, dtype=np.float64)  # 0 for anyone not enrolled
+    np.square(squares, out=squares)
     exam.county_mean = float(total[:-1].sum()) / k if k else 0.0
-    exam.county_sd = (float(np.sqrt(max(np.square(zs).sum() / k - exam.county_mean**2, 0.0)))
+    exam.county_sd = (float(np.sqrt(max(squares.sum() / k - exam.county_mean**2, 0.0)))
                       if k > 1 else 1.0)

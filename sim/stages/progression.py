@@ -72,10 +72,11 @@ def progress(st: CountyState, year: int) -> None:
     p[: middle.stop - win.start] = dropout_probability(st, middle)
     _consolidation_risks(st, win, p)
     drop = enrolled & (u < p)
+    stay = enrolled & ~drop
     dropped = np.flatnonzero(drop) + win.start
-    graduates = np.flatnonzero(enrolled & ~drop & (grade == 9)) + win.start
+    graduates = np.flatnonzero(stay & (grade == 9)) + win.start
     zhongkao.admit(st, graduates, year)
-    grade += enrolled & ~drop & (grade < 9)  # the others move up a grade
+    grade += stay & (grade < 9)  # the others move up a grade
     s.status[dropped] = DROPPED_OUT
     s.status[graduates] = GRADUATED
     leave = np.concatenate([dropped, graduates])
