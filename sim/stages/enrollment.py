@@ -136,7 +136,7 @@ def place_utilities(st: CountyState, year: int) -> np.ndarray:
     senior = st.schools.quality_senior_rate
     senior = np.where(np.isnan(senior), p.zhongkao.quality_share, senior)
     school_u[:n, 1] += cp.senior_weight * senior
-    v = school_u[options, BAND_STAGE[None, :, None]]
+    v = school_u.ravel()[options * 2 + BAND_STAGE[None, :, None]]
     journey, relocating = _journey_terms(st)
     # relocating gets cheaper as rural incomes rise (NBS series; sim.stages.demography)
     growth = np.log(rural_income(year, cp.rural_income_growth_after_data)
@@ -182,21 +182,19 @@ def _journey_terms(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
     key = (opt.tobytes(), beds.tobytes(), st.effects.bus.tobytes())
     if places.journey is not None and places.journey_key == key:
         return places.journey
-    dist = places.distance[np.arange(c.n_places)[:, None, None], opt]
+    rows = np.arange(c.n_places)[:, None, None] * places.distance.shape[1]
+    dist = places.distance.ravel()[rows + opt]
+    urban = places.urban[opt]
+    relocating = (c.place_kind != URBAN_PLACE)[:, None, None] & urban
+    # the journey of a day pupil and of one who may board (places x 3 bands x 2 x 4)
+    km = np.stack([dist, np.where(beds[opt], np.minimum(dist, np.float32(p.boarding.distance_km)),
+                                  dist)], axis=2)
     # a school bus (for villages whose school closed) shortens the felt journey
-    bus = st.effects.bus[:, None, None] & ~places.urban[opt]
-    relocating = (c.place_kind != URBAN_PLACE)[:, None, None] & places.urban[opt]
-    weight = np.where(BAND_STAGE, 0.5, 1.0)[None, :, None] * cp.distance_weight
-
-    def felt(km: np.ndarray) -> np.ndarray:
-        km = np.where(bus, km * np.float32(p.levers.bus_distance_factor), km)
-        km = np.where(relocating, np.float32(cp.relocated_travel_km), km)
-        return (weight * km).astype(np.float32)
-
-    day = felt(dist)
-    boarder = felt(np.where(beds[opt], np.minimum(dist, np.float32(p.boarding.distance_km)),
-                            dist))
-    places.journey_key, places.journey = key, (np.stack([day, boarder], axis=2), relocating)
+    bus = (st.effects.bus[:, None, None] & ~urban)[:, :, None]
+    km = np.where(bus, km * np.float32(p.levers.bus_distance_factor), km)
+    km = np.where(relocating[:, :, None], np.float32(cp.relocated_travel_km), km)
+    weight = np.where(BAND_STAGE, 0.5, 1.0)[None, :, None, None] * cp.distance_weight
+    places.journey_key, places.journey = key, ((weight * km).astype(np.float32), relocating)
     return places.journey
 
 
