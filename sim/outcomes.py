@@ -195,9 +195,10 @@ def _weighted_cv(values: np.ndarray, weights: np.ndarray) -> float:
     ok = np.isfinite(values) & (weights > 0)
     if not ok.any():
         return float("nan")
-    w = weights[ok] / weights[ok].sum()
-    mean = float((w * values[ok]).sum())
-    return float(np.sqrt((w * (values[ok] - mean) ** 2).sum()) / mean) if mean > 0 else float("nan")
+    weights, values = weights[ok], values[ok]
+    w = weights / weights.sum()
+    mean = float((w * values).sum())
+    return float(np.sqrt((w * np.square(values - mean)).sum()) / mean) if mean > 0 else float("nan")
 
 
 def resource_cvs(st: CountyState) -> tuple[float, float]:
