@@ -308,7 +308,8 @@ def choose_schools(st: CountyState, year: int) -> None:
     new = choose(st, ids, u[ids - win.start], year)
     moved = (old != new) & (old < n)
     s.school[ids] = new
-    s.distance[ids] = st.places.distance[s.place[ids], new]
+    distance = st.places.distance  # places x (schools + none), gathered flat: 2x faster
+    s.distance[ids] = distance.ravel()[s.place[ids] * distance.shape[1] + new]
     s.boarding[ids[moved]] = False
     st.now.flows["changed_school"] = int(moved.sum())
     allocate_beds(st, year)
