@@ -147,8 +147,9 @@ def measure_enrollment(st: CountyState, year: int) -> None:
         "bus_share_displaced": _ratio(by_place[bus & lost, RURAL_DAY].sum(), n_displaced),
         "p95_travel_km": _quantile_01(travel_hist, 0.95),
         "urban_enrollment_share": _ratio(by_place[:, [URBAN_DAY, URBAN_BOARDER]].sum(), n_all),
-        "share_small_rural_schools": _ratio((village_sites & (size < SMALL_SCHOOL)).sum(),
-                                            village_sites.sum()),
+        "share_small_rural_schools": _ratio(np.count_nonzero(village_sites
+                                                             & (size < SMALL_SCHOOL)),
+                                            np.count_nonzero(village_sites)),
         "class_size_primary": _ratio(n_pri, classes_p),
         "class_size_middle": _ratio(n_mid, classes_m),
     }
@@ -287,7 +288,7 @@ def measure(st: CountyState, year: int, readings: tuple[np.ndarray, np.ndarray, 
         "year": year,
         "students": int(enr.sum()),
         "teachers": int(act.size),
-        "schools_open": int(st.schools.open.sum()),
+        "schools_open": int(np.count_nonzero(st.schools.open)),
         "teacher_retention": 1 - _ratio(f["rural_quits"] + f["transfers_up"], stayers),
         "young_exit_ratio": _ratio(_ratio(f["rural_leavers_under_35"],
                                           f["rural_quits"] + f["transfer_requests"]),
@@ -308,15 +309,16 @@ def measure(st: CountyState, year: int, readings: tuple[np.ndarray, np.ndarray, 
         "ptr_primary": _ratio(enr[:, 0].sum(), staff_pri),
         "ptr_middle": _ratio(enr[:, 1].sum(), staff_mid),
         "bachelor_ratio": _ratio(T.bachelor[act][~rural_t].mean(), T.bachelor[act][rural_t].mean()),
-        "senior_per_rural_school": _ratio(seniors[rural_open].sum(), rural_open.sum()),
-        "share_rural_schools_4_seniors": _ratio((seniors[rural_open] >= 4).sum(),
-                                                rural_open.sum()),
+        "senior_per_rural_school": _ratio(seniors[rural_open].sum(),
+                                          np.count_nonzero(rural_open)),
+        "share_rural_schools_4_seniors": _ratio(np.count_nonzero(seniors[rural_open] >= 4),
+                                                np.count_nonzero(rural_open)),
         **seniors_by_size(st, seniors, rural_open),
         "town_seat_bachelor_ratio": _ratio(
             T.bachelor[act][c.school_type[T.school[act]] == TOWN_SEAT].mean(),
             T.bachelor[act][~rural_t].mean()),
-        "rural_principals_under45": _ratio((principal & rural_t & (age < 45)).sum(),
-                                           (principal & rural_t).sum()),
+        "rural_principals_under45": _ratio(np.count_nonzero(principal & rural_t & (age < 45)),
+                                           np.count_nonzero(principal & rural_t)),
         "rotating_teachers": st.levers.n_rotating,
         "substitute_teachers": int(st.schools.cover.sum()),
         **levelling(st, year),
@@ -374,7 +376,8 @@ def townships(towns_read: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str
     schools are below the 0.15 difference rate, and whose conditions reach the standard."""
     gap, facilities, has_seat = towns_read
     return {"share_townships_gap_met": _share_below(gap, GAP_TARGET),
-            "share_townships_facilities_met": _ratio(facilities.sum(), has_seat.sum())}
+            "share_townships_facilities_met": _ratio(np.count_nonzero(facilities),
+                                                     np.count_nonzero(has_seat))}
 
 
 def seniors_by_size(st: CountyState, seniors: np.ndarray, rural_open: np.ndarray) -> dict:
@@ -386,7 +389,7 @@ def seniors_by_size(st: CountyState, seniors: np.ndarray, rural_open: np.ndarray
                         ("share_town_seats_4_seniors", kind == TOWN_SEAT),
                         ("share_villages_4_seniors", kind == VILLAGE)):
         pool = rural_open & which
-        out[name] = _ratio((seniors[pool] >= 4).sum(), pool.sum())
+        out[name] = _ratio(np.count_nonzero(seniors[pool] >= 4), np.count_nonzero(pool))
     return out
 
 
@@ -405,9 +408,9 @@ def levelling(st: CountyState, year: int) -> dict[str, float]:
         "urban_quality_mean_z": _ratio((mean_z * exam.count * quality).sum(),
                                        (exam.count * quality).sum()),
         "town_seat_mean_z": _ratio((mean_z * exam.count * seat).sum(), (exam.count * seat).sum()),
-        "urban_quality_teacher_effectiveness": _ratio(eff[at_q].sum(), at_q.sum()),
-        "town_seat_teacher_effectiveness": _ratio(eff[at_s].sum(), at_s.sum()),
-        "town_seat_support_gain": _ratio(T.support[act][at_s].sum(), at_s.sum()),
+        "urban_quality_teacher_effectiveness": _ratio(eff[at_q].sum(), np.count_nonzero(at_q)),
+        "town_seat_teacher_effectiveness": _ratio(eff[at_s].sum(), np.count_nonzero(at_s)),
+        "town_seat_support_gain": _ratio(T.support[act][at_s].sum(), np.count_nonzero(at_s)),
     }
 
 

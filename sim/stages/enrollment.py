@@ -256,11 +256,11 @@ def _ration(st: CountyState, ids: np.ndarray, chosen: np.ndarray,
     win = s.window(year)
     present = (np.bincount(s.school[win], minlength=n + 1)
                - np.bincount(s.school[ids], minlength=n + 1))[:n]
-    resident = np.bincount(chosen[~rural_home], minlength=n)[:n]
+    resident = np.bincount(chosen.compress(~rural_home), minlength=n)[:n]
     free = np.nan_to_num(st.schools.capacity, nan=np.inf) - present - resident
     free = np.floor(np.maximum(free, 0) * st.effects.rural_admission)  # the places lever
     applicants = rural_home & st.county.is_urban_school[chosen]
-    demand = np.bincount(chosen[applicants], minlength=n)[:n]
+    demand = np.bincount(chosen.compress(applicants), minlength=n)[:n]
     if not (demand > free).any():
         return chosen
     lot = st.streams.uniform("choice", year + LOTTERY, win.stop - win.start)[ids - win.start]
@@ -310,8 +310,8 @@ def choose_schools(st: CountyState, year: int) -> None:
     s.school[ids] = new
     distance = st.places.distance  # places x (schools + none), gathered flat: 2x faster
     s.distance[ids] = distance.ravel()[s.place[ids] * distance.shape[1] + new]
-    s.boarding[ids[moved]] = False
-    st.now.flows["changed_school"] = int(moved.sum())
+    s.boarding[ids.compress(moved)] = False  # compress: 2-3x faster than a[mask]
+    st.now.flows["changed_school"] = int(np.count_nonzero(moved))
     allocate_beds(st, year)
     count_enrollment(st, year)
     # status quo: county-seat places never fall and grow to seat every resident (places lever)
@@ -343,7 +343,7 @@ def allocate_beds(st: CountyState, year: int) -> None:
     eligible = (np.append(beds > 0, False)[sch] & (s.grade[win] >= min_board_grade(st))
                 & (dist > p.distance_km))
     keep = s.boarding[win] & eligible
-    free = beds - np.bincount(sch[keep], minlength=n)
+    free = beds - np.bincount(sch.compress(keep), minlength=n)
     cand = np.flatnonzero(eligible & ~keep)
     demand = np.bincount(sch[cand], minlength=n)
     over = demand > free

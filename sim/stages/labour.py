@@ -197,13 +197,13 @@ def retire_and_quit(st: CountyState, year: int) -> None:
     T, tp, f = st.teachers, st.params.teachers, st.now.flows
     act = T.active()
     rural = is_rural(st.county.school_type)[T.home_school[act]]  # by post: rotated stay urban
-    f["rural_teachers_start"] = int(rural.sum())
+    f["rural_teachers_start"] = int(np.count_nonzero(rural))
 
     retire = retires(st, act, year)
     T.set_status(act[retire], RETIRED)
     T.end_headship(act[retire])
-    f["retirements"] = int(retire.sum())
-    f["rural_retirements"] = int((retire & rural).sum())
+    f["retirements"] = int(np.count_nonzero(retire))
+    f["rural_retirements"] = int(np.count_nonzero(retire & rural))
     act, rural = act[~retire], rural[~retire]
 
     p_exit = exit_probability(st, act, year)
@@ -213,12 +213,12 @@ def retire_and_quit(st: CountyState, year: int) -> None:
     quit = (u < p_exit) & ~(rural & (u < p_exit * tp.transfer_share))
     T.set_status(act[quit], LEFT)
     T.end_headship(act[quit])
-    f["rural_quits"] = int((quit & rural).sum())
-    f["urban_quits"] = int((quit & ~rural).sum())
-    f["transfer_requests"] = int(request.sum())
+    f["rural_quits"] = int(np.count_nonzero(quit & rural))
+    f["urban_quits"] = int(np.count_nonzero(quit & ~rural))
+    f["transfer_requests"] = int(np.count_nonzero(request))
     young = rural & (year - T.birth_year[act] < YOUNG_TEACHER_AGE)
-    f["rural_teachers_under_35"] = int(young.sum())
-    f["rural_leavers_under_35"] = int((young & (quit | request)).sum())
+    f["rural_teachers_under_35"] = int(np.count_nonzero(young))
+    f["rural_leavers_under_35"] = int(np.count_nonzero(young & (quit | request)))
     st.now.transfer_requests = act[request]
 
 
@@ -497,7 +497,7 @@ def _upgrade_degrees(st: CountyState, year: int) -> None:
     rural = is_rural(st.county.school_type)[T.home_school[act]]
     rate[rural] = np.maximum(rate[rural], st.effects.degree_upgrade_rate)
     up = can & (u < rate)
-    st.now.funded_degrees = int((up & (u >= tp.degree_upgrade_rate)).sum())
+    st.now.funded_degrees = int(np.count_nonzero(up & (u >= tp.degree_upgrade_rate)))
     T.bachelor[act[up]] = True
 
 

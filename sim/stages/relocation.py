@@ -76,7 +76,7 @@ def normaliser(st: CountyState) -> float:
     year = st.scenario.start_year
     win = st.students.window(year)
     ids = np.arange(win.start, win.stop)
-    ids = ids[eligible(st, ids)]
+    ids = ids.compress(eligible(st, ids))
     mean = float(advantage(st, ids, year).mean()) if ids.size else 1.0
     return mean if mean > 0 else 1.0
 
@@ -91,12 +91,12 @@ def relocate(st: CountyState, year: int) -> None:
     # no hazard exceeds the ceiling, so only pupils whose uniform falls under it need one
     ceiling = p.relocation_max_hazard
     ids = np.flatnonzero(u < ceiling) + win.start
-    ids = ids[eligible(st, ids)]
+    ids = ids.compress(eligible(st, ids))
     hazard = np.minimum(p.relocation_rate * advantage(st, ids, year) / st.relocation_norm,
                         ceiling)
     draw = u[ids - win.start]
     moving = draw < hazard
-    ids, draw, hazard = ids[moving], draw[moving], hazard[moving]
+    ids, draw, hazard = ids.compress(moving), draw.compress(moving), hazard.compress(moving)
     # the same uniform, rescaled, picks the neighbourhood in proportion to its weight
     urban = np.flatnonzero(c.place_kind == URBAN_PLACE)
     cum = np.cumsum(c.place_weight[urban])

@@ -37,7 +37,7 @@ def rotate(st: CountyState, year: int) -> None:
     T.rotation_until[back] = 0
     T.end_headship(back)
     T.backbone[back] = False
-    st.levers.n_rotating = int((T.rotation_until[act] > 0).sum())
+    st.levers.n_rotating = int(np.count_nonzero(T.rotation_until[act] > 0))
     if e.rotation_level <= 0:
         _host_growth(st)
         return

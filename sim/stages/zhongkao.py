@@ -45,11 +45,11 @@ def admit(st: CountyState, graduates: np.ndarray, year: int) -> None:
     cand = np.flatnonzero(eligible)
     won = np.zeros(graduates.size, bool)
     won[cand[admitted(school[cand], -score[cand], share.astype(np.int64))]] = True
-    open_places = places - int(won.sum())
+    open_places = places - int(np.count_nonzero(won))
     rest = np.flatnonzero(~won)
     won[rest[largest(score[rest], open_places)]] = True
     s.quality_senior[graduates] = won
-    admitted_per_school = np.bincount(school[won], minlength=n)
+    admitted_per_school = np.bincount(school.compress(won), minlength=n)
     rate = np.divide(admitted_per_school, per_school, out=np.full(n, np.nan),
                      where=per_school > 0)
     st.schools.quality_senior_rate = np.where(per_school > 0, rate,
