@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim import outcomes
-from sim.kinds import ENROLLED
+from sim.kinds import ENROLLED, TOWN_SEAT
 from sim.model import YEAR, CountyModel
 from sim.policies import transport
+from sim.stages import enrollment
 
 from conftest import small_scenario
 
@@ -74,3 +75,22 @@ def test_families_deciding_to_move_see_the_schools_closed_this_year():
                 held = options[options < st.county.n_schools]
                 assert st.schools.open[held].all()
     assert closed_by_lever > 0
+
+
+def test_options_refreshed_after_closures_are_those_built_afresh():
+    model = CountyModel(small_scenario(**CLOSE), seed=2)
+    st = model.state
+
+    def same_as_built() -> bool:
+        return np.array_equal(st.places.options,
+                              enrollment.build_options(st.county, st.schools.open).options)
+
+    seats = np.flatnonzero(st.county.school_type == TOWN_SEAT)
+    assert (st.places.options[:, :, enrollment.SEAT] == seats[0]).any()
+    st.close_schools(seats[:1], st.year)  # a town seat's school, some places' second option
+    enrollment.refresh_options(st)
+    assert same_as_built()
+    for _ in range(4):
+        model.step()  # the lever closes village schools and teaching points
+        assert same_as_built()
+    assert (~st.schools.open).sum() > 1

@@ -77,15 +77,21 @@ def refresh_options(st: CountyState) -> None:
     """Schools closed since the options were built: recompute the local and town-seat options
     (county-seat schools never close)."""
     if st.places.stale:
-        _fill_options(st.county, st.schools.open, st.places, (LOCAL, SEAT))
+        # schools only close, so only a place whose local or town-seat option closed has
+        # another one now (the first still open in its order)
+        closed = np.append(~st.schools.open, False)  # last: no school
+        places = np.flatnonzero(closed[st.places.options[:, :, :SEAT + 1]].any(axis=(1, 2)))
+        _fill_options(st.county, st.schools.open, st.places, (LOCAL, SEAT), places)
         st.places.stale = False
         st.now.utilities = None
 
 
 def _fill_options(c: County, school_open: np.ndarray, places: PlaceOptions,
-                  which: tuple[int, ...]) -> None:
+                  which: tuple[int, ...], rows: np.ndarray | None = None) -> None:
+    """The options ``which`` of the places ``rows`` (all by default), band by band."""
     n = c.n_schools
-    rows = np.arange(c.n_places)
+    rows = np.arange(c.n_places) if rows is None else rows
+    at = np.arange(rows.size)
     opts = places.options
     for band, g in enumerate(BAND_FIRST_GRADE):
         offers = school_open & (c.min_grade <= g) & (c.max_grade >= g)
@@ -96,10 +102,11 @@ def _fill_options(c: County, school_open: np.ndarray, places: PlaceOptions,
                  QUALITY: offers & (c.school_type == URBAN_QUALITY)}
         for k in which:
             order = places.own_town_first if k in (LOCAL, SEAT) else places.nearest_first
+            order = order[rows]
             allowed = np.append(kinds[k], False)[order]
             first = allowed.argmax(axis=1)
-            opts[:, band, k] = np.where(allowed[rows, first], order[rows, first], n)
-        dup = opts[:, band, SEAT] == opts[:, band, LOCAL]
+            opts[rows, band, k] = np.where(allowed[at, first], order[at, first], n)
+        dup = rows[opts[rows, band, SEAT] == opts[rows, band, LOCAL]]
         opts[dup, band, SEAT] = n
 
 
