@@ -230,9 +230,9 @@ def _weighted(values: np.ndarray, weights: np.ndarray, axis: int | None = None):
     w = np.where(ok, weights, 0)
     num = np.where(ok, values, 0.0) * w
     den = w.sum(axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = num.sum(axis=axis) / den
-    return float(out) if axis is None else out
+    if axis is None:
+        return float(num.sum() / den) if den else float("nan")
+    return np.divide(num.sum(axis=axis), den, out=np.full(den.shape, np.nan), where=den != 0)
 
 
 def observe_year(st: CountyState, year: int) -> None:
