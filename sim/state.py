@@ -279,7 +279,7 @@ class PlaceOptions:
     nearest_first: np.ndarray  # schools of each place by distance
     own_town_first: np.ndarray  # the rural schools of its town by distance, n_schools padded
     stale: bool = False  # schools closed since the options were built
-    journey_key: tuple | None = None  # what the cached journey terms were computed for
+    journey_key: tuple | None = None  # the options, beds and buses they were computed for
     journey: tuple[np.ndarray, np.ndarray] | None = None  # (disutility, relocating)
 
 

@@ -94,3 +94,14 @@ def test_options_refreshed_after_closures_are_those_built_afresh():
         model.step()  # the lever closes village schools and teaching points
         assert same_as_built()
     assert (~st.schools.open).sum() > 1
+
+
+def test_journey_terms_kept_up_to_date_are_those_worked_out_afresh():
+    model = CountyModel(small_scenario(**CLOSE, **SERVE, **BEDS), seed=2)
+    st = model.state
+    for _ in range(4):
+        model.step()  # closures, buses and new beds change some places' journeys
+        kept = [a.copy() for a in enrollment.journey_terms(st)]
+        st.places.journey = None
+        fresh = enrollment.journey_terms(st)
+        assert all(np.array_equal(a, b) for a, b in zip(kept, fresh))

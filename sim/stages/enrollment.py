@@ -144,7 +144,7 @@ def place_utilities(st: CountyState, year: int) -> np.ndarray:
     senior = np.where(np.isnan(senior), p.zhongkao.quality_share, senior)
     school_u[:n, 1] += cp.senior_weight * senior
     v = school_u.ravel()[options * 2 + BAND_STAGE[None, :, None]]
-    journey, relocating = _journey_terms(st)
+    journey, relocating = journey_terms(st)
     # relocating gets cheaper as rural incomes rise (NBS series; sim.stages.demography)
     growth = np.log(rural_income(year, cp.rural_income_growth_after_data)
                     / rural_income(st.scenario.start_year, cp.rural_income_growth_after_data))
@@ -177,31 +177,44 @@ def choice_set(st: CountyState, ids: np.ndarray,
             [utilities[k][rows] for k in range(4)])
 
 
-def _journey_terms(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
+def journey_terms(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
     """The travel disutility of every place's options for a child without and with the age to
     board (places x 3 bands x 2 x 4) and which options mean relocating (places x 3 bands x 4).
-    They change only when schools close, beds appear or buses change, so they are kept until
-    one of those does."""
+    They change only where schools close, beds appear or buses change, so they are kept and
+    worked out again for those places only."""
     c, p, places = st.county, st.params, st.places
     cp = p.choice
     opt = places.options
     beds = np.append(st.schools.beds > 0, False)
-    key = (opt.tobytes(), beds.tobytes(), st.effects.bus.tobytes())
-    if places.journey is not None and places.journey_key == key:
-        return places.journey
-    rows = np.arange(c.n_places)[:, None, None] * places.distance.shape[1]
-    dist = places.distance.ravel()[rows + opt]
+    bus = st.effects.bus
+    if places.journey is None:
+        rows = np.arange(c.n_places)
+        places.journey = (np.empty((c.n_places, 3, 2, 4), np.float32),
+                          np.empty((c.n_places, 3, 4), bool))
+    else:
+        old_opt, old_beds, old_bus = places.journey_key
+        changed = (opt != old_opt).any(axis=(1, 2)) | (bus != old_bus)
+        new_beds = beds != old_beds
+        if new_beds.any():
+            changed |= new_beds[opt].any(axis=(1, 2))
+        rows = np.flatnonzero(changed)
+        if rows.size == 0:
+            return places.journey
+    journey, relocating = places.journey
+    opt = opt[rows]
+    dist = places.distance[rows[:, None, None], opt]
     urban = places.urban[opt]
-    relocating = (c.place_kind != URBAN_PLACE)[:, None, None] & urban
-    # the journey of a day pupil and of one who may board (places x 3 bands x 2 x 4)
+    relocating[rows] = (c.place_kind[rows] != URBAN_PLACE)[:, None, None] & urban
+    # the journey of a day pupil and of one who may board (rows x 3 bands x 2 x 4)
     km = np.stack([dist, np.where(beds[opt], np.minimum(dist, np.float32(p.boarding.distance_km)),
                                   dist)], axis=2)
     # a school bus (for villages whose school closed) shortens the felt journey
-    bus = (st.effects.bus[:, None, None] & ~urban)[:, :, None]
-    km = np.where(bus, km * np.float32(p.levers.bus_distance_factor), km)
-    km = np.where(relocating[:, :, None], np.float32(cp.relocated_travel_km), km)
+    on_bus = (bus[rows, None, None] & ~urban)[:, :, None]
+    km = np.where(on_bus, km * np.float32(p.levers.bus_distance_factor), km)
+    km = np.where(relocating[rows][:, :, None], np.float32(cp.relocated_travel_km), km)
     weight = np.where(BAND_STAGE, 0.5, 1.0)[None, :, None, None] * cp.distance_weight
-    places.journey_key, places.journey = key, ((weight * km).astype(np.float32), relocating)
+    journey[rows] = (weight * km).astype(np.float32)
+    places.journey_key = (places.options.copy(), beds, bus.copy())
     return places.journey
 
 
