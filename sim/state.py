@@ -279,7 +279,8 @@ class PlaceOptions:
     nearest_first: np.ndarray  # schools of each place by distance
     own_town_first: np.ndarray  # the rural schools of its town by distance, n_schools padded
     stale: bool = False  # schools closed since the options were built
-    journey_key: tuple | None = None  # the options, beds and buses they were computed for
+    # the options, beds and buses the journey terms were computed for
+    journey_key: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     journey: tuple[np.ndarray, np.ndarray] | None = None  # (disutility, relocating)
 
 

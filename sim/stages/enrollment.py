@@ -187,7 +187,7 @@ def journey_terms(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
     opt = places.options
     beds = np.append(st.schools.beds > 0, False)
     bus = st.effects.bus
-    if places.journey is None:
+    if places.journey is None or places.journey_key is None:
         rows = np.arange(c.n_places)
         places.journey = (np.empty((c.n_places, 3, 2, 4), np.float32),
                           np.empty((c.n_places, 3, 4), bool))
