@@ -279,6 +279,7 @@ class PlaceOptions:
     nearest_first: np.ndarray  # schools of each place by distance
     own_town_first: np.ndarray  # the rural schools of its town by distance, n_schools padded
     stale: bool = False  # schools closed since the options were built
+    by_grade: np.ndarray | None = None  # the options by grade: 4 x (9 * place + grade - 1)
     # the options, beds and buses the journey terms were computed for
     journey_key: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     journey: tuple[np.ndarray, np.ndarray] | None = None  # (disutility, relocating)
@@ -419,7 +420,7 @@ class YearState:
     snapshot: dict[str, float] = field(default_factory=dict)  # indicators at enrollment time
     costs: dict[str, Spending] = field(default_factory=dict)  # each lever's cost this year
     # the year's place utilities (stages.enrollment.place_utilities) while no school closes
-    utilities: tuple[int, np.ndarray] | None = None
+    utilities: tuple[int, tuple[np.ndarray, np.ndarray]] | None = None  # (year, tables)
 
     @classmethod
     def begin(cls, flow_names: tuple[str, ...]) -> YearState:

@@ -83,6 +83,7 @@ def refresh_options(st: CountyState) -> None:
         places = np.flatnonzero(closed[st.places.options[:, :, :SEAT + 1]].any(axis=(1, 2)))
         _fill_options(st.county, st.schools.open, st.places, (LOCAL, SEAT), places)
         st.places.stale = False
+        st.places.by_grade = None
         st.now.utilities = None
 
 
@@ -118,16 +119,16 @@ def school_quality(st: CountyState) -> np.ndarray:
     return np.where(np.isfinite(measured), measured, prior)
 
 
-def place_utilities(st: CountyState, year: int) -> np.ndarray:
-    """Utility of each place's four options for a child of each grade band, with and without
-    the age to board, before the family's own terms (SES, current school), -inf where there
-    is no school: ``[k, 6 * place + 2 * band + may_board]`` for option k (``LOCAL`` ...
-    ``QUALITY``); ``utility_rows`` gives a grade's row.
+def place_utilities(st: CountyState, year: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each place's four options for a child of each grade and their utility before the
+    family's own terms (SES, current school), -inf where there is no school: ``[k, 9 * place
+    + grade - 1]`` for option k (``LOCAL`` ... ``QUALITY``), one row per option (numpy gathers
+    a contiguous row fastest).
 
-    Children of one place and grade face the same schools, and within a band only the boarding
-    age tells grades apart, so this is computed once a year instead of once per child, and
-    kept for the year's relocation and choice until a closure changes the options
-    (``refresh_options``)."""
+    Children of one place and grade face the same schools, and within a grade band only the
+    boarding age tells grades apart, so the utilities are worked out per band, with and
+    without that age, once a year instead of once per child; they are kept for the year's
+    relocation and choice until a closure changes the options (``refresh_options``)."""
     if st.now.utilities is not None and st.now.utilities[0] == year:
         return st.now.utilities[1]
     c, p = st.county, st.params
@@ -143,23 +144,23 @@ def place_utilities(st: CountyState, year: int) -> np.ndarray:
     senior = st.schools.quality_senior_rate
     senior = np.where(np.isnan(senior), p.zhongkao.quality_share, senior)
     school_u[:n, 1] += cp.senior_weight * senior
-    v = school_u.ravel()[options * 2 + BAND_STAGE[None, :, None]]
+    options = options.transpose(2, 0, 1)  # by option: 4 x places x 3 bands
+    v = school_u.ravel()[options * 2 + BAND_STAGE]
     journey, relocating = journey_terms(st)
     # relocating gets cheaper as rural incomes rise (NBS series; sim.stages.demography)
     growth = np.log(rural_income(year, cp.rural_income_growth_after_data)
                     / rural_income(st.scenario.start_year, cp.rural_income_growth_after_data))
     reloc_cost = cp.relocation_cost - cp.income_weight * growth
-    utilities = (v[:, :, None] - journey
-                 - (relocating * np.float32(reloc_cost))[:, :, None]).astype(np.float32)
-    by_option = np.ascontiguousarray(utilities.reshape(-1, 4).T)
-    st.now.utilities = (year, by_option)
-    return by_option
-
-
-def utility_rows(st: CountyState, place: np.ndarray, grade: np.ndarray) -> np.ndarray:
-    """Rows of ``place_utilities`` for children of ``place`` in ``grade`` (1-9)."""
-    row = GRADE_BAND * 2 + (np.arange(1, 10) >= min_board_grade(st))
-    return place * 6 + row[grade - 1]
+    utilities = (v[..., None] - journey
+                 - (relocating * np.float32(reloc_cost))[..., None]).astype(np.float32)
+    # spread over the grades: the band and boarding age of grades 1-9
+    may_board = np.arange(1, 10) >= min_board_grade(st)
+    grade_rows = GRADE_BAND * 2 + may_board
+    if st.places.by_grade is None:  # the options by grade change only when schools close
+        st.places.by_grade = options[:, :, GRADE_BAND].astype(np.intp).reshape(4, -1)
+    tables = (st.places.by_grade, utilities.reshape(4, -1, 6)[:, :, grade_rows].reshape(4, -1))
+    st.now.utilities = (year, tables)
+    return tables
 
 
 def choice_set(st: CountyState, ids: np.ndarray,
@@ -167,19 +168,15 @@ def choice_set(st: CountyState, ids: np.ndarray,
     """The four options of the pupils ``ids`` and their utilities before the family's own
     terms, one array per option (a column each: numpy gathers and reduces short rows slowly)."""
     s = st.students
-    place = s.place[ids]
-    grade = s.grade[ids]
-    band_row = place * 3 + GRADE_BAND[grade - 1]
-    options = st.places.options.reshape(-1, 4).T.astype(np.intp)
-    utilities = place_utilities(st, year)
-    rows = utility_rows(st, place, grade)
-    return ([options[k][band_row] for k in range(4)],
-            [utilities[k][rows] for k in range(4)])
+    options, utilities = place_utilities(st, year)
+    row = s.place[ids] * 9 + (s.grade[ids] - 1)
+    return [options[k][row] for k in range(4)], [utilities[k][row] for k in range(4)]
 
 
 def journey_terms(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
     """The travel disutility of every place's options for a child without and with the age to
-    board (places x 3 bands x 2 x 4) and which options mean relocating (places x 3 bands x 4).
+    board (4 options x places x 3 bands x 2) and which options mean relocating (4 x places x
+    3 bands).
     They change only where schools close, beds appear or buses change, so they are kept and
     worked out again for those places only."""
     c, p, places = st.county, st.params, st.places
@@ -189,8 +186,8 @@ def journey_terms(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
     bus = st.effects.bus
     if places.journey is None or places.journey_key is None:
         rows = np.arange(c.n_places)
-        places.journey = (np.empty((c.n_places, 3, 2, 4), np.float32),
-                          np.empty((c.n_places, 3, 4), bool))
+        places.journey = (np.empty((4, c.n_places, 3, 2), np.float32),
+                          np.empty((4, c.n_places, 3), bool))
     else:
         old_opt, old_beds, old_bus = places.journey_key
         changed = (opt != old_opt).any(axis=(1, 2)) | (bus != old_bus)
@@ -204,16 +201,17 @@ def journey_terms(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
     opt = opt[rows]
     dist = places.distance[rows[:, None, None], opt]
     urban = places.urban[opt]
-    relocating[rows] = (c.place_kind[rows] != URBAN_PLACE)[:, None, None] & urban
+    moving = (c.place_kind[rows] != URBAN_PLACE)[:, None, None] & urban
+    relocating[:, rows] = moving.transpose(2, 0, 1)
     # the journey of a day pupil and of one who may board (rows x 3 bands x 2 x 4)
     km = np.stack([dist, np.where(beds[opt], np.minimum(dist, np.float32(p.boarding.distance_km)),
                                   dist)], axis=2)
     # a school bus (for villages whose school closed) shortens the felt journey
     on_bus = (bus[rows, None, None] & ~urban)[:, :, None]
     km = np.where(on_bus, km * np.float32(p.levers.bus_distance_factor), km)
-    km = np.where(relocating[rows][:, :, None], np.float32(cp.relocated_travel_km), km)
+    km = np.where(moving[:, :, None], np.float32(cp.relocated_travel_km), km)
     weight = np.where(BAND_STAGE, 0.5, 1.0)[None, :, None, None] * cp.distance_weight
-    journey[rows] = (weight * km).astype(np.float32)
+    journey[:, rows] = (weight * km).astype(np.float32).transpose(3, 0, 1, 2)
     places.journey_key = (places.options.copy(), beds, bus.copy())
     return places.journey
 
