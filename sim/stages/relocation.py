@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..kinds import ENROLLED, URBAN_PLACE
-from .enrollment import choice_set, refresh_options
+from .enrollment import LOCAL, ORDINARY, QUALITY, SEAT, choice_set, refresh_options
 
 if TYPE_CHECKING:
     from ..state import CountyState
@@ -45,9 +45,11 @@ def advantage(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     at the present school, as the school choice would weigh them this year."""
     s, cp = st.students, st.params.choice
     opt, v = choice_set(st, ids, year)  # one array per option: numpy reduces short rows slowly
-    urban = [st.places.urban[o] for o in opt]
+    # the local and town-seat options are rural schools: only the other two can mean a move
+    county_seat = (ORDINARY, QUALITY)
+    urban = [st.places.urban[opt[k]] for k in county_seat]
     ses_term = np.float32(cp.ses_urban_weight) * s.ses[ids]
-    move = [np.where(u, x + ses_term, -np.inf) for u, x in zip(urban, v)]
+    move = [np.where(u, v[k] + ses_term, -np.inf) for u, k in zip(urban, county_seat)]
     top = _fold(np.maximum, move)
     has = np.isfinite(top)  # a place whose bands have no county-seat school: no move
     top = np.where(has, top, 0)
@@ -55,7 +57,8 @@ def advantage(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     logsum = top + np.log(np.where(has, weight, 1))
     school = s.school[ids]
     present = [o == school for o in opt]
-    rural_best = _fold(np.maximum, [np.where(u, -np.inf, x) for u, x in zip(urban, v)])
+    rural_best = _fold(np.maximum, [v[LOCAL], v[SEAT],
+                                    *(np.where(u, -np.inf, v[k]) for u, k in zip(urban, county_seat))])
     here = _fold(np.add, [np.where(p, x, 0) for p, x in zip(present, v)])
     stay = np.where(_fold(np.logical_or, present), here, rural_best)
     odds = np.exp(np.where(has, logsum - stay - np.float32(cp.stay_weight), -np.inf))
