@@ -87,7 +87,7 @@ def boarding_effect(st: CountyState, ids: np.ndarray) -> np.ndarray:
     young = lp.boarding_effect_primary * (1 - st.effects.dorm_quality)
     # premature boarding harms girls more (Hou, Wu & Song 2020); the mean stays the same
     m = lp.boarding_girls_multiplier
-    sex = np.where(s.female[ids], 2 * m / (1 + m), 2 / (1 + m)).astype(np.float32)
+    sex = np.where(s.female[ids], np.float32(2 * m / (1 + m)), np.float32(2 / (1 + m)))
     return np.where(s.grade[ids] >= FIRST_MIDDLE_GRADE, lp.boarding_effect_middle, young * sex)
 
 
