@@ -86,7 +86,9 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     travel_cell = np.bincount(st.now.cell, weights=travel, minlength=2 * n + 1)[: 2 * n]
     st.schools.travel_km = travel_cell.reshape(n, 2).sum(axis=1)
     travel_middle = float(travel_cell[1::2].sum())
-    travel_hist = np.bincount((travel * 10 + 0.5).astype(np.intp))
+    tenths = travel * 10
+    tenths += 0.5
+    travel_hist = np.bincount(tenths.astype(np.intp))
     travel_hist[0] -= class_key.size - n_all  # those not enrolled carry travel 0
     # by home place and how the pupil attends
     urban_school = np.append(c.is_urban_school, False)  # last: no school

@@ -120,8 +120,8 @@ def examine(st: CountyState, year: int) -> None:
     z = s.z[win]
     count = st.now.cell_counts  # enrollment does not change between enrollment and exam
     total = np.bincount(cell, weights=z, minlength=2 * n + 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        exam.mean_z = (total[:-1] / count[:-1]).reshape(n, 2)
+    exam.mean_z = np.divide(total[:-1], count[:-1], out=np.full(2 * n, np.nan),
+                            where=count[:-1] > 0).reshape(n, 2)
     exam.count = count[:-1].reshape(n, 2)
     k = int(count[:-1].sum())
     squares = np.multiply(z, cell < 2 * n, dtype=np.float64)  # 0 for anyone not enrolled
