@@ -198,8 +198,12 @@ def _weighted_cv(values: np.ndarray, weights: np.ndarray) -> float:
     ok = np.isfinite(values) & (weights > 0)
     if not ok.any():
         return float("nan")
-    weights, values = weights[ok], values[ok]
-    w = weights / weights.sum()
+    weights = weights[ok]
+    return _cv(weights / weights.sum(), values[ok])
+
+
+def _cv(w: np.ndarray, values: np.ndarray) -> float:
+    """Coefficient of variation of ``values`` with weights ``w`` summing to 1."""
     mean = float((w * values).sum())
     return float(np.sqrt((w * np.square(values - mean)).sum()) / mean) if mean > 0 else float("nan")
 
@@ -218,12 +222,25 @@ def resource_cvs(st: CountyState) -> tuple[float, float]:
     pupils = st.schools.enrolled.sum(axis=1).astype(float)
     per_100 = [np.bincount(sch[mask], minlength=n) / np.maximum(pupils, 1) * 100
                for mask in (T.bachelor[act], T.title[act] == SENIOR, T.shortage_subject[act])]
-    indicators = [*per_100, st.schools.facilities]
+    indicators = np.stack([*per_100, st.schools.facilities])
     out = []
     for k in range(2):
         weight = np.where(st.schools.open, st.schools.enrolled[:, k], 0).astype(float)
-        out.append(max(_weighted_cv(x, weight) for x in indicators))
+        out.append(max(_weighted_cvs(indicators, weight)))
     return out[0], out[1]
+
+
+def _weighted_cvs(rows: np.ndarray, weights: np.ndarray) -> list[float]:
+    """``_weighted_cv`` of each row of ``rows`` with the same ``weights``, which select the
+    same schools for every row when every value is finite."""
+    if not np.isfinite(rows).all():
+        return [_weighted_cv(x, weights) for x in rows]
+    ok = weights > 0
+    if not ok.any():
+        return [float("nan")] * len(rows)
+    weights = weights[ok]
+    w = weights / weights.sum()
+    return [_cv(w, values) for values in rows[:, ok]]
 
 
 def _weighted(values: np.ndarray, weights: np.ndarray, axis: int | None = None):
