@@ -274,8 +274,7 @@ def _ration(st: CountyState, ids: np.ndarray, chosen: np.ndarray,
     present = (np.bincount(s.school[win], minlength=n + 1)
                - np.bincount(s.school[ids], minlength=n + 1))[:n]
     resident = np.bincount(chosen.compress(~rural_home), minlength=n)[:n]
-    capacity = st.schools.capacity  # NaN: no limit
-    free = np.where(np.isnan(capacity), np.inf, capacity) - present - resident
+    free = np.nan_to_num(st.schools.capacity, nan=np.inf) - present - resident
     free = np.floor(np.maximum(free, 0) * st.effects.rural_admission)  # the places lever
     applicants = rural_home & st.county.is_urban_school[chosen]
     demand = np.bincount(chosen.compress(applicants), minlength=n)[:n]
