@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.kinds import MOVED_AWAY
+from sim.kinds import MOVED_AWAY, URBAN_PLACE
 
 from conftest import small_scenario
 
@@ -93,3 +93,19 @@ def test_schools_that_empty_out_lapse_and_their_pupils_go_elsewhere():
     at = st.now.cell[st.now.cell < 2 * st.county.n_schools] // 2  # this year's schools
     assert not closed[at].any()
     assert (st.schools.enrolled[closed] == 0).all()
+
+
+def test_with_no_places_offered_to_rural_applicants_no_rural_entrant_attends_the_county_seat():
+    model = sim.CountyModel(small_scenario(**{"policies.places.start": 2021,
+                                              "policies.places.rural_admission": 0.0}), seed=1)
+    for _ in range(4):
+        model.step()
+    st = model.state
+    s, c = st.students, st.county
+    entrants = s.cohort_slice(2021, model.year)
+    school = s.school[entrants]
+    at_school = school < c.n_schools
+    rural_home = c.place_kind[s.place[entrants]] != URBAN_PLACE
+    county_seat = np.append(c.is_urban_school, False)[school]
+    assert at_school.sum() > 100
+    assert not (at_school & rural_home & county_seat).any()
