@@ -92,19 +92,29 @@ def _fill_options(c: County, school_open: np.ndarray, places: PlaceOptions,
     """The options ``which`` of the places ``rows`` (all by default), band by band."""
     n = c.n_schools
     rows = np.arange(c.n_places) if rows is None else rows
+    if rows.size == 0:
+        return
     at = np.arange(rows.size)
     opts = places.options
+    rural = places.own_town_first[rows]  # the local and town-seat options are rural schools
+    orders = {LOCAL: rural, SEAT: rural}
+    if ORDINARY in which or QUALITY in which:
+        orders[ORDINARY] = orders[QUALITY] = places.nearest_first[rows]
     for band, g in enumerate(BAND_FIRST_GRADE):
-        offers = school_open & (c.min_grade <= g) & (c.max_grade >= g)
-        ordinary = offers & (c.school_type == URBAN_ORDINARY)
-        kinds = {LOCAL: offers & (c.school_type >= TOWN_SEAT),
-                 SEAT: offers & (c.school_type == TOWN_SEAT),
-                 ORDINARY: ordinary if ordinary.any() else offers,
-                 QUALITY: offers & (c.school_type == URBAN_QUALITY)}
+        offers = np.append(school_open & (c.min_grade <= g) & (c.max_grade >= g), False)
+        kind = np.append(c.school_type, -1)
         for k in which:
-            order = places.own_town_first if k in (LOCAL, SEAT) else places.nearest_first
-            order = order[rows]
-            allowed = np.append(kinds[k], False)[order]
+            if k == LOCAL:
+                allowed_school = offers & (kind >= TOWN_SEAT)
+            elif k == SEAT:
+                allowed_school = offers & (kind == TOWN_SEAT)
+            elif k == ORDINARY:
+                ordinary = offers & (kind == URBAN_ORDINARY)
+                allowed_school = ordinary if ordinary.any() else offers
+            else:
+                allowed_school = offers & (kind == URBAN_QUALITY)
+            order = orders[k]
+            allowed = allowed_school[order]
             first = allowed.argmax(axis=1)
             opts[rows, band, k] = np.where(allowed[at, first], order[at, first], n)
         dup = rows[opts[rows, band, SEAT] == opts[rows, band, LOCAL]]
