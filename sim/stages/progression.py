@@ -42,10 +42,12 @@ def _consolidation_risks(st: CountyState, win: slice, p: np.ndarray) -> None:
     no_bus = e.lost_school & ~e.bus
     if not (no_bus.any() or e.lunch.any()):
         return
-    place = s.place[win]
+    # one gather for both: bit 0, the village lost its school and has no bus; bit 1, lunch
+    served = (no_bus.view(np.int8) | (e.lunch.view(np.int8) << 1))[s.place[win]]
+    day = ~s.boarding[win]
     if no_bus.any():
         grade = s.grade[win]
-        walk = np.flatnonzero(no_bus[place] & (grade < FIRST_MIDDLE_GRADE) & ~s.boarding[win])
+        walk = np.flatnonzero((served & 1).view(bool) & (grade < FIRST_MIDDLE_GRADE) & day)
         if walk.size:
             km = np.maximum(st.now.travel[walk] - st.params.dropout.safe_travel_km, 0.0)
             # girls and the youngest most (Hannum, Liu & Wang 2021)
@@ -54,7 +56,7 @@ def _consolidation_risks(st: CountyState, win: slice, p: np.ndarray) -> None:
             p[walk] = np.minimum(p[walk] + lp.no_bus_dropout_per_km * km * young * sex, 1.0)
     if e.lunch.any():  # day pupils at rural schools, as the lunch is paid for
         rural_school = np.repeat(~np.append(st.county.is_urban_school, True), 2)  # by cell
-        fed = np.flatnonzero(e.lunch[place] & ~s.boarding[win] & rural_school[st.now.cell])
+        fed = np.flatnonzero((served >> 1).view(bool) & day & rural_school[st.now.cell])
         odds = p[fed] / (1 - p[fed]) * lp.lunch_dropout_odds
         p[fed] = odds / (1 + odds)
 
