@@ -12,6 +12,7 @@ rejected fall back to their best rural option.
 
 from __future__ import annotations
 
+from functools import reduce
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -255,9 +256,7 @@ def sample_logit(cols: list[np.ndarray], u: np.ndarray) -> np.ndarray:
     uniform per row: inverting the cumulative probabilities keeps a child's choice stable when
     utilities shift a little between scenarios. Worked option by option: numpy reduces short
     rows slowly."""
-    top = cols[0]
-    for col in cols[1:]:
-        top = np.maximum(top, col)
+    top = reduce(np.maximum, cols)
     cum = np.zeros_like(top)
     edges = []
     last = np.zeros(u.size, np.intp)  # the last column with any weight

@@ -20,6 +20,7 @@ move a choice, with no second set of effect sizes.
 
 from __future__ import annotations
 
+from functools import reduce  # over the options, left to right, as numpy reduces a row
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -50,27 +51,19 @@ def advantage(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     urban = [st.places.urban[opt[k]] for k in county_seat]
     ses_term = np.float32(cp.ses_urban_weight) * s.ses[ids]
     move = [np.where(u, v[k] + ses_term, -np.inf) for u, k in zip(urban, county_seat)]
-    top = _fold(np.maximum, move)
+    top = reduce(np.maximum, move)
     has = np.isfinite(top)  # a place whose bands have no county-seat school: no move
     top = np.where(has, top, 0)
-    weight = _fold(np.add, [np.exp(x - top) for x in move])
+    weight = reduce(np.add, [np.exp(x - top) for x in move])
     logsum = top + np.log(np.where(has, weight, 1))
     school = s.school[ids]
     present = [o == school for o in opt]
-    rural_best = _fold(np.maximum, [v[LOCAL], v[SEAT],
-                                    *(np.where(u, -np.inf, v[k]) for u, k in zip(urban, county_seat))])
-    here = _fold(np.add, [np.where(p, x, 0) for p, x in zip(present, v)])
-    stay = np.where(_fold(np.logical_or, present), here, rural_best)
+    away = [np.where(u, -np.inf, v[k]) for u, k in zip(urban, county_seat)]
+    rural_best = reduce(np.maximum, [v[LOCAL], v[SEAT], *away])
+    here = reduce(np.add, [np.where(p, x, 0) for p, x in zip(present, v)])
+    stay = np.where(reduce(np.logical_or, present), here, rural_best)
     odds = np.exp(np.where(has, logsum - stay - np.float32(cp.stay_weight), -np.inf))
     return odds.astype(np.float64)
-
-
-def _fold(op: np.ufunc, cols: list[np.ndarray]) -> np.ndarray:
-    """``op`` over the options, left to right (as numpy reduces a row of four)."""
-    out = cols[0]
-    for col in cols[1:]:
-        out = op(out, col)
-    return out
 
 
 def normaliser(st: CountyState) -> float:
