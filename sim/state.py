@@ -101,6 +101,14 @@ class Students:
             win = self._windows[year] = self.cohort_slice(year - 8, year)
         return win
 
+    def posts(self, n_schools: int) -> np.ndarray:
+        """Teachers at work whose post is at each school (read-only, shared until a post or a
+        status changes)."""
+        if self._posts is None or self._posts.size != n_schools:
+            self._posts = np.bincount(self.home_school[self.active()], minlength=n_schools)
+            self._posts.flags.writeable = False
+        return self._posts
+
     def status_counts(self) -> dict[str, int]:
         counts = np.bincount(self.status, minlength=len(STUDENT_STATUS))
         return dict(zip(STUDENT_STATUS, map(int, counts)))
@@ -158,8 +166,10 @@ class Teachers:
     directed_gain: np.ndarray
     n: int = 0  # slots in use
     # ids of the teachers at work, kept until a status changes (set_status, add): the stages
-    # ask for them a couple of dozen times a year
+    # ask for them a couple of dozen times a year; and their posts per school, kept until a
+    # status or a post changes
     _active: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _posts: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def allocate(cls, capacity: int) -> Teachers:
@@ -183,12 +193,13 @@ class Teachers:
     def set_status(self, ids: np.ndarray | slice, status: int) -> None:
         """The one way to change teachers' status, so that ``active`` stays true."""
         self.status[ids] = status
-        self._active = None
+        self._active = self._posts = None
 
     def post(self, ids: np.ndarray | slice, school: np.ndarray) -> None:
         """Give ``ids`` a post at ``school`` and teach there (a new post ends a headship)."""
         self.school[ids] = school
         self.home_school[ids] = school
+        self._posts = None
         self.end_headship(ids)
 
     def end_headship(self, ids: np.ndarray | slice) -> None:
@@ -202,6 +213,14 @@ class Teachers:
             self._active = np.flatnonzero(self.status[: self.n] == TEACHING)
             self._active.flags.writeable = False
         return self._active
+
+    def posts(self, n_schools: int) -> np.ndarray:
+        """Teachers at work whose post is at each school (read-only, shared until a post or a
+        status changes)."""
+        if self._posts is None or self._posts.size != n_schools:
+            self._posts = np.bincount(self.home_school[self.active()], minlength=n_schools)
+            self._posts.flags.writeable = False
+        return self._posts
 
     def status_counts(self) -> dict[str, int]:
         counts = np.bincount(self.status[: self.n], minlength=len(TEACHER_STATUS))
@@ -232,6 +251,9 @@ class SchoolState:
     difference_rate: np.ndarray  # against urban quality schools (NaN before an exam)
     quality_senior_rate: np.ndarray  # last graduates admitted to quality senior highs (share)
     central_village: np.ndarray  # bool, each town's largest village primary at the start
+    # open schools of some kinds in hiring order (stages.labour), kept until a school closes
+    orders: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, repr=False,
+                                                       compare=False)
 
     @classmethod
     def from_county(cls, county: County) -> SchoolState:
@@ -470,6 +492,7 @@ class CountyState:
         closing[schools] = True
         lost = closing[self.places.options[:, :, 0]].any(axis=1)
         self.schools.open[schools] = False
+        self.schools.orders.clear()
         self.schools.closed_in[schools] = year
         self.places.stale = True
         self.effects.lost_school |= lost

@@ -290,13 +290,14 @@ def _signal(st: CountyState, ids: np.ndarray, talent: np.ndarray, year: int, key
 def _vacancy_slots(st: CountyState, kinds: tuple[int, ...]) -> np.ndarray:
     """One entry per vacant post at schools of ``kinds``, in hiring order."""
     c = st.county
-    staff = np.bincount(st.teachers.home_school[st.teachers.active()],
-                        minlength=c.n_schools)
-    vacancy = np.maximum(st.schools.required - staff, 0)
-    rank = np.full(N_SCHOOL_TYPES, len(kinds))
-    rank[list(kinds)] = np.arange(len(kinds))
-    order = np.flatnonzero(st.schools.open & (rank[c.school_type] < len(kinds)))
-    order = order[np.argsort(rank[c.school_type[order]], kind="stable")]  # by kind, then index
+    vacancy = np.maximum(st.schools.required - st.teachers.posts(c.n_schools), 0)
+    order = st.schools.orders.get(kinds)
+    if order is None:  # kept until a school closes
+        rank = np.full(N_SCHOOL_TYPES, len(kinds))
+        rank[list(kinds)] = np.arange(len(kinds))
+        order = np.flatnonzero(st.schools.open & (rank[c.school_type] < len(kinds)))
+        order = order[np.argsort(rank[c.school_type[order]], kind="stable")]  # kind, index
+        st.schools.orders[kinds] = order
     return np.repeat(order, vacancy[order])
 
 
@@ -381,8 +382,7 @@ def _recruit(st: CountyState, year: int) -> int:
     fill = by_type({TOWN_SEAT: tp.fill_rate_town_seat, VILLAGE: tp.fill_rate_village,
                     TEACHING_POINT: tp.fill_rate_teaching_point})[kind]
     # a school left without any teacher fills its vacancies (its pupils are never untaught)
-    posts = np.bincount(T.home_school[T.active()], minlength=c.n_schools)
-    fill = np.where(posts[slots] == 0, 1.0, fill)
+    fill = np.where(T.posts(c.n_schools)[slots] == 0, 1.0, fill)
     # a rural allowance above the threshold draws more graduates to rural posts
     fill = np.minimum(1.0, fill + st.params.levers.allowance_fill_slope
                       * pay_response(st, kind, np.zeros(kind.size, np.int64), year))
@@ -582,6 +582,6 @@ def update_school_staff(st: CountyState, year: int) -> None:
     lever = np.minimum(st.effects.value_added, np.maximum(reference - own, 0.0))
     st.schools.staff = staff
     st.schools.cover = cover
-    st.schools.posts = np.bincount(T.home_school[act], minlength=n)
+    st.schools.posts = T.posts(n)
     st.schools.has_shortage_teacher = np.bincount(sch[T.shortage_subject[act]], minlength=n) > 0
     st.schools.value_added = own + lever
