@@ -101,14 +101,6 @@ class Students:
             win = self._windows[year] = self.cohort_slice(year - 8, year)
         return win
 
-    def posts(self, n_schools: int) -> np.ndarray:
-        """Teachers at work whose post is at each school (read-only, shared until a post or a
-        status changes)."""
-        if self._posts is None or self._posts.size != n_schools:
-            self._posts = np.bincount(self.home_school[self.active()], minlength=n_schools)
-            self._posts.flags.writeable = False
-        return self._posts
-
     def status_counts(self) -> dict[str, int]:
         counts = np.bincount(self.status, minlength=len(STUDENT_STATUS))
         return dict(zip(STUDENT_STATUS, map(int, counts)))
