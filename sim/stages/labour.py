@@ -270,13 +270,17 @@ def exit_probability(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
 def pay_response(st: CountyState, kind: np.ndarray, title: np.ndarray,
                  year: int) -> np.ndarray:
     """Allowance share of salary above the threshold, faded since the allowance last rose
-    (Jiang & Yip 2024: little effect below ~15%, fading over the years)."""
+    (Jiang & Yip 2024: little effect below ~15%, fading over the years). It depends on the
+    school type and the title alone: worked out per pair, then looked up per teacher."""
     e, tp, lp = st.effects, st.params.teachers, st.params.levers
-    share = (e.allowance[kind] + e.transport_yuan * (kind >= TOWN_SEAT)) / salary(st.params)[title]
-    since = year - e.allowance_rise_year[kind]
+    types = np.arange(N_SCHOOL_TYPES)[:, None]
+    pay = salary(st.params)
+    share = (e.allowance[types] + e.transport_yuan * (types >= TOWN_SEAT)) / pay
+    since = year - e.allowance_rise_year[types]
     fade = lp.allowance_fade_floor + (1 - lp.allowance_fade_floor) * np.exp(
         -since / lp.allowance_fade_years)
-    return np.maximum(0.0, share - tp.allowance_threshold) * fade
+    table = np.maximum(0.0, share - tp.allowance_threshold) * fade
+    return table.ravel()[kind * pay.size + title]
 
 
 def _signal(st: CountyState, ids: np.ndarray, talent: np.ndarray, year: int, key: int):
