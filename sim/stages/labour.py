@@ -69,9 +69,14 @@ def by_type(values: dict[int, float], default: float = 1.0) -> np.ndarray:
 def retires(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     """Whether each teacher reaches retirement age before this school year starts (September)."""
     T = st.teachers
+    out = np.zeros(ids.size, bool)
+    # nobody retires before 55 (women's earliest age): only older teachers need the date
+    old = np.flatnonzero(year - T.birth_year[ids] >= 55)
+    ids = ids[old]
     born = T.birth_year[ids] + (T.birth_month[ids] + 0.5) / 12
-    return born + retirement_age(T.birth_year[ids], T.birth_month[ids], T.female[ids]) \
+    out[old] = born + retirement_age(T.birth_year[ids], T.birth_month[ids], T.female[ids]) \
         <= year + 8 / 12
+    return out
 
 
 def required_staff(st: CountyState) -> np.ndarray:
