@@ -94,8 +94,9 @@ def own_effectiveness(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray
     """Yearly gain (student SD) a teacher adds on his or her own: talent, less a novice
     shortfall, plus degree."""
     T, lp = st.teachers, st.params.learning
-    exp = year - T.start_year[ids]
-    return (T.talent[ids] - lp.novice_penalty * np.clip(5 - exp, 0, 5) / 5
+    # the novice shortfall after 0, 1, ... 5 or more years (``take`` clips: a table lookup)
+    shortfall = lp.novice_penalty * np.arange(5, -1, -1) / 5
+    return (T.talent[ids] - shortfall.take(year - T.start_year[ids], mode="clip")
             + lp.bachelor_effect * T.bachelor[ids])
 
 
