@@ -257,9 +257,9 @@ def exit_probability(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     T, c, tp = st.teachers, st.county, st.params.teachers
     kind = c.school_type[T.home_school[ids]]
     exp = year - T.start_year[ids]
-    # years 0-2, 3-5, 6-10, 11 on
-    career = np.array([1.0, tp.early_career_multiplier, 1.0, tp.late_career_multiplier])[
-        np.searchsorted(np.array([3, 6, 11]), exp, side="right")]
+    # years 0-2, 3-5, 6-10, 11 on (looked up by years of service; ``take`` clips at 11)
+    career = np.repeat([1.0, tp.early_career_multiplier, 1.0, tp.late_career_multiplier],
+                       [3, 3, 5, 1]).take(exp, mode="clip")
     remote = by_type({TOWN_SEAT: tp.remoteness_town_seat, VILLAGE: tp.remoteness_village,
                       TEACHING_POINT: tp.remoteness_teaching_point})[kind]
     titled = np.where(T.title[ids] >= LEVEL1, tp.titled_multiplier, 1.0)
