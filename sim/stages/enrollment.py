@@ -283,7 +283,8 @@ def _ration(st: CountyState, ids: np.ndarray, chosen: np.ndarray,
     present = (np.bincount(s.school[win], minlength=n + 1)
                - np.bincount(s.school[ids], minlength=n + 1))[:n]
     resident = np.bincount(chosen.compress(~rural_home), minlength=n)[:n]
-    free = np.nan_to_num(st.schools.capacity, nan=np.inf) - present - resident
+    # no cap (inf) as the largest float: a share of it is still unlimited, and none of it 0
+    free = np.minimum(st.schools.capacity, np.finfo(float).max) - present - resident
     free = np.floor(np.maximum(free, 0) * st.effects.rural_admission)  # the places lever
     applicants = rural_home & st.county.is_urban_school[chosen]
     demand = np.bincount(chosen.compress(applicants), minlength=n)[:n]
