@@ -45,7 +45,7 @@ def apply(st: CountyState, lever: Boarding, level: float, year: int) -> None:
     e.dorm_quality = level * lever.dorm_staff_quality
     c = st.county
     min_grade = lever.min_grade or st.params.boarding.min_grade
-    primary_share = np.clip((FIRST_MIDDLE_GRADE - min_grade) / 6, 0, 1)  # of six primary grades
+    primary_share = min(max((FIRST_MIDDLE_GRADE - min_grade) / 6, 0.0), 1.0)  # of 6 primary grades
     enrolled = st.schools.enrolled
     of_age = enrolled[:, 0] * primary_share + enrolled[:, 1] * (min_grade <= 9)
     sites = (c.school_type == TOWN_SEAT) if "town_seat" in lever.sites else np.zeros_like(
