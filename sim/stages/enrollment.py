@@ -90,36 +90,40 @@ def refresh_options(st: CountyState) -> None:
 
 def _fill_options(c: County, school_open: np.ndarray, places: PlaceOptions,
                   which: tuple[int, ...], rows: np.ndarray | None = None) -> None:
-    """The options ``which`` of the places ``rows`` (all by default), band by band."""
+    """The options ``which`` of the places ``rows`` (all by default), the three bands at once:
+    each option is the first school in the place's order that is open, teaches the band's
+    first grade and is of the option's kind."""
     n = c.n_schools
     rows = np.arange(c.n_places) if rows is None else rows
     if rows.size == 0:
         return
-    at = np.arange(rows.size)
     opts = places.options
+    grade = np.array(BAND_FIRST_GRADE)[:, None]
+    offers = np.zeros((len(BAND_FIRST_GRADE), n + 1), bool)  # by band; last: no school
+    offers[:, :n] = school_open & (c.min_grade <= grade) & (c.max_grade >= grade)
+    kind = np.append(c.school_type, -1)
     rural = places.own_town_first[rows]  # the local and town-seat options are rural schools
     orders = {LOCAL: rural, SEAT: rural}
     if ORDINARY in which or QUALITY in which:
         orders[ORDINARY] = orders[QUALITY] = places.nearest_first[rows]
-    for band, g in enumerate(BAND_FIRST_GRADE):
-        offers = np.append(school_open & (c.min_grade <= g) & (c.max_grade >= g), False)
-        kind = np.append(c.school_type, -1)
-        for k in which:
-            if k == LOCAL:
-                allowed_school = offers & (kind >= TOWN_SEAT)
-            elif k == SEAT:
-                allowed_school = offers & (kind == TOWN_SEAT)
-            elif k == ORDINARY:
-                ordinary = offers & (kind == URBAN_ORDINARY)
-                allowed_school = ordinary if ordinary.any() else offers
-            else:
-                allowed_school = offers & (kind == URBAN_QUALITY)
-            order = orders[k]
-            allowed = allowed_school[order]
-            first = allowed.argmax(axis=1)
-            opts[rows, band, k] = np.where(allowed[at, first], order[at, first], n)
-        dup = rows[opts[rows, band, SEAT] == opts[rows, band, LOCAL]]
-        opts[dup, band, SEAT] = n
+    at = np.arange(rows.size)
+    for k in which:
+        if k == LOCAL:
+            allowed_school = offers & (kind >= TOWN_SEAT)
+        elif k == SEAT:
+            allowed_school = offers & (kind == TOWN_SEAT)
+        elif k == ORDINARY:  # any school teaching the band where the county has no ordinary one
+            ordinary = offers & (kind == URBAN_ORDINARY)
+            allowed_school = np.where(ordinary.any(axis=1, keepdims=True), ordinary, offers)
+        else:
+            allowed_school = offers & (kind == URBAN_QUALITY)
+        order = orders[k]
+        allowed = allowed_school[:, order]  # bands x rows x schools in the place's order
+        first = allowed.argmax(axis=2)  # 0 where none is allowed: then no school
+        opts[rows, :, k] = np.where(allowed.any(axis=2), order[at, first], n).T
+    seat = opts[rows, :, SEAT]
+    seat[seat == opts[rows, :, LOCAL]] = n  # the local school is the town seat: one option
+    opts[rows, :, SEAT] = seat
 
 
 def school_quality(st: CountyState) -> np.ndarray:
