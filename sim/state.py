@@ -296,6 +296,7 @@ class PlaceOptions:
     own_town_first: np.ndarray  # the rural schools of its town by distance, n_schools padded
     stale: bool = False  # schools closed since the options were built
     by_grade: np.ndarray | None = None  # the options by grade: 4 x (9 * place + grade - 1)
+    cells: np.ndarray | None = None  # each option's school-stage cell: 4 x places x 3 bands
     # the options, beds and buses the journey terms were computed for
     journey_key: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     journey: tuple[np.ndarray, np.ndarray] | None = None  # (disutility, relocating)

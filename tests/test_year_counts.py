@@ -82,9 +82,13 @@ def test_options_refreshed_after_closures_are_those_built_afresh():
     st = model.state
 
     def same_as_built() -> bool:
-        return np.array_equal(st.places.options,
-                              enrollment.build_options(st.county, st.schools.open).options)
+        built = enrollment.build_options(st.county, st.schools.open)
+        kept = enrollment.option_lookups(st.places)  # kept up to date since the first year
+        return (np.array_equal(st.places.options, built.options)
+                and all(np.array_equal(a, b)
+                        for a, b in zip(kept, enrollment.option_lookups(built))))
 
+    enrollment.option_lookups(st.places)
     seats = np.flatnonzero(st.county.school_type == TOWN_SEAT)
     assert (st.places.options[:, :, enrollment.SEAT] == seats[0]).any()
     st.close_schools(seats[:1], st.year)  # a town seat's school, some places' second option

@@ -83,9 +83,28 @@ def refresh_options(st: CountyState) -> None:
         closed = np.append(~st.schools.open, False)  # last: no school
         places = np.flatnonzero(closed[st.places.options[:, :, :SEAT + 1]].any(axis=(1, 2)))
         _fill_options(st.county, st.schools.open, st.places, (LOCAL, SEAT), places)
+        option_lookups(st.places, places)
         st.places.stale = False
-        st.places.by_grade = None
         st.now.utilities = None
+
+
+def option_lookups(places: PlaceOptions,
+                   changed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The lookups of the places' options: each option by grade (``4 x (9 * place + grade -
+    1)``), and the school-stage cell of its utility (``4 x places x 3 bands``: 2 * school +
+    middle). Built in full the first time, then kept and brought up to date for the places
+    whose options ``changed``."""
+    if places.by_grade is None or places.cells is None:
+        n = len(places.options)
+        places.by_grade = np.empty((4, 9 * n), np.intp)
+        places.cells = np.empty((4, n, 3), np.intp)
+        changed = np.arange(n)
+    if changed is not None:
+        by_option = places.options[changed].transpose(2, 0, 1)  # 4 x places x 3 bands
+        places.by_grade[:, (changed[:, None] * 9 + np.arange(9)).ravel()] = \
+            by_option[:, :, GRADE_BAND].reshape(4, -1)
+        places.cells[:, changed] = by_option * 2 + BAND_STAGE
+    return places.by_grade, places.cells
 
 
 def _fill_options(c: County, school_open: np.ndarray, places: PlaceOptions,
@@ -148,7 +167,7 @@ def place_utilities(st: CountyState, year: int) -> tuple[np.ndarray, np.ndarray]
         return st.now.utilities[1]
     c, p = st.county, st.params
     cp, n = p.choice, c.n_schools
-    options = st.places.options  # places x 3 bands x 4
+    by_grade, cells = option_lookups(st.places)
     school_u = np.full((n + 1, 2), -np.inf, np.float32)
     school_u[:n] = cp.quality_weight * school_quality(st)
     school_u[:n] -= cp.quality_school_cost * (c.school_type == URBAN_QUALITY)[:, None]
@@ -159,8 +178,7 @@ def place_utilities(st: CountyState, year: int) -> tuple[np.ndarray, np.ndarray]
     senior = st.schools.quality_senior_rate
     senior = np.where(np.isnan(senior), p.zhongkao.quality_share, senior)
     school_u[:n, 1] += cp.senior_weight * senior
-    options = options.transpose(2, 0, 1)  # by option: 4 x places x 3 bands
-    v = school_u.ravel()[options * 2 + BAND_STAGE]
+    v = school_u.ravel()[cells]  # by option: 4 x places x 3 bands
     journey, relocating = journey_terms(st)
     # relocating gets cheaper as rural incomes rise (NBS series; sim.stages.demography)
     growth = np.log(rural_income(year, cp.rural_income_growth_after_data)
@@ -170,9 +188,7 @@ def place_utilities(st: CountyState, year: int) -> tuple[np.ndarray, np.ndarray]
     # spread over the grades: the band and boarding age of grades 1-9
     may_board = np.arange(1, 10) >= min_board_grade(st)
     grade_rows = GRADE_BAND * 2 + may_board
-    if st.places.by_grade is None:  # the options by grade change only when schools close
-        st.places.by_grade = options[:, :, GRADE_BAND].astype(np.intp).reshape(4, -1)
-    tables = (st.places.by_grade, utilities.reshape(4, -1, 6)[:, :, grade_rows].reshape(4, -1))
+    tables = (by_grade, utilities.reshape(4, -1, 6)[:, :, grade_rows].reshape(4, -1))
     st.now.utilities = (year, tables)
     return tables
 
