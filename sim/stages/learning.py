@@ -104,7 +104,10 @@ def learn_and_examine(st: CountyState, year: int) -> None:
                                    + lp.peer_effect * peers).ravel(), [0.0, 0.0]])
     noise = st.streams.normal("learning", year, win.stop - win.start)
     z = s.z[win]
-    new = lp.persistence * z + (1 - lp.persistence) * s.family[win] + school_term[cell]
+    # persistence * z + (1 - persistence) * family + school term, summed in place
+    new = np.multiply(s.family[win], 1 - lp.persistence)
+    new += lp.persistence * z
+    new += school_term[cell]
     boarders = np.flatnonzero(s.boarding[win])
     new[boarders] += boarding_effect(st, win.start + boarders)
     new += lp.noise_sd * noise
