@@ -9,7 +9,7 @@ writes only what it measures: the schools' difference rates, the year's snapshot
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -208,20 +208,16 @@ def _cv(w: np.ndarray, values: np.ndarray) -> float:
     return float(np.sqrt((w * np.square(values - mean)).sum()) / mean) if mean > 0 else float("nan")
 
 
-def resource_cvs(st: CountyState) -> tuple[float, float]:
+def resource_cvs(st: CountyState, staff: Staff) -> tuple[float, float]:
     """The resource coefficient of variation of 教督〔2017〕6号 (<= 0.50 primary, <= 0.45 middle),
     per stage, over the resource indicators the model carries: teachers with a bachelor's
     degree, senior teachers and shortage-subject (music, art, PE) teachers per 100 pupils, and
     facilities. Each is a difference coefficient as above (schools weighted by their pupils of
     the stage); the standard asks every indicator to be below the bar, so the largest is
     reported."""
-    T, c = st.teachers, st.county
-    n = c.n_schools
-    act = T.active()
-    sch = T.school[act]
     pupils = st.schools.enrolled.sum(axis=1).astype(float)
-    per_100 = [np.bincount(sch[mask], minlength=n) / np.maximum(pupils, 1) * 100
-               for mask in (T.bachelor[act], T.title[act] == SENIOR, T.shortage_subject[act])]
+    per_100 = [count / np.maximum(pupils, 1) * 100
+               for count in (staff.bachelors, staff.seniors, staff.shortage)]
     indicators = np.stack([*per_100, st.schools.facilities])
     out = []
     for k in range(2):
@@ -260,17 +256,44 @@ def observe_year(st: CountyState, year: int) -> None:
     readings = difference_rates(st)  # once a year: the row, the schools and the towns read it
     st.schools.difference_rate = _weighted(readings[2], st.exam.count, axis=1)
     towns = township_gaps(st)
+    staff = staff_by_school(st)  # the row and the schools' rows read it too
     h = st.history
-    h.indicators.append(checked_row(measure(st, year, readings, towns)))
-    h.school_rows.append(school_rows(st, year, readings[0]))
+    h.indicators.append(checked_row(measure(st, year, readings, towns, staff)))
+    h.school_rows.append(school_rows(st, year, readings[0], staff))
     h.town_rows.append(town_rows(st, year, towns))
     h.enrollment.append(st.schools.enrolled.sum(axis=1))
 
 
+class Staff(NamedTuple):
+    """Teachers at work by the school they teach at: in all, with a bachelor's degree, with a
+    senior title, and teaching the shortage subjects (music, art, PE)."""
+
+    teachers: np.ndarray
+    bachelors: np.ndarray
+    seniors: np.ndarray
+    shortage: np.ndarray
+
+
+def staff_by_school(st: CountyState) -> Staff:
+    """This year's ``Staff``, counted once for the row, the schools' rows and the CVs."""
+    T, n = st.teachers, st.county.n_schools
+    act = T.active()
+    sch = T.school[act]
+    return Staff(st.schools.staff, *(np.bincount(sch.compress(mask), minlength=n) for mask in (
+        T.bachelor[act], T.title[act] == SENIOR, T.shortage_subject[act])))
+
+
+def _share(count: np.ndarray, of: np.ndarray, where: np.ndarray) -> float:
+    """``count`` over ``of``, both summed over the schools ``where`` (NaN if ``of`` is 0)."""
+    return _ratio(count[where].sum(), of[where].sum())
+
+
 def measure(st: CountyState, year: int, readings: tuple[np.ndarray, np.ndarray, np.ndarray],
-            towns_read: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str, float]:
+            towns_read: tuple[np.ndarray, np.ndarray, np.ndarray],
+            staff: Staff) -> dict[str, float]:
     """The year's timeseries row, from this year's state (after ``policies.costs``), its exam
-    ``readings`` (``difference_rates``) and the towns' (``township_gaps``)."""
+    ``readings`` (``difference_rates``), the towns' (``township_gaps``) and the teachers by
+    school (``staff_by_school``)."""
     c, T, f = st.county, st.teachers, st.now.flows
     count = st.exam.count
     score, ref_z, rate = readings
@@ -286,14 +309,14 @@ def measure(st: CountyState, year: int, readings: tuple[np.ndarray, np.ndarray, 
     m = _weighted(score, count)
     cv = np.sqrt(_weighted((score - m) ** 2, count)) / m
     between = between_school_rates(st, score)
-    resources = resource_cvs(st)
+    resources = resource_cvs(st, staff)
 
     act = T.active()
     rural_school = is_rural(c.school_type)
     rural_t = rural_school[T.school[act]]
     age = year - T.birth_year[act]
     rural_open = rural_school & st.schools.open & (st.schools.enrolled.sum(axis=1) > 0)
-    seniors = np.bincount(T.school[act][T.title[act] == SENIOR], minlength=c.n_schools)
+    seniors = staff.seniors
     principal = (T.principal_since[act] > 0) | (T.vice_since[act] > 0)  # seed 001: 含副校长
     enr = st.schools.enrolled.astype(float)
     pupils = enr.sum(axis=1)
@@ -327,15 +350,16 @@ def measure(st: CountyState, year: int, readings: tuple[np.ndarray, np.ndarray, 
         "middle_retention_3yr": float(np.prod(1 - rates[7:10])),
         "ptr_primary": _ratio(enr[:, 0].sum(), staff_pri),
         "ptr_middle": _ratio(enr[:, 1].sum(), staff_mid),
-        "bachelor_ratio": _ratio(T.bachelor[act][~rural_t].mean(), T.bachelor[act][rural_t].mean()),
+        "bachelor_ratio": _ratio(_share(staff.bachelors, staff.teachers, ~rural_school),
+                                 _share(staff.bachelors, staff.teachers, rural_school)),
         "senior_per_rural_school": _ratio(seniors[rural_open].sum(),
                                           np.count_nonzero(rural_open)),
         "share_rural_schools_4_seniors": _ratio(np.count_nonzero(seniors[rural_open] >= 4),
                                                 np.count_nonzero(rural_open)),
         **seniors_by_size(st, seniors, rural_open),
         "town_seat_bachelor_ratio": _ratio(
-            T.bachelor[act][c.school_type[T.school[act]] == TOWN_SEAT].mean(),
-            T.bachelor[act][~rural_t].mean()),
+            _share(staff.bachelors, staff.teachers, c.school_type == TOWN_SEAT),
+            _share(staff.bachelors, staff.teachers, ~rural_school)),
         "rural_principals_under45": _ratio(np.count_nonzero(principal & rural_t & (age < 45)),
                                            np.count_nonzero(principal & rural_t)),
         "rotating_teachers": st.levers.n_rotating,
@@ -447,17 +471,13 @@ def town_rows(st: CountyState, year: int,
             "town_seat_gap_met": gap < GAP_TARGET, "town_seat_facilities_met": facilities}
 
 
-def school_rows(st: CountyState, year: int, score: np.ndarray) -> dict[str, np.ndarray]:
+def school_rows(st: CountyState, year: int, score: np.ndarray,
+                staff_counts: Staff) -> dict[str, np.ndarray]:
     """This year's row per school (columns of results.schools)."""
-    c, T = st.county, st.teachers
-    n = c.n_schools
-    act = T.active()
-    sch = T.school[act]
+    n = st.county.n_schools
     enr = st.schools.enrolled
     pupils = enr.sum(axis=1)
-    seniors = np.bincount(sch[T.title[act] == SENIOR], minlength=n)
-    bachelors = np.bincount(sch[T.bachelor[act]], minlength=n)
-    staff = st.schools.staff
+    seniors, bachelors, staff = staff_counts.seniors, staff_counts.bachelors, staff_counts.teachers
     rate = st.schools.difference_rate
     _, at, won = st.now.zhongkao
     graduates = np.bincount(at, minlength=n)
