@@ -49,13 +49,28 @@ class Streams:
         """``Generator(PCG64(SeedSequence(seed, spawn_key=(decision, year))))``, seeded from the
         same words that SeedSequence would hand it (``spawn_state``) in half the time: a run
         makes some 15 generators a year, and building SeedSequences took 5% of it."""
+        return np.random.Generator(self._bits(decision, year))
+
+    def _bits(self, decision: str, year: int) -> np.random.PCG64:
         words = spawn_state(self.seed, DECISIONS.index(decision), int(year))
         # numpy's bit generators take any ISeedSequence; its stubs name SeedSequence alone
-        return np.random.Generator(np.random.PCG64(_Words(words)))  # type: ignore[arg-type]
+        return np.random.PCG64(_Words(words))  # type: ignore[arg-type]
 
     def uniform(self, decision: str, year: int, n: int) -> np.ndarray:
         """``n`` uniforms in [0, 1) as float32 (fast, and precise enough for probabilities)."""
         return self.generator(decision, year).random(n, dtype=np.float32)
+
+    def uniform_at(self, decision: str, year: int, at: np.ndarray) -> np.ndarray:
+        """``uniform(decision, year, n)[at]`` for ascending positions ``at``, drawing only from
+        the first to the last: the numbers before are skipped with ``PCG64.advance``. Float32
+        number ``i`` is half of 64-bit output ``i // 2`` (the low half when ``i`` is even), so
+        the draw starts at an even position."""
+        if at.size == 0:
+            return np.empty(0, np.float32)
+        first = int(at[0]) & ~1
+        bits = self._bits(decision, year).advance(first // 2)
+        return np.random.Generator(bits).random(int(at[-1]) + 1 - first,
+                                                dtype=np.float32)[at - first]
 
     def normal(self, decision: str, year: int, n: int) -> np.ndarray:
         return self.generator(decision, year).standard_normal(n, dtype=np.float32)

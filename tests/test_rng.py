@@ -45,3 +45,13 @@ def test_streams_differ_by_decision_and_year():
 def test_negative_keys_are_refused():
     with pytest.raises(ValueError, match="non-negative"):
         spawn_state(-1, 0, 2020)
+
+
+def test_numbers_at_positions_are_those_of_the_whole_draw():
+    streams, rng = Streams(8), np.random.default_rng(2)
+    whole = streams.uniform("choice", 12030, 20_001)
+    for _ in range(50):
+        at = np.unique(rng.integers(rng.integers(0, 20_000), 20_001, rng.integers(1, 300)))
+        assert np.array_equal(streams.uniform_at("choice", 12030, at), whole[at])
+    assert streams.uniform_at("choice", 12030, np.array([1, 2])).tolist() == whole[1:3].tolist()
+    assert streams.uniform_at("choice", 12030, np.empty(0, np.intp)).size == 0

@@ -310,10 +310,11 @@ def _ration(st: CountyState, ids: np.ndarray, chosen: np.ndarray,
     demand = np.bincount(chosen.compress(applicants), minlength=n)[:n]
     if not (demand > free).any():
         return chosen
-    lot = st.streams.uniform("choice", year + LOTTERY, win.stop - win.start)[ids - win.start]
     cand = np.flatnonzero(applicants & (demand > free)[chosen])
+    # the applicants' lots: their numbers of the year's draw over the window
+    lot = st.streams.uniform_at("choice", year + LOTTERY, ids[cand] - win.start)
     keep = np.zeros(cand.size, bool)
-    keep[admitted(chosen[cand], lot[cand], free)] = True
+    keep[admitted(chosen[cand], lot, free)] = True
     rejected = cand[~keep]
     opt, v = choice
     fallback = np.stack([v[k][rejected] for k in (LOCAL, SEAT)], axis=1)
@@ -350,9 +351,9 @@ def choose_schools(st: CountyState, year: int) -> None:
     choosers = enrolled & must_choose(st)[sch * 10 + s.grade[win]]
     choosers[st.now.relocated - win.start] = True
     ids = np.flatnonzero(choosers) + win.start
-    u = st.streams.uniform("choice", year, win.stop - win.start)
+    u = st.streams.uniform_at("choice", year, ids - win.start)  # the choosers' numbers
     old = sch[ids - win.start]
-    new = choose(st, ids, u[ids - win.start], year)
+    new = choose(st, ids, u, year)
     moved = (old != new) & (old < n)
     s.school[ids] = new
     distance = st.places.distance  # places x (schools + none), gathered flat: 2x faster
