@@ -14,6 +14,7 @@ import mesa
 import numpy as np
 
 from . import outcomes, policies
+from .classes import ClassTables
 from .county import build_county, with_urban_residence
 from .errors import InputError
 from .kinds import TOWN_SEAT
@@ -142,7 +143,7 @@ def build_state(scenario: Scenario, seed: int) -> CountyState:
         effects=Effects(county.n_schools, county.n_places, baseline_allowance(params)),
         levers=LeverState(levels=dict.fromkeys(policies.LEVERS, 0.0),
                           cover_order=np.empty(0, np.int64)),
-        now=YearState.begin(outcomes.FLOW_NAMES))
+        now=YearState.begin(outcomes.FLOW_NAMES), classes=ClassTables.of(county))
     enrollment.initial_enrollment(st)
     schools.initial_beds = schools.beds.copy()
     st.levers.cover_order = cover_order(st)

@@ -29,6 +29,7 @@ from .kinds import N_SCHOOL_TYPES, STUDENT_STATUS, TEACHER_STATUS, TEACHING
 
 if TYPE_CHECKING:
     from .budget import Spending
+    from .classes import ClassTables
     from .county import County
     from .parameters import Parameters
     from .rng import Streams
@@ -472,6 +473,7 @@ class CountyState:
     effects: Effects
     levers: LeverState
     now: YearState
+    classes: ClassTables  # what a pupil's class key says, by table (fixed for the county)
     # mean odds of relocating at the county as built (stages.relocation): scales the hazard
     relocation_norm: float = 1.0
     ledger: Ledger = field(default_factory=Ledger)

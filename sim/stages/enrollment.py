@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..allocation import admitted
+from ..classes import CLASS_KEYS
 from ..kinds import (
     ENROLLED,
     FIRST_MIDDLE_GRADE,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 ENROLLED = ENROLLED
 
 LOCAL, SEAT, ORDINARY, QUALITY = range(4)
-CLASS_KEYS = 20  # keys of a school's classes: grades 0-9 x boarding (count_enrollment)
 BAND_FIRST_GRADE = (1, 4, 7)  # grades 1-3, 4-6, 7-9
 GRADE_BAND = np.arange(9) // 3  # band of grades 1-9
 BAND_STAGE = np.array([0, 0, 1])  # 1: the band is middle school (grades 7-9)
@@ -421,8 +421,7 @@ def count_enrollment(st: CountyState, year: int) -> None:
     # one key per student; what the stages need of school and grade is read from it by table
     key = s.school[win] * CLASS_KEYS + (s.grade[win] * 2 + s.boarding[win])
     st.now.class_key = key
-    st.now.cell = by_class_key(np.minimum(np.arange(n + 1)[:, None] * 2
-                                          + (np.arange(10) >= FIRST_MIDDLE_GRADE), 2 * n))[key]
+    st.now.cell = st.classes.cell[key]
     # by school, grade and boarding (nobody outside a school boards), one pass from which the
     # stages' counts follow; grade 0 (not entered yet) is nobody at school
     by_class = np.bincount(key, minlength=CLASS_KEYS * (n + 1))[: CLASS_KEYS * n]
@@ -433,13 +432,6 @@ def count_enrollment(st: CountyState, year: int) -> None:
     st.now.by_class = by_class
     st.now.cell_counts = np.append(enrolled.ravel(), key.size - enrolled.sum())
     st.schools.enrolled = enrolled
-
-
-def by_class_key(table: np.ndarray) -> np.ndarray:
-    """A table over ``class_key`` from one over (school or none, grade 0-9) or over school
-    alone: the value of each class's school and grade, with or without boarding."""
-    by_grade = table if table.ndim == 2 else np.repeat(table[:, None], 10, axis=1)
-    return np.repeat(by_grade.ravel(), 2)
 
 
 def nearest_in_town(st: CountyState) -> np.ndarray:

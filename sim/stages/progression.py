@@ -44,13 +44,10 @@ def _consolidation_risks(st: CountyState, win: slice, p: np.ndarray) -> None:
         return
     # one gather for both: bit 0, the village lost its school and has no bus; bit 1, lunch
     served = (no_bus.view(np.int8) | (e.lunch.view(np.int8) << 1))[s.place[win]]
-    # the rest is read from each pupil's class: school, grade and boarding (stages.enrollment)
+    # the rest is read from each pupil's class: school, grade and boarding (sim.classes)
     classes = st.now.class_key
-    n = st.county.n_schools
     if no_bus.any():
-        walks = np.zeros((n + 1, 10, 2), bool)  # by school (or none), grade and boarding
-        walks[:, :FIRST_MIDDLE_GRADE, 0] = True  # primary pupils who do not board
-        walk = np.flatnonzero((served & 1).view(bool) & walks.ravel()[classes])
+        walk = np.flatnonzero((served & 1).view(bool) & st.classes.primary_day[classes])
         if walk.size:
             km = np.maximum(st.now.travel[walk] - st.params.dropout.safe_travel_km, 0.0)
             # girls and the youngest most (Hannum, Liu & Wang 2021)
@@ -58,9 +55,7 @@ def _consolidation_risks(st: CountyState, win: slice, p: np.ndarray) -> None:
             sex = np.where(s.female[win.start + walk], 1.0, lp.no_bus_boys_ratio)
             p[walk] = np.minimum(p[walk] + lp.no_bus_dropout_per_km * km * young * sex, 1.0)
     if e.lunch.any():  # day pupils at rural schools, as the lunch is paid for
-        lunch = np.zeros((n + 1, 10, 2), bool)
-        lunch[np.flatnonzero(~st.county.is_urban_school), :, 0] = True
-        fed = np.flatnonzero((served >> 1).view(bool) & lunch.ravel()[classes])
+        fed = np.flatnonzero((served >> 1).view(bool) & st.classes.rural_day[classes])
         odds = p[fed] / (1 - p[fed]) * lp.lunch_dropout_odds
         p[fed] = odds / (1 + odds)
 
