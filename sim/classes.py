@@ -29,7 +29,7 @@ def by_class_key(table: np.ndarray) -> np.ndarray:
     return np.repeat(by_grade.ravel(), 2)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ClassTables:
     """What a class key says, by table (read-only arrays over ``CLASS_KEYS * (n_schools + 1)``).
 
