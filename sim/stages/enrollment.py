@@ -377,7 +377,9 @@ def must_choose(st: CountyState) -> np.ndarray:
     teaches = (st.schools.open[:, None] & (c.min_grade[:, None] <= g)
                & (c.max_grade[:, None] >= g))
     to_middle = (g == FIRST_MIDDLE_GRADE) & (c.min_grade[:, None] < FIRST_MIDDLE_GRADE)
-    return np.vstack([~teaches | to_middle, np.ones((1, 10), bool)]).ravel()
+    table = np.ones((c.n_schools + 1, 10), bool)  # the last row: no school yet
+    table[:-1] = ~teaches | to_middle
+    return table.ravel()
 
 
 def allocate_beds(st: CountyState, year: int) -> None:
