@@ -390,7 +390,11 @@ def allocate_beds(st: CountyState, year: int) -> None:
     win = s.window(year)
     sch = s.school[win]  # n_schools: not enrolled (only pupils hold a school)
     dist = s.distance[win]  # 0: not enrolled
-    eligible = (np.append(beds > 0, False)[sch] & (s.grade[win] >= min_board_grade(st))
+    # one gather for both: bit 0, the school has beds; bit 1, it is a county-seat school
+    school = np.zeros(n + 1, np.int8)
+    school[:n] = (beds > 0) | (c.is_urban_school << 1)
+    school = school[sch]
+    eligible = ((school & 1).view(bool) & (s.grade[win] >= min_board_grade(st))
                 & (dist > p.distance_km))
     keep = s.boarding[win] & eligible
     free = beds - np.bincount(sch.compress(keep), minlength=n)
@@ -405,7 +409,7 @@ def allocate_beds(st: CountyState, year: int) -> None:
         eligible &= ~refused
     s.boarding[win] = eligible
     s.ever_boarded[win] |= eligible
-    urban_school = np.append(c.is_urban_school, False)[sch]
+    urban_school = (school >> 1).view(bool)
     s.ever_county_seat[win] |= urban_school
     # rural-home day pupils at county-seat schools live there with a parent (陪读)
     urban_day = np.flatnonzero(urban_school & ~eligible)
