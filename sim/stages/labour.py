@@ -105,23 +105,25 @@ def effectiveness(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     return own_effectiveness(st, ids, year) + st.teachers.support[ids]
 
 
-def update_support(st: CountyState, ids: np.ndarray, year: int) -> None:
+def update_support(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     """Support (pairing, training, rotated backbone teachers) moves a teacher's effectiveness
     toward the urban quality schools' mean: each year it closes ``support_rate`` of the
     remaining headroom, which is at most ``support_max_share`` of the teacher's own gap to that
     mean. Without support the gain decays by ``support_fade`` a year, and it never exceeds the
     headroom (a teacher who improves or moves keeps only what still fits). So the effect
     saturates, fades when cover ends, and never lifts a teacher past the mentor schools'
-    level."""
+    level. Returns the teachers' own effectiveness (``update_school_staff`` reads it)."""
     T, c, lp = st.teachers, st.county, st.params.levers
     own = own_effectiveness(st, ids, year)
-    at_quality = c.school_type[T.school[ids]] == URBAN_QUALITY
+    school = T.school[ids]
+    at_quality = c.school_type[school] == URBAN_QUALITY
     reference = own[at_quality].mean() if at_quality.any() else own.max()
     headroom = lp.support_max_share * np.maximum(reference - own, 0.0)
-    rate = np.minimum(st.effects.support_rate[T.school[ids]], 1.0)
+    rate = np.minimum(st.effects.support_rate[school], 1.0)
     gain = T.support[ids]
     gain = np.where(rate > 0, gain + rate * (headroom - gain), gain * (1 - lp.support_fade))
     T.support[ids] = np.minimum(gain, headroom).astype(np.float32)
+    return own
 
 
 def initial_teachers(st: CountyState) -> None:
@@ -247,8 +249,7 @@ def fill_posts(st: CountyState, year: int) -> None:
     _appoint_vice_principals(st, year)
     act = T.active()
     T.rural_years[act] += is_rural(st.county.school_type)[T.school[act]]
-    update_support(st, act, year)
-    update_school_staff(st, year)
+    update_school_staff(st, year, update_support(st, act, year))
 
 
 def exit_probability(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
@@ -559,8 +560,11 @@ def _appoint_heads(st: CountyState, year: int, since_of: np.ndarray, entitled: n
     since_of[cand[order[first]]] = year
 
 
-def update_school_staff(st: CountyState, year: int) -> None:
-    """Per-school staff count and value added (teachers, staffing, facilities)."""
+def update_school_staff(st: CountyState, year: int,
+                        teachers_own: np.ndarray | None = None) -> None:
+    """Per-school staff count and value added (teachers, staffing, facilities).
+    ``teachers_own``: the own effectiveness of the teachers at work, when the caller has just
+    worked it out."""
     T, c, lp, sp = st.teachers, st.county, st.params.learning, st.params.staffing
     act = T.active()
     sch = T.school[act]
@@ -571,7 +575,9 @@ def update_school_staff(st: CountyState, year: int) -> None:
     away = act[(T.rotation_until[act] > 0) & (sch != T.home_school[act])]
     cover = np.bincount(T.home_school[away], minlength=n)
     teaching = staff + cover
-    eff = (np.bincount(sch, weights=effectiveness(st, act, year), minlength=n)
+    if teachers_own is None:
+        teachers_own = own_effectiveness(st, act, year)
+    eff = (np.bincount(sch, weights=teachers_own + T.support[act], minlength=n)  # effectiveness
            - cover * lp.novice_penalty)
     mean_eff = np.divide(eff, teaching, out=np.zeros(n), where=teaching > 0)
     enr = st.schools.enrolled.astype(float)
