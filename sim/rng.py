@@ -112,8 +112,8 @@ _OUTPUT = _hash_constants(_INIT_B, _MULT_B, 2 * _POOL)  # 4 uint64 = 8 words
 
 
 def _mix_in(pool: list[int], const: int, words: list[int]) -> int:
-    """Mix each word into every pool word, as SeedSequence adds entropy beyond the pool (or,
-    ``words`` being the pool itself, mixes the pool); returns the next hash constant."""
+    """Mix each word into every pool word, as SeedSequence adds entropy beyond the pool;
+    returns the next hash constant."""
     for word in words:
         for d in range(_POOL):
             value = word ^ const
@@ -164,7 +164,8 @@ def spawn_state(seed: int, decision: int, year: int) -> np.ndarray:
     for i, (before, after) in enumerate(_OUTPUT):
         value = ((pool[i % _POOL] ^ before) * after) & _MASK
         out.append(value ^ (value >> 16))
-    return np.array(out, np.uint32).view(np.uint64)  # pairs of words, low word first
+    # pairs of words, low word first, whatever the machine's byte order (as SeedSequence)
+    return np.array(out, "<u4").view("<u8").astype(np.uint64)
 
 
 class _Words(ISeedSequence):
