@@ -110,7 +110,8 @@ def learn_and_examine(st: CountyState, year: int) -> None:
     new += school_term[cell]
     boarders = np.flatnonzero(s.boarding[win])
     new[boarders] += boarding_effect(st, win.start + boarders)
-    new += lp.noise_sd * noise
+    noise *= lp.noise_sd  # in place: the same float32 products
+    new += noise
     np.copyto(z, new, where=enrolled, casting="same_kind")  # z: this year's view of s.z
     examine(st, year)
 
