@@ -127,6 +127,7 @@ def _serve_charts(conn: Connection, parent: Connection, fmt: str, processes: int
     leaves nobody to draw for."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop)
+    sys.unraisablehook = _stop_where_unraisable
     parent.close()
     try:
         os.setpgid(0, 0)
@@ -227,6 +228,16 @@ def chart_drawing(fmt: str) -> ChartProcesses | None:
 
 def _stop(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+def _stop_where_unraisable(unraisable: Any) -> None:
+    """A stop that lands where Python cannot raise it (a weakref callback or a finaliser, as
+    in the middle of importing matplotlib) stops the process at once and quietly; anything
+    else is reported as Python reports it."""
+    stop = unraisable.exc_value
+    if isinstance(stop, SystemExit):
+        os._exit(stop.code if isinstance(stop.code, int) else 1)
+    sys.__unraisablehook__(unraisable)
 
 
 def load_plots() -> Any:

@@ -199,3 +199,29 @@ def test_objects_set_apart_from_the_collector_only_in_a_program(tmp_path, monkey
         gc.unfreeze()
         monkeypatch.setattr(cli.main, "as_program", False)
     assert (tmp_path / "b" / "summary.json").exists()
+
+
+STOP_IN_A_CALLBACK = """
+import sys, weakref
+{hook}
+class Module: pass
+module = Module()
+def unlocked(ref):  # as importlib's module-lock callbacks: Python cannot raise from here
+    raise SystemExit(143)  # the chart process's stop (SIGTERM) landing in it
+ref = weakref.ref(module, unlocked)
+del module
+print("went on")
+"""
+
+
+def test_a_stop_landing_in_a_callback_stops_the_chart_process_quietly():
+    """A stop whose SystemExit lands in a callback would be printed as an ignored exception
+    (a traceback on the terminal) and lost; the chart process leaves at once, quietly."""
+    hook = ("from sim.chart_processes import _stop_where_unraisable\n"
+            "sys.unraisablehook = _stop_where_unraisable")
+    runs = {name: subprocess.run([sys.executable, "-c", STOP_IN_A_CALLBACK.format(hook=code)],
+                                 capture_output=True, text=True, cwd=ROOT)
+            for name, code in (("python", ""), ("chart process", hook))}
+    assert "Traceback" in runs["python"].stderr and "went on" in runs["python"].stdout
+    stopped = runs["chart process"]
+    assert (stopped.returncode, stopped.stdout, stopped.stderr) == (143, "", "")
