@@ -111,16 +111,26 @@ def _hash_constants(const: int, mult: int, count: int) -> tuple[tuple[int, int],
 _OUTPUT = _hash_constants(_INIT_B, _MULT_B, 2 * _POOL)  # 4 uint64 = 8 words
 
 
+def _hash(value: int, const: int) -> tuple[int, int]:
+    """SeedSequence's ``hashmix``: the hashed word and the next hash constant."""
+    const_next = (const * _MULT_A) & _MASK
+    value = ((value ^ const) * const_next) & _MASK
+    return value ^ (value >> 16), const_next
+
+
+def _mix(x: int, y: int) -> int:
+    """SeedSequence's ``mix`` of a pool word ``x`` with a hashed word ``y``."""
+    r = (_MIX_L * x - _MIX_R * y) & _MASK
+    return r ^ (r >> 16)
+
+
 def _mix_in(pool: list[int], const: int, words: list[int]) -> int:
     """Mix each word into every pool word, as SeedSequence adds entropy beyond the pool;
     returns the next hash constant."""
     for word in words:
         for d in range(_POOL):
-            value = word ^ const
-            const = (const * _MULT_A) & _MASK
-            value = (value * const) & _MASK
-            r = (_MIX_L * pool[d] - _MIX_R * (value ^ (value >> 16))) & _MASK
-            pool[d] = r ^ (r >> 16)
+            hashed, const = _hash(word, const)
+            pool[d] = _mix(pool[d], hashed)
     return const
 
 
@@ -133,18 +143,13 @@ def _decision_pool(seed: int,
     entropy += [0] * (_POOL - len(entropy))
     const, pool = _INIT_A, []
     for word in entropy[:_POOL]:
-        value = word ^ const
-        const = (const * _MULT_A) & _MASK
-        value = (value * const) & _MASK
-        pool.append(value ^ (value >> 16))
-    for src in range(_POOL):
+        hashed, const = _hash(word, const)
+        pool.append(hashed)
+    for src in range(_POOL):  # every pool word mixed into every other
         for dst in range(_POOL):
             if src != dst:
-                value = pool[src] ^ const
-                const = (const * _MULT_A) & _MASK
-                value = (value * const) & _MASK
-                r = (_MIX_L * pool[dst] - _MIX_R * (value ^ (value >> 16))) & _MASK
-                pool[dst] = r ^ (r >> 16)
+                hashed, const = _hash(pool[src], const)
+                pool[dst] = _mix(pool[dst], hashed)
     const = _mix_in(pool, const, entropy[_POOL:] + _uint32_words(decision))
     return tuple(pool), _hash_constants(const, _MULT_A, _POOL)
 
@@ -153,11 +158,10 @@ def spawn_state(seed: int, decision: int, year: int) -> np.ndarray:
     """``SeedSequence(seed, spawn_key=(decision, year)).generate_state(4, np.uint64)``."""
     start, year_constants = _decision_pool(seed, decision)
     pool = list(start)
-    if 0 <= year <= _MASK:  # one word: its hash constants are kept
+    if 0 <= year <= _MASK:  # one word: its hash constants are kept (``_hash`` inlined)
         for d, (before, after) in enumerate(year_constants):
             value = ((year ^ before) * after) & _MASK
-            r = (_MIX_L * pool[d] - _MIX_R * (value ^ (value >> 16))) & _MASK
-            pool[d] = r ^ (r >> 16)
+            pool[d] = _mix(pool[d], value ^ (value >> 16))
     else:
         _mix_in(pool, year_constants[0][0], _uint32_words(year))
     out = []
