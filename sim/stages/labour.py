@@ -48,6 +48,9 @@ YOUNG_TEACHER_AGE = 35  # the "young teacher" band (青年教师) of the exit-ag
 NEW_TEACHER_FEMALE = 0.7  # MoE 2020 statistics: ~70% of compulsory-school teachers are women
 
 
+BASE_RETIREMENT_AGE = (60.0, 55.0)  # men, women teachers (before the 2024 reform's months)
+
+
 def retirement_age(birth_year: np.ndarray, birth_month: np.ndarray,
                    female: np.ndarray) -> np.ndarray:
     """Statutory retirement age in years: 60 (men) / 55 (women teachers), raised by one month
@@ -56,7 +59,8 @@ def retirement_age(birth_year: np.ndarray, birth_month: np.ndarray,
     start = np.where(female, 1970, 1965)
     months = (birth_year.astype(np.int64) - start) * 12 + birth_month
     extra = np.where(months >= 0, np.minimum(months // 4 + 1, 36), 0)
-    return np.where(female, 55.0, 60.0) + extra / 12
+    men, women = BASE_RETIREMENT_AGE
+    return np.where(female, women, men) + extra / 12
 
 
 def by_type(values: dict[int, float], default: float = 1.0) -> np.ndarray:
@@ -70,8 +74,9 @@ def retires(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
     """Whether each teacher reaches retirement age before this school year starts (September)."""
     T = st.teachers
     out = np.zeros(ids.size, bool)
-    # nobody retires before 55 (women's earliest age): only older teachers need the date
-    old = np.flatnonzero(year - T.birth_year[ids] >= 55)
+    # nobody retires before the lower base age (the reform only adds months): only teachers
+    # that old need the date
+    old = np.flatnonzero(year - T.birth_year[ids] >= min(BASE_RETIREMENT_AGE))
     ids = ids[old]
     born = T.birth_year[ids] + (T.birth_month[ids] + 0.5) / 12
     out[old] = born + retirement_age(T.birth_year[ids], T.birth_month[ids], T.female[ids]) \
