@@ -90,7 +90,7 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     travel_hist = np.bincount(tenths.astype(np.int32))  # float to int64: 6x slower
     travel_hist[0] -= class_key.size - n_all  # those not enrolled carry travel 0
     # by home place and how the pupil attends
-    key = s.place[win] * 5 + st.classes.attends[class_key]
+    key = s.place[win] * 5 + st.classes.attends.take(class_key)  # take: faster than [ ]
     by_place = np.bincount(key, minlength=5 * c.n_places).reshape(c.n_places, 5)
     st.now.pupils_by_place = by_place
     at_school = slice(0, NOT_AT_SCHOOL)
@@ -108,7 +108,7 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     # seed 004 三(七): local-hukou pupils at school in the county, by town, split by whether
     # they attend a rural school of their own town (本地就读); children who left the county
     # or school are not in it (reported apart), so their growing stock causes no drift
-    own_town = st.classes.rural_town[class_key] == s.hukou_town[win]
+    own_town = st.classes.rural_town.take(class_key) == s.hukou_town[win]
     key = s.hukou[win] * (2 * len(STUDENT_STATUS)) + (s.status[win] * 2 + own_town)
     by_town = np.bincount(key, minlength=(towns + 1) * 4 * len(STUDENT_STATUS))
     by_town = by_town.reshape(towns + 1, 2, len(STUDENT_STATUS), 2)[:, 1]  # local hukou
