@@ -200,7 +200,7 @@ def choice_set(st: CountyState, ids: np.ndarray,
     s = st.students
     options, utilities = place_utilities(st, year)
     row = s.place[ids] * 9 + (s.grade[ids] - 1)
-    return [options[k][row] for k in range(4)], [utilities[k][row] for k in range(4)]
+    return [options[k].take(row) for k in range(4)], [utilities[k].take(row) for k in range(4)]
 
 
 def journey_terms(st: CountyState) -> tuple[np.ndarray, np.ndarray]:
