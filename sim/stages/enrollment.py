@@ -184,7 +184,8 @@ def place_utilities(st: CountyState, year: int) -> tuple[np.ndarray, np.ndarray]
     growth = np.log(rural_income(year, cp.rural_income_growth_after_data)
                     / rural_income(st.scenario.start_year, cp.rural_income_growth_after_data))
     reloc_cost = cp.relocation_cost - cp.income_weight * growth
-    utilities = v[..., None] - journey - (relocating * np.float32(reloc_cost))[..., None]
+    utilities = v[..., None] - journey
+    utilities -= (relocating * np.float32(reloc_cost))[..., None]  # in place: the same float32s
     # spread over the grades: the band and boarding age of grades 1-9
     may_board = np.arange(1, 10) >= min_board_grade(st)
     grade_rows = GRADE_BAND * 2 + may_board
