@@ -105,9 +105,13 @@ def own_effectiveness(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray
             + lp.bachelor_effect * T.bachelor[ids])
 
 
-def effectiveness(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
-    """Yearly gain (student SD) a teacher adds: own effectiveness plus what support added."""
-    return own_effectiveness(st, ids, year) + st.teachers.support[ids]
+def effectiveness(st: CountyState, ids: np.ndarray, year: int,
+                  own: np.ndarray | None = None) -> np.ndarray:
+    """Yearly gain (student SD) a teacher adds: own effectiveness (``own``, when the caller has
+    just worked it out) plus what support added."""
+    if own is None:
+        own = own_effectiveness(st, ids, year)
+    return own + st.teachers.support[ids]
 
 
 def update_support(st: CountyState, ids: np.ndarray, year: int) -> np.ndarray:
@@ -580,9 +584,7 @@ def update_school_staff(st: CountyState, year: int,
     away = act[(T.rotation_until[act] > 0) & (sch != T.home_school[act])]
     cover = np.bincount(T.home_school[away], minlength=n)
     teaching = staff + cover
-    if teachers_own is None:
-        teachers_own = own_effectiveness(st, act, year)
-    eff = (np.bincount(sch, weights=teachers_own + T.support[act], minlength=n)  # effectiveness
+    eff = (np.bincount(sch, weights=effectiveness(st, act, year, teachers_own), minlength=n)
            - cover * lp.novice_penalty)
     mean_eff = np.divide(eff, teaching, out=np.zeros(n), where=teaching > 0)
     enr = st.schools.enrolled.astype(float)
