@@ -90,7 +90,7 @@ def measure_enrollment(st: CountyState, year: int) -> None:
     travel_hist = np.bincount(tenths.astype(np.int32))  # float to int64: 6x slower
     travel_hist[0] -= class_key.size - n_all  # those not enrolled carry travel 0
     # by home place and how the pupil attends
-    key = s.place[win] * 5 + st.classes.attends.take(class_key)  # take: faster than [ ]
+    key = s.place[win] * 5 + st.classes.attends.take(class_key)  # take: faster than [key]
     by_place = np.bincount(key, minlength=5 * c.n_places).reshape(c.n_places, 5)
     st.now.pupils_by_place = by_place
     at_school = slice(0, NOT_AT_SCHOOL)

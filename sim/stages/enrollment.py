@@ -428,7 +428,7 @@ def count_enrollment(st: CountyState, year: int) -> None:
     # one key per student; what the stages need of school and grade is read from it by table
     key = s.school[win] * CLASS_KEYS + (s.grade[win] * 2 + s.boarding[win])
     st.now.class_key = key
-    st.now.cell = st.classes.cell.take(key)  # take: a third faster than cell[key]
+    st.now.cell = st.classes.cell.take(key)  # take: a third faster than cell[key] here
     # by school, grade and boarding (nobody outside a school boards), one pass from which the
     # stages' counts follow; grade 0 (not entered yet) is nobody at school
     by_class = np.bincount(key, minlength=CLASS_KEYS * (n + 1))[: CLASS_KEYS * n]

@@ -107,7 +107,7 @@ def learn_and_examine(st: CountyState, year: int) -> None:
     # persistence * z + (1 - persistence) * family + school term, summed in place
     new = np.multiply(s.family[win], 1 - lp.persistence)
     new += lp.persistence * z
-    new += school_term.take(cell)  # take: a third faster than school_term[cell]
+    new += school_term.take(cell)  # take: a third faster than school_term[cell] here
     boarders = np.flatnonzero(s.boarding[win])
     new[boarders] += boarding_effect(st, win.start + boarders)
     noise *= lp.noise_sd  # in place: the same float32 products
